@@ -1,0 +1,52 @@
+/* Carillon - core internals shared between core files (not installed). */
+#pragma once
+
+#include <carillon/carillon.h>
+
+G_BEGIN_DECLS
+
+/* event.c: remember the main thread; events from others are queued. */
+void pbx_event_init(void);
+
+/* paths.c */
+typedef struct {
+    char *config_dir;
+    char *var_dir;
+    char *run_dir;
+    char *modules_path;       /* ':'-separated */
+    char *control_socket;
+    char *control_group;
+    guint control_mode;
+} PbxPaths;
+
+void pbx_paths_set(PbxPaths *paths);    /* takes ownership of contents */
+const PbxPaths *pbx_paths_get(void);
+void pbx_paths_clear(PbxPaths *p);
+void pbx_core_mark_started(void);
+void pbx_core_mark_reloaded(void);
+
+/* cli.c */
+typedef struct {
+    gboolean ok;
+    GString *out;
+} PbxCliResult;
+void pbx_cli_init(void);
+/* Runs one command line; output appended to out.  Returns success. */
+gboolean pbx_cli_execute(const char *line, GString *out);
+/* Completion candidates for the last word of `line`, one per line. */
+void pbx_cli_complete(const char *line, GString *out);
+void pbx_cli_register_core_commands(void);
+
+/* ctl.c: the control socket server */
+gboolean pbx_ctl_start(const char *path, const char *group, guint mode,
+                       GError **error);
+void pbx_ctl_stop(void);
+guint pbx_ctl_pending_writes(void);
+
+/* remote.c: the client side (carillon -r / -rx) */
+int pbx_remote_run(const char *socket_path, const char *command);
+
+/* daemon.c */
+gboolean pbx_daemon_reload(GString *out);
+
+G_END_DECLS

@@ -1,0 +1,10 @@
+/* Carillon - the public API for modules.  Include this one header. */
+#pragma once
+
+#include <carillon/defs.h>
+#include <carillon/log.h>
+#include <carillon/config.h>
+#include <carillon/module.h>
+#include <carillon/event.h>
+#include <carillon/cli.h>
+#include <carillon/core.h>

@@ -1,0 +1,8 @@
+/* Test module built for another module ABI: the loader must refuse it. */
+#include <carillon/carillon.h>
+
+PBX_MODULE_EXPORT const PbxModuleInfo pbx_module_info = {
+    .abi_version = PBX_MODULE_ABI_VERSION + 998,
+    .name = "test_badabi",
+    .description = "Built for the wrong ABI",
+};
