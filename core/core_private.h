@@ -46,6 +46,10 @@ guint pbx_ctl_pending_writes(void);
 /* remote.c: the client side (carillon -r / -rx) */
 int pbx_remote_run(const char *socket_path, const char *command);
 
+/* db.c */
+gboolean pbx_db_init(const char *path, GError **error);
+void pbx_db_shutdown(void);
+
 /* daemon.c */
 gboolean pbx_daemon_reload(GString *out);
 

@@ -351,6 +351,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     g_autoptr(GError) error = NULL;
     g_autofree char *abs_config = resolve(g_get_current_dir(), config_dir);
     g_autofree char *mod_path = NULL;
+    g_autofree char *db_file = NULL;
 
     foreground = fg;
     dom = pbx_log_domain("core");
@@ -382,6 +383,12 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
         pbx_error(dom, "%s", error->message);
         return 1;
     }
+    db_file = g_build_filename(pbx_core_get_var_dir(), "carillon.db", NULL);
+    if (!pbx_db_init(db_file, &error)) {
+        pbx_error(dom, "%s", error->message);
+        pbx_ctl_stop();
+        return 1;
+    }
     pbx_cli_register_core_commands();
     pbx_modules_init(pbx_core_get_modules_dir());
     if (!load_modules(&mods, &error)) {
@@ -397,6 +404,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     g_main_loop_run(loop);
 out:
     pbx_modules_shutdown();
+    pbx_db_shutdown();
     pbx_ctl_stop();
     if (pid_file)
         unlink(pid_file);

@@ -8,3 +8,4 @@
 #include <carillon/event.h>
 #include <carillon/cli.h>
 #include <carillon/core.h>
+#include <carillon/db.h>

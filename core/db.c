@@ -1,0 +1,174 @@
+/* Carillon - the embedded SQLite database and its thread.
+ *
+ * Jobs are queued on a GAsyncQueue and run in order by one thread that
+ * owns the connection, so SQLite needs no locking and the signalling
+ * thread never waits for fsync.  Completions are posted back to the main
+ * context with g_idle_add.
+ */
+#include <string.h>
+
+#include "core_private.h"
+
+typedef struct {
+    PbxDbJobFunc job;
+    PbxDbDoneFunc done;
+    gpointer data;
+    /* for pbx_db_run_sync */
+    GMutex *lock;
+    GCond *cond;
+    gboolean *finished;
+} Job;
+
+static GAsyncQueue *queue;
+static GThread *thread;
+static sqlite3 *conn;
+static char *db_path;
+static PbxLogDomain *dom;
+static Job stop_marker;
+
+G_DEFINE_QUARK(pbx-db-error-quark, pbx_db_error)
+
+gboolean
+pbx_db_exec(sqlite3 *db, const char *sql, GError **error)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        g_set_error(error, PBX_DB_ERROR, 0, "%s: %s", sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+const char *
+pbx_db_get_path(void)
+{
+    return db_path;
+}
+
+static gboolean
+run_done(gpointer data)
+{
+    Job *j = data;
+    j->done(j->data);
+    g_free(j);
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer
+db_thread(gpointer unused)
+{
+    for (;;) {
+        Job *j = g_async_queue_pop(queue);
+        if (j == &stop_marker)
+            break;
+        if (conn)
+            j->job(conn, j->data);
+        if (j->finished) {
+            g_mutex_lock(j->lock);
+            *j->finished = TRUE;
+            g_cond_signal(j->cond);
+            g_mutex_unlock(j->lock);
+            g_free(j);
+        } else if (j->done) {
+            g_idle_add(run_done, j);
+        } else {
+            g_free(j);
+        }
+    }
+    return NULL;
+}
+
+/* Opens (creating) the database; WAL keeps readers and the writer apart
+ * and makes a crash lose at most the last transaction. */
+gboolean
+pbx_db_init(const char *path, GError **error)
+{
+    dom = pbx_log_domain("db");
+    if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        g_set_error(error, PBX_DB_ERROR, 0, "cannot open database %s: %s", path,
+                    conn ? sqlite3_errmsg(conn) : "out of memory");
+        sqlite3_close(conn);
+        conn = NULL;
+        return FALSE;
+    }
+    sqlite3_busy_timeout(conn, 5000);
+    if (!pbx_db_exec(conn, "PRAGMA journal_mode=WAL", error) ||
+        !pbx_db_exec(conn, "PRAGMA synchronous=NORMAL", error)) {
+        g_prefix_error(error, "%s: ", path);
+        sqlite3_close(conn);
+        conn = NULL;
+        return FALSE;
+    }
+    db_path = g_strdup(path);
+    queue = g_async_queue_new();
+    thread = g_thread_new("carillon-db", db_thread, NULL);
+    pbx_info(dom, "database %s open", path);
+    return TRUE;
+}
+
+void
+pbx_db_submit(PbxDbJobFunc job, PbxDbDoneFunc done, gpointer data)
+{
+    Job *j;
+
+    g_return_if_fail(job != NULL);
+    if (!queue) {
+        /* No database (unit tests): run inline with no connection. */
+        if (done)
+            done(data);
+        return;
+    }
+    j = g_new0(Job, 1);
+    j->job = job;
+    j->done = done;
+    j->data = data;
+    g_async_queue_push(queue, j);
+}
+
+void
+pbx_db_run_sync(PbxDbJobFunc job, gpointer data)
+{
+    GMutex lock;
+    GCond cond;
+    gboolean finished = FALSE;
+    Job *j;
+
+    if (!queue)
+        return;
+    g_mutex_init(&lock);
+    g_cond_init(&cond);
+    j = g_new0(Job, 1);
+    j->job = job;
+    j->data = data;
+    j->lock = &lock;
+    j->cond = &cond;
+    j->finished = &finished;
+    g_mutex_lock(&lock);
+    g_async_queue_push(queue, j);
+    while (!finished)
+        g_cond_wait(&cond, &lock);
+    g_mutex_unlock(&lock);
+    g_mutex_clear(&lock);
+    g_cond_clear(&cond);
+}
+
+/* Runs every queued job, stops the thread and closes the database.
+ * Completions still pending on the main context are dropped with the
+ * loop; jobs must not depend on them for durability. */
+void
+pbx_db_shutdown(void)
+{
+    if (!queue)
+        return;
+    g_async_queue_push(queue, &stop_marker);
+    g_thread_join(thread);
+    thread = NULL;
+    sqlite3_close(conn);
+    conn = NULL;
+    g_async_queue_unref(queue);
+    queue = NULL;
+    g_clear_pointer(&db_path, g_free);
+}
