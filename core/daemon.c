@@ -75,6 +75,13 @@ resolve(const char *config_dir, const char *value)
     return g_canonicalize_filename(value, config_dir);
 }
 
+static char *
+resolve_cwd(const char *path)
+{
+    g_autofree char *cwd = g_get_current_dir();
+    return resolve(cwd, path);
+}
+
 /* Applies [logger]: "default" first, then each subsystem. */
 static gboolean
 apply_logger(const PbxConfig *cfg, GError **error)
@@ -349,7 +356,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     PbxPaths paths = { 0 };
     ModulesConf mods = { 0 };
     g_autoptr(GError) error = NULL;
-    g_autofree char *abs_config = resolve(g_get_current_dir(), config_dir);
+    g_autofree char *abs_config = resolve_cwd(config_dir);
     g_autofree char *mod_path = NULL;
     g_autofree char *db_file = NULL;
 
@@ -420,7 +427,7 @@ out:
 char *
 pbx_daemon_socket_for(const char *config_dir, GError **error)
 {
-    g_autofree char *abs_config = resolve(g_get_current_dir(), config_dir);
+    g_autofree char *abs_config = resolve_cwd(config_dir);
     g_autofree char *path = g_build_filename(abs_config, "carillon.conf", NULL);
     g_autofree char *text = NULL;
     g_autofree char *sock = NULL, *run = NULL;
