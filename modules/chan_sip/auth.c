@@ -1,0 +1,457 @@
+/* Carillon chan_sip - digest authentication: stateless nonces, nonce-count
+ * replay protection, constant-shape failures and source blocking.
+ * See auth.h for the contract. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <carillon/carillon.h>
+
+#include "auth.h"
+
+#define KEY_LEN 32
+#define MAC_LEN 16
+#define NONCE_RAW_LEN (8 + MAC_LEN)
+#define MAX_NC_ENTRIES 100000
+#define MAX_FAILURE_ENTRIES 100000
+
+typedef struct {
+    guint32 last_nc;
+    gint64 expires;
+} NonceUse;
+
+typedef struct {
+    guint failures;
+    gint64 first;
+    gint64 blocked_until;
+} Failures;
+
+struct _SipAuth {
+    SipAuthConfig config;
+    guint8 key[KEY_LEN];
+    char dummy_secret[33];
+    GHashTable *nonce_uses;   /* nonce -> NonceUse */
+    GHashTable *failures;     /* address string -> Failures */
+    gint64 (*now)(void);
+};
+
+static gint64
+monotonic_seconds(void)
+{
+    return g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+static void
+config_copy(SipAuthConfig *dst, const SipAuthConfig *src)
+{
+    g_free(dst->realm);
+    *dst = *src;
+    dst->realm = g_strdup(src->realm ? src->realm : "carillon");
+}
+
+SipAuth *
+sip_auth_new(const SipAuthConfig *config)
+{
+    SipAuth *auth = g_new0(SipAuth, 1);
+    guint8 raw[16];
+
+    config_copy(&auth->config, config);
+    if (RAND_bytes(auth->key, sizeof(auth->key)) != 1 ||
+        RAND_bytes(raw, sizeof(raw)) != 1)
+        g_error("OpenSSL RAND_bytes failed");
+    for (guint i = 0; i < sizeof(raw); i++)
+        g_snprintf(auth->dummy_secret + 2 * i, 3, "%02x", raw[i]);
+    auth->nonce_uses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             g_free);
+    auth->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           g_free);
+    auth->now = monotonic_seconds;
+    return auth;
+}
+
+void
+sip_auth_free(SipAuth *auth)
+{
+    if (!auth)
+        return;
+    g_hash_table_unref(auth->nonce_uses);
+    g_hash_table_unref(auth->failures);
+    g_free(auth->config.realm);
+    OPENSSL_cleanse(auth->key, sizeof(auth->key));
+    g_free(auth);
+}
+
+void
+sip_auth_set_config(SipAuth *auth, const SipAuthConfig *config)
+{
+    config_copy(&auth->config, config);
+}
+
+const char *
+sip_auth_get_realm(const SipAuth *auth)
+{
+    return auth->config.realm;
+}
+
+void
+sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void))
+{
+    auth->now = now ? now : monotonic_seconds;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hashing                                                             */
+/* ------------------------------------------------------------------ */
+
+static const EVP_MD *
+algorithm_md(SipDigestAlgorithm alg)
+{
+    switch (alg) {
+    case SIP_DIGEST_ALG_NONE:
+    case SIP_DIGEST_ALG_MD5:
+    case SIP_DIGEST_ALG_MD5_SESS:
+        return EVP_md5();
+    case SIP_DIGEST_ALG_SHA256:
+    case SIP_DIGEST_ALG_SHA256_SESS:
+        return EVP_sha256();
+    case SIP_DIGEST_ALG_SHA512_256:
+    case SIP_DIGEST_ALG_SHA512_256_SESS:
+        return EVP_sha512_256();
+    default:
+        return NULL;
+    }
+}
+
+static gboolean
+algorithm_is_sess(SipDigestAlgorithm alg)
+{
+    return alg == SIP_DIGEST_ALG_MD5_SESS || alg == SIP_DIGEST_ALG_SHA256_SESS ||
+           alg == SIP_DIGEST_ALG_SHA512_256_SESS;
+}
+
+/* Hex digest of the ':'-joined NULL-terminated parts. */
+static void
+hash_hex(const EVP_MD *md, char *out, const char *const *parts)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    EVP_DigestInit_ex(ctx, md, NULL);
+    for (guint i = 0; parts[i]; i++) {
+        if (i)
+            EVP_DigestUpdate(ctx, ":", 1);
+        EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]));
+    }
+    EVP_DigestFinal_ex(ctx, buf, &n);
+    EVP_MD_CTX_free(ctx);
+    for (unsigned int i = 0; i < n; i++)
+        g_snprintf(out + 2 * i, 3, "%02x", buf[i]);
+}
+
+char *
+sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
+                          const char *realm, const char *password,
+                          const char *method, const char *uri,
+                          const char *nonce, const char *nc, const char *cnonce,
+                          const char *qop)
+{
+    const EVP_MD *md = algorithm_md(alg);
+    char ha1[2 * EVP_MAX_MD_SIZE + 1], ha2[2 * EVP_MAX_MD_SIZE + 1];
+    char resp[2 * EVP_MAX_MD_SIZE + 1];
+
+    if (!md)
+        return NULL;
+    hash_hex(md, ha1, (const char *const[]){ username, realm, password, NULL });
+    if (algorithm_is_sess(alg)) {
+        char base[sizeof(ha1)];
+        memcpy(base, ha1, sizeof(base));
+        hash_hex(md, ha1, (const char *const[]){ base, nonce, cnonce, NULL });
+    }
+    hash_hex(md, ha2, (const char *const[]){ method, uri, NULL });
+    if (qop && *qop)
+        hash_hex(md, resp, (const char *const[]){ ha1, nonce, nc, cnonce, qop,
+                                                  ha2, NULL });
+    else
+        hash_hex(md, resp, (const char *const[]){ ha1, nonce, ha2, NULL });
+    return g_strdup(resp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Nonces                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+nonce_mac(const SipAuth *auth, const guint8 stamp[8], GInetAddress *source,
+          guint8 mac[MAC_LEN])
+{
+    guint8 msg[8 + 16 + 256];
+    unsigned char full[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    gsize addr_len = g_inet_address_get_native_size(source);
+    gsize realm_len = MIN(strlen(auth->config.realm), 256);
+
+    memcpy(msg, stamp, 8);
+    memcpy(msg + 8, g_inet_address_to_bytes(source), addr_len);
+    memcpy(msg + 8 + addr_len, auth->config.realm, realm_len);
+    HMAC(EVP_sha256(), auth->key, KEY_LEN, msg, 8 + addr_len + realm_len, full, &n);
+    memcpy(mac, full, MAC_LEN);
+}
+
+static char *
+nonce_new(const SipAuth *auth, GInetAddress *source)
+{
+    guint8 raw[NONCE_RAW_LEN];
+    guint64 now = (guint64) auth->now();
+    g_autofree char *b64 = NULL;
+
+    for (int i = 7; i >= 0; i--, now >>= 8)
+        raw[i] = now & 0xff;
+    nonce_mac(auth, raw, source, raw + 8);
+    b64 = g_base64_encode(raw, sizeof(raw));
+    return g_strdup(b64);
+}
+
+typedef enum { NONCE_GOOD, NONCE_EXPIRED, NONCE_FORGED } NonceCheck;
+
+static NonceCheck
+nonce_check(const SipAuth *auth, const char *nonce, GInetAddress *source)
+{
+    guint8 mac[MAC_LEN];
+    g_autofree guint8 *raw = NULL;
+    gsize len = 0;
+    gint64 stamp = 0;
+
+    if (strlen(nonce) != 32)
+        return NONCE_FORGED;
+    raw = g_base64_decode(nonce, &len);
+    if (!raw || len != NONCE_RAW_LEN)
+        return NONCE_FORGED;
+    nonce_mac(auth, raw, source, mac);
+    if (CRYPTO_memcmp(mac, raw + 8, MAC_LEN) != 0)
+        return NONCE_FORGED;
+    for (int i = 0; i < 8; i++)
+        stamp = (stamp << 8) | raw[i];
+    if (auth->now() - stamp > (gint64) auth->config.nonce_lifetime ||
+        stamp > auth->now())
+        return NONCE_EXPIRED;
+    return NONCE_GOOD;
+}
+
+static void
+sweep_nonce_uses(SipAuth *auth)
+{
+    GHashTableIter it;
+    gpointer value;
+    gint64 now = auth->now();
+
+    g_hash_table_iter_init(&it, auth->nonce_uses);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (((NonceUse *) value)->expires < now)
+            g_hash_table_iter_remove(&it);
+    }
+}
+
+/* TRUE when nc is higher than any seen with this nonce (and records it). */
+static gboolean
+nonce_count_fresh(SipAuth *auth, const char *nonce, guint32 nc)
+{
+    NonceUse *use = g_hash_table_lookup(auth->nonce_uses, nonce);
+
+    if (use) {
+        if (nc <= use->last_nc)
+            return FALSE;
+        use->last_nc = nc;
+        return TRUE;
+    }
+    if (g_hash_table_size(auth->nonce_uses) >= MAX_NC_ENTRIES)
+        sweep_nonce_uses(auth);
+    if (g_hash_table_size(auth->nonce_uses) >= MAX_NC_ENTRIES)
+        return FALSE;   /* flooded: make the client fetch a new nonce */
+    use = g_new(NonceUse, 1);
+    use->last_nc = nc;
+    use->expires = auth->now() + auth->config.nonce_lifetime + 1;
+    g_hash_table_insert(auth->nonce_uses, g_strdup(nonce), use);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Failures and blocking                                               */
+/* ------------------------------------------------------------------ */
+
+static void
+count_failure(SipAuth *auth, GInetAddress *source)
+{
+    g_autofree char *addr = g_inet_address_to_string(source);
+    Failures *f = g_hash_table_lookup(auth->failures, addr);
+    gint64 now = auth->now();
+
+    if (!auth->config.max_failures)
+        return;
+    if (!f) {
+        if (g_hash_table_size(auth->failures) >= MAX_FAILURE_ENTRIES)
+            g_hash_table_remove_all(auth->failures);
+        f = g_new0(Failures, 1);
+        f->first = now;
+        g_hash_table_insert(auth->failures, g_strdup(addr), f);
+    }
+    if (now - f->first > (gint64) auth->config.failure_window &&
+        f->blocked_until <= now) {
+        f->failures = 0;
+        f->first = now;
+    }
+    f->failures++;
+    if (f->failures >= auth->config.max_failures && f->blocked_until <= now) {
+        f->blocked_until = now + auth->config.block_time;
+        PbxEvent *ev = pbx_event_new("security/blocked");
+        pbx_warning(pbx_log_domain("security"),
+                    "blocking %s for %u s after %u failed authentications",
+                    addr, auth->config.block_time, f->failures);
+        pbx_event_set(ev, "address", addr);
+        pbx_event_setf(ev, "failures", "%u", f->failures);
+        pbx_event_publish(ev);
+    }
+}
+
+gboolean
+sip_auth_is_blocked(SipAuth *auth, GInetAddress *source)
+{
+    g_autofree char *addr = NULL;
+    Failures *f;
+
+    if (g_hash_table_size(auth->failures) == 0)
+        return FALSE;
+    addr = g_inet_address_to_string(source);
+    f = g_hash_table_lookup(auth->failures, addr);
+    return f && f->blocked_until > auth->now();
+}
+
+gboolean
+sip_auth_unblock(SipAuth *auth, const char *address)
+{
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(address);
+    g_autofree char *canon = a ? g_inet_address_to_string(a) : g_strdup(address);
+
+    return g_hash_table_remove(auth->failures, canon);
+}
+
+void
+sip_auth_foreach_blocked(SipAuth *auth, SipAuthBlockedFunc fn, gpointer data)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    gint64 now = auth->now();
+
+    g_hash_table_iter_init(&it, auth->failures);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        Failures *f = value;
+        if (f->blocked_until > now)
+            fn(key, f->failures, f->blocked_until - now, data);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Verification                                                        */
+/* ------------------------------------------------------------------ */
+
+static char *
+slice_dup_unquoted(SipSlice s)
+{
+    GString *out = g_string_new(NULL);
+    sip_unquote(s, out);
+    return g_string_free(out, FALSE);
+}
+
+/* Picks the first Digest credentials for our realm with an algorithm we
+ * know.  Returns 1 found, 0 none, -1 malformed. */
+static int
+find_credentials(const SipAuth *auth, const SipMsg *msg, SipHeaderId id,
+                 SipDigestParams *out)
+{
+    for (guint i = 0; i < sip_msg_count_headers(msg, id); i++) {
+        const SipHeader *h = sip_msg_get_header(msg, id, i);
+        g_autofree char *realm = NULL;
+
+        if (!sip_parse_digest(h->value, out))
+            return -1;
+        if (out->scheme != SIP_AUTH_SCHEME_DIGEST)
+            continue;
+        realm = slice_dup_unquoted(out->realm);
+        if (strcmp(realm, auth->config.realm) != 0 || !algorithm_md(out->algorithm))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+SipAuthResult
+sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
+                GInetAddress *source, SipAuthSecretFunc lookup, gpointer data,
+                char **username)
+{
+    SipDigestParams d;
+    g_autofree char *user = NULL, *nonce = NULL, *uri = NULL, *cnonce = NULL;
+    g_autofree char *nc = NULL, *response = NULL, *expected = NULL;
+    g_autofree char *method = NULL;
+    const char *secret;
+    NonceCheck nonce_state;
+    int found;
+
+    found = find_credentials(auth, msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
+                                              : SIP_HDR_AUTHORIZATION, &d);
+    if (found < 0)
+        return SIP_AUTH_BAD_REQUEST;
+    if (found == 0)
+        return SIP_AUTH_CHALLENGE;
+    if (!sip_slice_present(d.username) || !sip_slice_present(d.nonce) ||
+        !sip_slice_present(d.uri) || !sip_slice_present(d.response) ||
+        d.qop_mask != SIP_DIGEST_QOP_AUTH || !sip_slice_present(d.cnonce) ||
+        !sip_slice_present(d.nc))
+        return SIP_AUTH_BAD_REQUEST;
+    user = slice_dup_unquoted(d.username);
+    nonce = slice_dup_unquoted(d.nonce);
+    nonce_state = nonce_check(auth, nonce, source);
+    if (nonce_state == NONCE_FORGED)
+        return SIP_AUTH_CHALLENGE;   /* not ours, or from another address */
+
+    uri = slice_dup_unquoted(d.uri);
+    cnonce = slice_dup_unquoted(d.cnonce);
+    nc = g_strndup(d.nc.p, d.nc.len);
+    response = g_ascii_strdown(d.response.p, d.response.len);
+    method = g_strndup(msg->method_name.p, msg->method_name.len);
+    secret = lookup(user, data);
+    /* Unknown users take the same path with a secret nobody knows. */
+    expected = sip_auth_compute_response(d.algorithm, user, auth->config.realm,
+                                         secret ? secret : auth->dummy_secret,
+                                         method, uri, nonce, nc, cnonce, "auth");
+    if (strlen(expected) != strlen(response) ||
+        CRYPTO_memcmp(expected, response, strlen(expected)) != 0 || !secret) {
+        count_failure(auth, source);
+        return SIP_AUTH_FAILED;
+    }
+    if (nonce_state == NONCE_EXPIRED)
+        return SIP_AUTH_STALE;
+    if (!nonce_count_fresh(auth, nonce, d.nc_value))
+        return SIP_AUTH_CHALLENGE;   /* replayed: make it fetch a new nonce */
+    *username = g_steal_pointer(&user);
+    return SIP_AUTH_OK;
+}
+
+void
+sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
+                          gboolean stale, GString *out)
+{
+    static const char *const algorithms[] = { "SHA-256", "MD5" };
+    g_autofree char *nonce = nonce_new(auth, source);
+
+    for (guint i = 0; i < G_N_ELEMENTS(algorithms); i++) {
+        g_string_append_printf(out, "%s: Digest realm=\"%s\", nonce=\"%s\", "
+                               "algorithm=%s, qop=\"auth\"%s\r\n",
+                               proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
+                               auth->config.realm, nonce, algorithms[i],
+                               stale ? ", stale=true" : "");
+    }
+}

@@ -1,0 +1,82 @@
+/* Carillon chan_sip - digest authentication (RFC 7616 / RFC 8760 / RFC 3261 22).
+ *
+ * Challenges offer SHA-256 and MD5 together (two headers, SHA-256 first),
+ * qop="auth".  Nonces are stateless: base64url(time || HMAC-SHA256(key,
+ * time || source address || realm)), so a nonce is only good from the
+ * address it was issued to and for `nonce_lifetime` seconds; an expired
+ * nonce with a good HMAC gets stale=true.  Nonce-count replay protection
+ * keeps the highest nc per nonce (bounded table, entries die with their
+ * nonce).  An unknown user is verified against a random secret, so the
+ * response, its timing and the challenge that follows are the same as for
+ * a known user with a wrong password.  Failed attempts are counted per
+ * source address; past `max_failures` within `failure_window` the address
+ * is blocked for `block_time` and its requests are dropped.
+ *
+ * Thread affinity: main context.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sip_msg.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    char *realm;
+    guint nonce_lifetime;   /* seconds */
+    guint max_failures;     /* 0 = never block */
+    guint failure_window;   /* seconds */
+    guint block_time;       /* seconds */
+} SipAuthConfig;
+
+typedef struct _SipAuth SipAuth;
+
+typedef enum {
+    SIP_AUTH_OK,
+    SIP_AUTH_CHALLENGE,     /* no (usable) credentials: send a challenge */
+    SIP_AUTH_STALE,         /* good credentials, expired nonce: stale=true */
+    SIP_AUTH_FAILED,        /* wrong credentials or unknown user */
+    SIP_AUTH_BAD_REQUEST,   /* malformed credentials */
+} SipAuthResult;
+
+SipAuth *sip_auth_new(const SipAuthConfig *config);
+void sip_auth_free(SipAuth *auth);
+/* Applies a new config (reload); counters and blocks are kept. */
+void sip_auth_set_config(SipAuth *auth, const SipAuthConfig *config);
+const char *sip_auth_get_realm(const SipAuth *auth);
+
+/* Looks up the secret of an authentication user name; NULL = unknown. */
+typedef const char *(*SipAuthSecretFunc)(const char *username, gpointer data);
+
+/* Checks the credentials of `msg` (Authorization when `proxy` is FALSE,
+ * Proxy-Authorization otherwise) for our realm.  On SIP_AUTH_OK
+ * *username is set (g_free it).  Counts failures for `source`. */
+SipAuthResult sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
+                              GInetAddress *source, SipAuthSecretFunc lookup,
+                              gpointer data, char **username);
+
+/* Appends the challenge header lines (WWW-Authenticate, or
+ * Proxy-Authenticate when `proxy`), each ending in CRLF, with a fresh
+ * nonce for `source`. */
+void sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
+                               gboolean stale, GString *out);
+
+/* Blocking of sources that fail too often. */
+gboolean sip_auth_is_blocked(SipAuth *auth, GInetAddress *source);
+gboolean sip_auth_unblock(SipAuth *auth, const char *address);
+typedef void (*SipAuthBlockedFunc)(const char *address, guint failures,
+                                   gint64 seconds_left, gpointer data);
+void sip_auth_foreach_blocked(SipAuth *auth, SipAuthBlockedFunc fn, gpointer data);
+
+/* For tests: the clock in seconds (monotonic by default). */
+void sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void));
+/* Computes a digest response as a client would (tests, and outgoing
+ * authentication later).  Returns a newly allocated hex string. */
+char *sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
+                                const char *realm, const char *password,
+                                const char *method, const char *uri,
+                                const char *nonce, const char *nc,
+                                const char *cnonce, const char *qop);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+chan_sip_LIBS = $(OPENSSL_LIBS)
