@@ -1,0 +1,83 @@
+/* Carillon chan_sip - endpoints (users/phones) from endpoints.conf.
+ *
+ * One section per endpoint; its name is the user part of its address of
+ * record (sip:1001@realm) and its digest user name.  Asterisk-style
+ * templates give shared defaults:
+ *
+ *   [office-phone](!)
+ *   context = office
+ *   codecs = ulaw,alaw
+ *   [1001](office-phone)
+ *   secret = pw1001
+ *   callerid = "Alice Anders" <1001>
+ *
+ * Keys: secret, context, callerid ("Name" <number>), codecs, mailbox,
+ * max_contacts, nat (no|yes|auto), media_encryption (no|sdes|dtls),
+ * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
+ * remove_existing (yes: a new contact beyond max_contacts replaces the
+ * oldest; no: it is refused with 403).
+ *
+ * A table of endpoints is immutable once loaded: reload builds a new one
+ * and swaps it in, while registrations (which refer to endpoints by name)
+ * stay.  Thread affinity: main context.
+ */
+#pragma once
+
+#include <carillon/carillon.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+    SIP_NAT_NO,        /* trust the Contact */
+    SIP_NAT_YES,       /* always reach the endpoint at its source address */
+    SIP_NAT_AUTO,      /* do so when the Contact differs from the source */
+} SipNatMode;
+
+enum {
+    SIP_TRANSPORT_MASK_UDP = 1 << 0,
+    SIP_TRANSPORT_MASK_TCP = 1 << 1,
+    SIP_TRANSPORT_MASK_TLS = 1 << 2,
+    SIP_TRANSPORT_MASK_WS  = 1 << 3,
+    SIP_TRANSPORT_MASK_WSS = 1 << 4,
+};
+
+typedef struct {
+    gint refs;
+    char *name;
+    char *secret;
+    char *context;
+    char *callerid_name;       /* may be NULL */
+    char *callerid_number;     /* defaults to the name */
+    char **codecs;             /* NULL-terminated, in preference order */
+    char *mailbox;             /* may be NULL */
+    guint max_contacts;
+    gboolean remove_existing;
+    SipNatMode nat;
+    char *media_encryption;    /* "no", "sdes" or "dtls" */
+    guint transports;          /* SIP_TRANSPORT_MASK_* */
+    guint qualify_frequency;   /* seconds, 0 = off */
+} SipEndpoint;
+
+typedef struct _SipEndpointTable SipEndpointTable;
+
+/* Parses endpoints.conf (already loaded).  Errors name file:line. */
+SipEndpointTable *sip_endpoint_table_new(const PbxConfig *cfg, GError **error);
+SipEndpointTable *sip_endpoint_table_ref(SipEndpointTable *t);
+void sip_endpoint_table_unref(SipEndpointTable *t);
+
+/* Borrowed; take a ref with sip_endpoint_ref() to keep it. */
+SipEndpoint *sip_endpoint_table_lookup(const SipEndpointTable *t, const char *name);
+/* Endpoints in file order. */
+const GPtrArray *sip_endpoint_table_list(const SipEndpointTable *t);
+
+SipEndpoint *sip_endpoint_ref(SipEndpoint *e);
+void sip_endpoint_unref(SipEndpoint *e);
+
+const char *sip_nat_mode_to_string(SipNatMode nat);
+/* "udp,tcp" from a mask. */
+char *sip_transport_mask_to_string(guint mask);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipEndpointTable, sip_endpoint_table_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipEndpoint, sip_endpoint_unref)
+
+G_END_DECLS
