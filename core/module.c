@@ -253,7 +253,7 @@ module_open(const char *name, const char *path, GError **error)
     m->path = g_strdup(path);
     m->deps = g_ptr_array_new();
     m->dependents = g_ptr_array_new();
-    m->handle = g_module_open(path, G_MODULE_BIND_LOCAL | G_MODULE_BIND_LAZY);
+    m->handle = g_module_open(path, G_MODULE_BIND_LOCAL);
     if (!m->handle) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_OPEN,
                     "cannot open module '%s': %s", name, g_module_error());

@@ -14,7 +14,9 @@
 
 #define KEY_LEN 32
 #define MAC_LEN 16
-#define NONCE_RAW_LEN (8 + MAC_LEN)
+#define SALT_LEN 8
+#define NONCE_RAW_LEN (8 + SALT_LEN + MAC_LEN)
+#define NONCE_B64_LEN 44
 #define MAX_NC_ENTRIES 100000
 #define MAX_FAILURE_ENTRIES 100000
 
@@ -36,6 +38,7 @@ struct _SipAuth {
     GHashTable *nonce_uses;   /* nonce -> NonceUse */
     GHashTable *failures;     /* address string -> Failures */
     gint64 (*now)(void);
+    gboolean md5_only_allowed;  /* some clients get MD5-only challenges */
 };
 
 static gint64
@@ -44,12 +47,68 @@ monotonic_seconds(void)
     return g_get_monotonic_time() / G_USEC_PER_SEC;
 }
 
+static const struct {
+    const char *name;
+    SipDigestAlgorithm alg;
+} algorithm_names[] = {
+    { "MD5", SIP_DIGEST_ALG_MD5 },
+    { "SHA-256", SIP_DIGEST_ALG_SHA256 },
+    { "SHA-512-256", SIP_DIGEST_ALG_SHA512_256 },
+};
+
+gboolean
+sip_auth_algorithm_from_name(const char *name, SipDigestAlgorithm *alg)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(algorithm_names); i++) {
+        if (g_ascii_strcasecmp(name, algorithm_names[i].name) == 0) {
+            *alg = algorithm_names[i].alg;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+const char *
+sip_auth_algorithm_name(SipDigestAlgorithm alg)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(algorithm_names); i++) {
+        if (algorithm_names[i].alg == alg)
+            return algorithm_names[i].name;
+    }
+    return "MD5";
+}
+
 static void
 config_copy(SipAuthConfig *dst, const SipAuthConfig *src)
 {
     g_free(dst->realm);
     *dst = *src;
     dst->realm = g_strdup(src->realm ? src->realm : "carillon");
+    if (dst->n_algorithms == 0 || dst->n_algorithms > SIP_AUTH_MAX_ALGORITHMS) {
+        dst->algorithms[0] = SIP_DIGEST_ALG_SHA256;
+        dst->algorithms[1] = SIP_DIGEST_ALG_MD5;
+        dst->n_algorithms = 2;
+    }
+}
+
+/* The -sess variants and an absent algorithm count as their base. */
+static gboolean
+algorithm_offered(const SipAuth *auth, SipDigestAlgorithm alg)
+{
+    SipDigestAlgorithm base = alg;
+
+    if (alg == SIP_DIGEST_ALG_NONE || alg == SIP_DIGEST_ALG_MD5_SESS)
+        base = SIP_DIGEST_ALG_MD5;
+    else if (alg == SIP_DIGEST_ALG_SHA256_SESS)
+        base = SIP_DIGEST_ALG_SHA256;
+    else if (alg == SIP_DIGEST_ALG_SHA512_256_SESS)
+        base = SIP_DIGEST_ALG_SHA512_256;
+    for (guint i = 0; i < auth->config.n_algorithms; i++) {
+        if (auth->config.algorithms[i] == base)
+            return TRUE;
+    }
+    /* md5_only challenges (see sip_auth_append_challenge) */
+    return base == SIP_DIGEST_ALG_MD5 && auth->md5_only_allowed;
 }
 
 SipAuth *
@@ -94,6 +153,12 @@ const char *
 sip_auth_get_realm(const SipAuth *auth)
 {
     return auth->config.realm;
+}
+
+void
+sip_auth_set_md5_only_allowed(SipAuth *auth, gboolean allowed)
+{
+    auth->md5_only_allowed = allowed;
 }
 
 void
@@ -184,35 +249,40 @@ sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
 /* Nonces                                                              */
 /* ------------------------------------------------------------------ */
 
+/* MAC over time and salt (the first 16 bytes of the nonce), the source
+ * address and the realm. */
 static void
-nonce_mac(const SipAuth *auth, const guint8 stamp[8], GInetAddress *source,
+nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], GInetAddress *source,
           guint8 mac[MAC_LEN])
 {
-    guint8 msg[8 + 16 + 256];
+    guint8 msg[8 + SALT_LEN + 16 + 256];
     unsigned char full[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     gsize addr_len = g_inet_address_get_native_size(source);
     gsize realm_len = MIN(strlen(auth->config.realm), 256);
+    gsize off = 8 + SALT_LEN;
 
-    memcpy(msg, stamp, 8);
-    memcpy(msg + 8, g_inet_address_to_bytes(source), addr_len);
-    memcpy(msg + 8 + addr_len, auth->config.realm, realm_len);
-    HMAC(EVP_sha256(), auth->key, KEY_LEN, msg, 8 + addr_len + realm_len, full, &n);
+    memcpy(msg, head, off);
+    memcpy(msg + off, g_inet_address_to_bytes(source), addr_len);
+    memcpy(msg + off + addr_len, auth->config.realm, realm_len);
+    HMAC(EVP_sha256(), auth->key, KEY_LEN, msg, off + addr_len + realm_len, full, &n);
     memcpy(mac, full, MAC_LEN);
 }
 
+/* time (8 bytes, big endian) || random salt || MAC, base64: unique per
+ * challenge, so nonce counts of different clients never collide. */
 static char *
 nonce_new(const SipAuth *auth, GInetAddress *source)
 {
     guint8 raw[NONCE_RAW_LEN];
     guint64 now = (guint64) auth->now();
-    g_autofree char *b64 = NULL;
 
     for (int i = 7; i >= 0; i--, now >>= 8)
         raw[i] = now & 0xff;
-    nonce_mac(auth, raw, source, raw + 8);
-    b64 = g_base64_encode(raw, sizeof(raw));
-    return g_strdup(b64);
+    if (RAND_bytes(raw + 8, SALT_LEN) != 1)
+        g_error("OpenSSL RAND_bytes failed");
+    nonce_mac(auth, raw, source, raw + 8 + SALT_LEN);
+    return g_base64_encode(raw, sizeof(raw));
 }
 
 typedef enum { NONCE_GOOD, NONCE_EXPIRED, NONCE_FORGED } NonceCheck;
@@ -225,13 +295,13 @@ nonce_check(const SipAuth *auth, const char *nonce, GInetAddress *source)
     gsize len = 0;
     gint64 stamp = 0;
 
-    if (strlen(nonce) != 32)
+    if (strlen(nonce) != NONCE_B64_LEN)
         return NONCE_FORGED;
     raw = g_base64_decode(nonce, &len);
     if (!raw || len != NONCE_RAW_LEN)
         return NONCE_FORGED;
     nonce_mac(auth, raw, source, mac);
-    if (CRYPTO_memcmp(mac, raw + 8, MAC_LEN) != 0)
+    if (CRYPTO_memcmp(mac, raw + 8 + SALT_LEN, MAC_LEN) != 0)
         return NONCE_FORGED;
     for (int i = 0; i < 8; i++)
         stamp = (stamp << 8) | raw[i];
@@ -380,7 +450,8 @@ find_credentials(const SipAuth *auth, const SipMsg *msg, SipHeaderId id,
         if (out->scheme != SIP_AUTH_SCHEME_DIGEST)
             continue;
         realm = slice_dup_unquoted(out->realm);
-        if (strcmp(realm, auth->config.realm) != 0 || !algorithm_md(out->algorithm))
+        if (strcmp(realm, auth->config.realm) != 0 || !algorithm_md(out->algorithm) ||
+            !algorithm_offered(auth, out->algorithm))
             continue;
         return 1;
     }
@@ -440,18 +511,27 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
     return SIP_AUTH_OK;
 }
 
+static void
+append_one(const SipAuth *auth, const char *nonce, gboolean proxy, gboolean stale,
+           SipDigestAlgorithm alg, GString *out)
+{
+    g_string_append_printf(out, "%s: Digest realm=\"%s\", nonce=\"%s\", "
+                           "algorithm=%s, qop=\"auth\"%s\r\n",
+                           proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
+                           auth->config.realm, nonce, sip_auth_algorithm_name(alg),
+                           stale ? ", stale=true" : "");
+}
+
 void
 sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
-                          gboolean stale, GString *out)
+                          gboolean stale, gboolean md5_only, GString *out)
 {
-    static const char *const algorithms[] = { "SHA-256", "MD5" };
     g_autofree char *nonce = nonce_new(auth, source);
 
-    for (guint i = 0; i < G_N_ELEMENTS(algorithms); i++) {
-        g_string_append_printf(out, "%s: Digest realm=\"%s\", nonce=\"%s\", "
-                               "algorithm=%s, qop=\"auth\"%s\r\n",
-                               proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
-                               auth->config.realm, nonce, algorithms[i],
-                               stale ? ", stale=true" : "");
+    if (md5_only) {
+        append_one(auth, nonce, proxy, stale, SIP_DIGEST_ALG_MD5, out);
+        return;
     }
+    for (guint i = 0; i < auth->config.n_algorithms; i++)
+        append_one(auth, nonce, proxy, stale, auth->config.algorithms[i], out);
 }

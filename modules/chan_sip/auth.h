@@ -1,7 +1,7 @@
 /* Carillon chan_sip - digest authentication (RFC 7616 / RFC 8760 / RFC 3261 22).
  *
- * Challenges offer SHA-256 and MD5 together (two headers, SHA-256 first),
- * qop="auth".  Nonces are stateless: base64url(time || HMAC-SHA256(key,
+ * Challenges offer the configured algorithms together (one header each,
+ * in the configured order; SHA-256 and MD5 by default), qop="auth".  Nonces are stateless: base64url(time || HMAC-SHA256(key,
  * time || source address || realm)), so a nonce is only good from the
  * address it was issued to and for `nonce_lifetime` seconds; an expired
  * nonce with a good HMAC gets stale=true.  Nonce-count replay protection
@@ -22,8 +22,14 @@
 
 G_BEGIN_DECLS
 
+#define SIP_AUTH_MAX_ALGORITHMS 3
+
 typedef struct {
     char *realm;
+    /* Offered in this order, one challenge header each; none = SHA-256
+     * then MD5.  Credentials must use one of them. */
+    SipDigestAlgorithm algorithms[SIP_AUTH_MAX_ALGORITHMS];
+    guint n_algorithms;
     guint nonce_lifetime;   /* seconds */
     guint max_failures;     /* 0 = never block */
     guint failure_window;   /* seconds */
@@ -45,6 +51,9 @@ void sip_auth_free(SipAuth *auth);
 /* Applies a new config (reload); counters and blocks are kept. */
 void sip_auth_set_config(SipAuth *auth, const SipAuthConfig *config);
 const char *sip_auth_get_realm(const SipAuth *auth);
+/* "MD5", "SHA-256", "SHA-512-256" <-> algorithm; FALSE when unknown. */
+gboolean sip_auth_algorithm_from_name(const char *name, SipDigestAlgorithm *alg);
+const char *sip_auth_algorithm_name(SipDigestAlgorithm alg);
 
 /* Looks up the secret of an authentication user name; NULL = unknown. */
 typedef const char *(*SipAuthSecretFunc)(const char *username, gpointer data);
@@ -58,9 +67,10 @@ SipAuthResult sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
 
 /* Appends the challenge header lines (WWW-Authenticate, or
  * Proxy-Authenticate when `proxy`), each ending in CRLF, with a fresh
- * nonce for `source`. */
+ * nonce for `source`: one per configured algorithm, or only MD5 when
+ * `md5_only` (for clients that reject a challenge they cannot use). */
 void sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
-                               gboolean stale, GString *out);
+                               gboolean stale, gboolean md5_only, GString *out);
 
 /* Blocking of sources that fail too often. */
 gboolean sip_auth_is_blocked(SipAuth *auth, GInetAddress *source);
@@ -68,6 +78,10 @@ gboolean sip_auth_unblock(SipAuth *auth, const char *address);
 typedef void (*SipAuthBlockedFunc)(const char *address, guint failures,
                                    gint64 seconds_left, gpointer data);
 void sip_auth_foreach_blocked(SipAuth *auth, SipAuthBlockedFunc fn, gpointer data);
+
+/* Accept MD5 credentials even when MD5 is not among the configured
+ * algorithms (because md5_only challenges are sent to some clients). */
+void sip_auth_set_md5_only_allowed(SipAuth *auth, gboolean allowed);
 
 /* For tests: the clock in seconds (monotonic by default). */
 void sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void));

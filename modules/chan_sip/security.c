@@ -8,6 +8,8 @@
 
 typedef struct {
     char *realm;
+    char **algorithms;
+    char **md5_only_user_agents;
     guint nonce_lifetime;
     guint max_failures;
     guint failure_window;
@@ -16,6 +18,9 @@ typedef struct {
 
 static const PbxOption auth_opts[] = {
     { "realm",          PBX_OPT_STRING, G_STRUCT_OFFSET(AuthConf, realm), "carillon", 0, 0 },
+    { "digest_algorithms", PBX_OPT_STRV, G_STRUCT_OFFSET(AuthConf, algorithms), "md5,sha-256", 0, 0 },
+    { "md5_only_user_agents", PBX_OPT_STRV, G_STRUCT_OFFSET(AuthConf, md5_only_user_agents),
+      "baresip v0.*,baresip v1.*", 0, 0 },
     { "nonce_lifetime", PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, nonce_lifetime), "300", 10, 86400 },
     { "max_failures",   PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, max_failures), "10", 0, 100000 },
     { "failure_window", PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, failure_window), "60", 1, 86400 },
@@ -24,6 +29,7 @@ static const PbxOption auth_opts[] = {
 
 static SipAuth *auth;
 static SipEndpointTable *endpoints;
+static GPtrArray *md5_only_agents;   /* GPatternSpec* */
 static PbxLogDomain *dom;
 
 static gboolean
@@ -39,8 +45,19 @@ valid_realm(const char *realm)
 }
 
 /* Loads both files; nothing changes unless both are good. */
+static GPtrArray *
+compile_agents(char **globs)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) g_pattern_spec_free);
+
+    for (guint i = 0; globs && globs[i]; i++)
+        g_ptr_array_add(out, g_pattern_spec_new(globs[i]));
+    return out;
+}
+
 static gboolean
-read_all(SipAuthConfig *ac, SipEndpointTable **table, GError **error)
+read_all(SipAuthConfig *ac, SipEndpointTable **table, GPtrArray **agents,
+         GError **error)
 {
     g_autoptr(PbxConfig) sip = pbx_core_load_config("sip.conf", error);
     g_autoptr(PbxConfig) eps = NULL;
@@ -59,6 +76,22 @@ read_all(SipAuthConfig *ac, SipEndpointTable **table, GError **error)
                              c.realm);
         goto out;
     }
+    for (guint i = 0; c.algorithms[i]; i++) {
+        if (i >= SIP_AUTH_MAX_ALGORITHMS ||
+            !sip_auth_algorithm_from_name(c.algorithms[i], &ac->algorithms[i])) {
+            pbx_config_set_error(sip, error, PBX_CONFIG_ERROR_VALUE, "auth",
+                                 "digest_algorithms", "'%s': give up to %d of "
+                                 "md5, sha-256, sha-512-256", c.algorithms[i],
+                                 SIP_AUTH_MAX_ALGORITHMS);
+            goto out;
+        }
+        ac->n_algorithms = i + 1;
+    }
+    if (ac->n_algorithms == 0) {
+        pbx_config_set_error(sip, error, PBX_CONFIG_ERROR_VALUE, "auth",
+                             "digest_algorithms", "at least one algorithm is needed");
+        goto out;
+    }
     eps = pbx_core_load_config("endpoints.conf", &local);
     if (!eps) {
         if (!g_error_matches(local, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_IO)) {
@@ -71,6 +104,7 @@ read_all(SipAuthConfig *ac, SipEndpointTable **table, GError **error)
     *table = sip_endpoint_table_new(eps, error);
     if (!*table)
         goto out;
+    *agents = compile_agents(c.md5_only_user_agents);
     ac->realm = g_steal_pointer(&c.realm);
     ac->nonce_lifetime = c.nonce_lifetime;
     ac->max_failures = c.max_failures;
@@ -123,9 +157,10 @@ sip_security_load(PbxModule *self, GError **error)
     SipAuthConfig ac = { 0 };
 
     dom = pbx_log_domain("sip");
-    if (!read_all(&ac, &endpoints, error))
+    if (!read_all(&ac, &endpoints, &md5_only_agents, error))
         return FALSE;
     auth = sip_auth_new(&ac);
+    sip_auth_set_md5_only_allowed(auth, md5_only_agents->len > 0);
     g_free(ac.realm);
     pbx_info(dom, "%u endpoints, realm %s",
              sip_endpoint_table_list(endpoints)->len, sip_auth_get_realm(auth));
@@ -137,10 +172,14 @@ sip_security_reload(GError **error)
 {
     SipAuthConfig ac = { 0 };
     SipEndpointTable *table = NULL;
+    GPtrArray *agents = NULL;
 
-    if (!read_all(&ac, &table, error))
+    if (!read_all(&ac, &table, &agents, error))
         return FALSE;
     sip_auth_set_config(auth, &ac);
+    g_ptr_array_unref(md5_only_agents);
+    md5_only_agents = agents;
+    sip_auth_set_md5_only_allowed(auth, md5_only_agents->len > 0);
     g_free(ac.realm);
     sip_endpoint_table_unref(endpoints);
     endpoints = table;
@@ -153,6 +192,7 @@ sip_security_unload(void)
 {
     g_clear_pointer(&auth, sip_auth_free);
     g_clear_pointer(&endpoints, sip_endpoint_table_unref);
+    g_clear_pointer(&md5_only_agents, g_ptr_array_unref);
 }
 
 SipEndpoint *
@@ -191,13 +231,34 @@ secret_of(const char *username, gpointer data)
     return e ? e->secret : NULL;
 }
 
+/* Some clients (libre before 2.0: baresip 1.x) fail on any challenge
+ * whose algorithm they do not know instead of skipping it.  The choice
+ * depends on the User-Agent only, never on the user, so it reveals
+ * nothing about which users exist. */
+static gboolean
+wants_md5_only(const SipMsg *req)
+{
+    const SipHeader *ua = req ? sip_msg_get_header(req, SIP_HDR_USER_AGENT, 0) : NULL;
+    g_autofree char *text = NULL;
+
+    if (!ua || !md5_only_agents || md5_only_agents->len == 0)
+        return FALSE;
+    text = g_strndup(ua->value.p, MIN(ua->value.len, 256));
+    for (guint i = 0; i < md5_only_agents->len; i++) {
+        if (g_pattern_spec_match_string(md5_only_agents->pdata[i], text))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 challenge(SipServerTx *tx, GInetAddress *src, gboolean proxy, gboolean stale)
 {
     g_autoptr(GString) headers = g_string_new(NULL);
     SipResponse r = { .code = proxy ? 407 : 401, .headers = NULL };
 
-    sip_auth_append_challenge(auth, src, proxy, stale, headers);
+    sip_auth_append_challenge(auth, src, proxy, stale,
+                              wants_md5_only(sip_server_tx_get_request(tx)), headers);
     r.headers = headers->str;
     sip_server_tx_respond(tx, &r);
 }

@@ -37,7 +37,7 @@ challenge_nonce(SipAuth *auth, GInetAddress *src)
     g_autoptr(GString) ch = g_string_new(NULL);
     const char *p, *q;
 
-    sip_auth_append_challenge(auth, src, FALSE, FALSE, ch);
+    sip_auth_append_challenge(auth, src, FALSE, FALSE, FALSE, ch);
     p = strstr(ch->str, "nonce=\"") + 7;
     q = strchr(p, '"');
     return g_strndup(p, q - p);
@@ -103,7 +103,7 @@ test_challenge_offers_both(void)
     g_autoptr(GString) ch = g_string_new(NULL);
     const char *sha, *md5;
 
-    sip_auth_append_challenge(auth, src, FALSE, TRUE, ch);
+    sip_auth_append_challenge(auth, src, FALSE, TRUE, FALSE, ch);
     sha = strstr(ch->str, "algorithm=SHA-256");
     md5 = strstr(ch->str, "algorithm=MD5");
     g_assert_nonnull(sha);
@@ -111,6 +111,43 @@ test_challenge_offers_both(void)
     g_assert_true(sha < md5);
     g_assert_true(g_str_has_prefix(ch->str, "WWW-Authenticate: Digest realm=\"office.example\""));
     g_assert_nonnull(strstr(ch->str, "qop=\"auth\", stale=true\r\n"));
+    sip_auth_free(auth);
+}
+
+static void
+test_configured_order(void)
+{
+    SipAuthConfig c = { .realm = "r", .nonce_lifetime = 300, .n_algorithms = 2,
+                        .algorithms = { SIP_DIGEST_ALG_MD5, SIP_DIGEST_ALG_SHA256 } };
+    SipAuth *auth = sip_auth_new(&c);
+    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autoptr(GString) ch = g_string_new(NULL);
+
+    sip_auth_append_challenge(auth, src, TRUE, FALSE, FALSE, ch);
+    g_assert_true(strstr(ch->str, "algorithm=MD5") < strstr(ch->str, "algorithm=SHA-256"));
+    g_assert_true(g_str_has_prefix(ch->str, "Proxy-Authenticate: Digest realm=\"r\""));
+    g_string_truncate(ch, 0);
+    sip_auth_append_challenge(auth, src, FALSE, FALSE, TRUE, ch);
+    g_assert_nonnull(strstr(ch->str, "algorithm=MD5"));
+    g_assert_null(strstr(ch->str, "SHA-256"));
+    sip_auth_free(auth);
+}
+
+/* Credentials with an algorithm that was not offered are not accepted. */
+static void
+test_algorithm_not_offered(void)
+{
+    SipAuthConfig c = { .realm = "office.example", .nonce_lifetime = 300,
+                        .n_algorithms = 1, .algorithms = { SIP_DIGEST_ALG_SHA256 } };
+    SipAuth *auth = sip_auth_new(&c);
+    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree char *nonce = (sip_auth_set_clock(auth, fake_clock),
+                              challenge_nonce(auth, src));
+    g_autoptr(GString) md5 = register_with("1001", "pw1001", "MD5",
+                                           SIP_DIGEST_ALG_MD5, nonce, "00000001");
+    char *user = NULL;
+
+    g_assert_cmpint(verify(auth, md5, src, &user), ==, SIP_AUTH_CHALLENGE);
     sip_auth_free(auth);
 }
 
@@ -165,11 +202,16 @@ test_stale_and_foreign_nonce(void)
     g_autoptr(GString) req = register_with("1001", "pw1001", "MD5",
                                            SIP_DIGEST_ALG_MD5, nonce, "00000001");
     g_autoptr(GString) forged = register_with("1001", "pw1001", "MD5", SIP_DIGEST_ALG_MD5,
-                                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                                               "00000001");
     char *user = NULL;
 
     g_assert_cmpint(verify(auth, req, other, &user), ==, SIP_AUTH_CHALLENGE);
+    /* Two challenges never share a nonce. */
+    {
+        g_autofree char *again = challenge_nonce(auth, src);
+        g_assert_cmpstr(again, !=, nonce);
+    }
     g_assert_cmpint(verify(auth, forged, src, &user), ==, SIP_AUTH_CHALLENGE);
     fake_now += 301;
     g_assert_cmpint(verify(auth, req, src, &user), ==, SIP_AUTH_STALE);
@@ -251,6 +293,8 @@ main(int argc, char **argv)
     pbx_log_set_level("*", PBX_LOG_ERROR);
     g_test_add_func("/sip/auth/rfc7616-vectors", test_rfc7616_vectors);
     g_test_add_func("/sip/auth/challenge-offers-sha256-and-md5", test_challenge_offers_both);
+    g_test_add_func("/sip/auth/configured-order", test_configured_order);
+    g_test_add_func("/sip/auth/algorithm-not-offered", test_algorithm_not_offered);
     g_test_add_func("/sip/auth/good-and-replay", test_good_and_replay);
     g_test_add_func("/sip/auth/unknown-user-same-as-wrong-password",
                     test_unknown_user_same_as_wrong_password);

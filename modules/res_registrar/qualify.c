@@ -1,0 +1,161 @@
+/* Carillon res_registrar - qualify: periodic OPTIONS to each contact.
+ *
+ * Every `qualify_frequency` seconds of its endpoint (0 = off) a contact
+ * gets an OPTIONS, sent where calls would go (its source address when it
+ * is behind NAT).  Any response means reachable, with the round-trip time;
+ * no response within qualify_timeout ms (or a local 408/503) means
+ * unreachable.  Status changes publish registrar/reachable and
+ * registrar/unreachable.
+ */
+#include <string.h>
+
+#include "registrar.h"
+
+/* Lives as long as the client transaction; `b` is cleared when the
+ * binding goes away first. */
+typedef struct {
+    RegBinding *b;
+    guint timeout;
+    gboolean answered;
+} Probe;
+
+static void send_probe(RegBinding *b);
+
+static void
+probe_destroy(gpointer data)
+{
+    Probe *p = data;
+
+    if (p->timeout)
+        g_source_remove(p->timeout);
+    if (p->b)
+        p->b->probe = NULL;
+    g_free(p);
+}
+
+static void
+on_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
+{
+    Probe *p = data;
+    RegBinding *b = p->b;
+
+    if (!b || code < 200 || p->answered)
+        return;
+    p->answered = TRUE;
+    if (!resp)   /* locally generated 408 / 503 */
+        location_set_status(b, REG_STATUS_UNREACHABLE, -1);
+    else
+        location_set_status(b, REG_STATUS_REACHABLE,
+                            g_get_monotonic_time() - b->qualify_sent);
+}
+
+static gboolean
+probe_timed_out(gpointer data)
+{
+    Probe *p = data;
+
+    p->timeout = 0;
+    if (p->b && !p->answered)
+        location_set_status(p->b, REG_STATUS_UNREACHABLE, -1);
+    return G_SOURCE_REMOVE;
+}
+
+static guint
+frequency_of(const RegBinding *b)
+{
+    SipEndpoint *ep = registrar.sip->endpoint_lookup(b->aor);
+    return ep ? ep->qualify_frequency : 0;
+}
+
+static gboolean
+qualify_tick(gpointer data)
+{
+    RegBinding *b = data;
+    guint freq = frequency_of(b);
+
+    if (!freq) {
+        b->qualify_timer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    send_probe(b);
+    /* re-armed each time: the frequency may change with a reload */
+    b->qualify_timer = g_timeout_add_seconds(freq, qualify_tick, b);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+send_probe(RegBinding *b)
+{
+    g_autoptr(GPtrArray) contacts = NULL;
+    g_autoptr(GString) req = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    char tag[17], callid[17];
+    const char *ua = registrar.sip->user_agent();
+    RegContact *target = NULL;
+    SipTarget t;
+    Probe *p;
+
+    if (b->probe)
+        return;   /* the previous probe is still out */
+    contacts = registrar_api.lookup(b->aor);
+    for (guint i = 0; i < contacts->len && !target; i++) {
+        RegContact *c = contacts->pdata[i];
+        if (strcmp(c->uri, b->uri) == 0)
+            target = c;
+    }
+    if (!target)
+        return;
+    registrar.sip->random_token(tag, sizeof(tag));
+    registrar.sip->random_token(callid, sizeof(callid));
+    g_string_append_printf(req,
+                           "OPTIONS %s SIP/2.0\r\n"
+                           "Max-Forwards: 70\r\n"
+                           "From: <sip:carillon@%s>;tag=%s\r\n"
+                           "To: <%s>\r\n"
+                           "Call-ID: %s-qualify\r\n"
+                           "CSeq: 1 OPTIONS\r\n",
+                           b->uri, registrar.sip->realm(), tag, b->uri, callid);
+    if (ua && *ua)
+        g_string_append_printf(req, "User-Agent: %s\r\n", ua);
+    g_string_append(req, "Content-Length: 0\r\n\r\n");
+    t.transport = strcmp(target->transport, "tcp") == 0 ? SIP_TRANSPORT_TCP
+                                                        : SIP_TRANSPORT_UDP;
+    t.host = target->host;
+    t.port = target->port;
+    p = g_new0(Probe, 1);
+    p->b = b;
+    b->qualify_sent = g_get_monotonic_time();
+    if (!registrar.sip->send_request(registrar.module, &t, req->str, req->len,
+                                     on_response, p, probe_destroy, &error)) {
+        pbx_warning(registrar.log, "qualify %s: %s", b->uri, error->message);
+        g_free(p);
+        location_set_status(b, REG_STATUS_UNREACHABLE, -1);
+        return;
+    }
+    b->probe = p;
+    p->timeout = g_timeout_add(registrar.config.qualify_timeout, probe_timed_out, p);
+}
+
+void
+qualify_start(RegBinding *b)
+{
+    if (b->qualify_timer || !frequency_of(b))
+        return;
+    /* first probe soon after registering, then every frequency seconds */
+    b->qualify_timer = g_timeout_add_seconds(1, qualify_tick, b);
+}
+
+/* Detaches the binding from its timer and any probe in flight. */
+void
+qualify_stop(RegBinding *b)
+{
+    if (b->qualify_timer) {
+        g_source_remove(b->qualify_timer);
+        b->qualify_timer = 0;
+    }
+    if (b->probe) {
+        /* The transaction runs on; its probe no longer points here. */
+        ((Probe *) b->probe)->b = NULL;
+        b->probe = NULL;
+    }
+}

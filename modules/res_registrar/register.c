@@ -1,0 +1,339 @@
+/* Carillon res_registrar - REGISTER processing (RFC 3261 10.3).
+ *
+ * A REGISTER is authenticated (digest, through chan_sip), its To must name
+ * the authenticated endpoint, and then its contacts are checked as a whole
+ * before any binding changes, so a request is applied completely or not
+ * at all:
+ *   - no Contact: a query, answered with the current bindings;
+ *   - "Contact: *" with Expires: 0 (and nothing else): remove every
+ *     binding not newer than this request (Call-ID/CSeq rule);
+ *   - otherwise each contact's expiry comes from its expires parameter,
+ *     else the Expires header, else default_expiry; a non-zero expiry
+ *     under min_expiry fails the request with 423 and Min-Expires, one
+ *     over max_expiry is cut to it; expiry 0 removes the binding.
+ * A contact matches an existing binding by +sip.instance/reg-id when both
+ * have one (RFC 5626), else by URI equality (RFC 3261 19.1.4).  A binding
+ * updated with the same Call-ID needs a higher CSeq, else the request
+ * fails with 400 (out of order).  Past max_contacts the oldest binding is
+ * replaced (remove_existing = yes) or the request refused with 403.
+ * The 200 OK lists every current binding with its remaining expiry.
+ */
+#include <string.h>
+
+#include "registrar.h"
+
+#define MAX_CONTACTS 32
+
+typedef struct {
+    SipContact c;
+    char *uri;
+    SipUri parsed;
+    guint32 expires;
+    RegBinding *existing;
+} Change;
+
+static void
+respond(SipServerTx *tx, guint code, const char *reason, const char *headers)
+{
+    SipResponse r = { .code = code, .reason = reason, .headers = headers };
+    registrar.sip->respond(tx, &r);
+}
+
+/* Appends a Contact line per current binding, then a Date line. */
+static void
+append_bindings(const char *aor, GString *out)
+{
+    GPtrArray *list = location_get(aor);
+    gint64 now = reg_now();
+    g_autoptr(GDateTime) date = g_date_time_new_now_utc();
+    g_autofree char *ds = g_date_time_format(date, "%a, %d %b %Y %H:%M:%S GMT");
+
+    for (guint i = 0; list && i < list->len; i++) {
+        RegBinding *b = list->pdata[i];
+        g_string_append_printf(out, "Contact: <%s>;expires=%" G_GINT64_FORMAT,
+                               b->uri, MAX(b->expires - now, 0));
+        if (b->q >= 0)
+            g_string_append_printf(out, ";q=%d.%03d", b->q / 1000, b->q % 1000);
+        if (b->instance)
+            g_string_append_printf(out, ";+sip.instance=%s", b->instance);
+        if (b->reg_id >= 0)
+            g_string_append_printf(out, ";reg-id=%" G_GINT64_FORMAT, b->reg_id);
+        g_string_append(out, "\r\n");
+    }
+    g_string_append_printf(out, "Date: %s\r\n", ds);
+}
+
+static void
+respond_ok(SipServerTx *tx, const char *aor)
+{
+    g_autoptr(GString) headers = g_string_new(NULL);
+
+    append_bindings(aor, headers);
+    respond(tx, 200, NULL, headers->str);
+}
+
+static char *
+slice_dup(SipSlice s)
+{
+    return s.p ? g_strndup(s.p, s.len) : NULL;
+}
+
+/* The user part of the To URI, unescaped. */
+static char *
+to_user(const SipMsg *req)
+{
+    SipUri uri;
+    GString *user;
+
+    if (!sip_uri_parse(req->to.uri, &uri) || !sip_slice_present(uri.user) ||
+        (uri.scheme != SIP_URI_SCHEME_SIP && uri.scheme != SIP_URI_SCHEME_SIPS))
+        return NULL;
+    user = g_string_new(NULL);
+    if (!sip_unescape(uri.user, user) || strlen(user->str) != user->len) {
+        g_string_free(user, TRUE);
+        return NULL;
+    }
+    return g_string_free(user, FALSE);
+}
+
+static gboolean
+same_instance(const RegBinding *b, const SipContact *c)
+{
+    g_autofree char *inst = NULL;
+
+    if (!b->instance || !sip_slice_present(c->instance))
+        return FALSE;
+    inst = slice_dup(c->instance);
+    return strcmp(inst, b->instance) == 0 && b->reg_id == c->reg_id;
+}
+
+static RegBinding *
+find_binding(const char *aor, const Change *ch)
+{
+    GPtrArray *list = location_get(aor);
+
+    for (guint i = 0; list && i < list->len; i++) {
+        RegBinding *b = list->pdata[i];
+        SipUri other;
+        if (same_instance(b, &ch->c))
+            return b;
+        if (sip_uri_parse(sip_slice_from_str(b->uri), &other) &&
+            sip_uri_equal(&ch->parsed, &other))
+            return b;
+    }
+    return NULL;
+}
+
+/* RFC 3261 10.3 step 7: same Call-ID needs a higher CSeq. */
+static gboolean
+in_order(const RegBinding *b, const SipMsg *req)
+{
+    return !sip_slice_eq(req->call_id, b->call_id) || req->cseq.number > b->cseq;
+}
+
+/* Is the phone reachable at its Contact, or only at its source? */
+static gboolean
+behind_nat(const SipEndpoint *ep, const SipUri *contact, const SipPeerInfo *peer)
+{
+    g_autofree char *host = NULL;
+
+    if (ep->nat == SIP_NAT_YES)
+        return TRUE;
+    if (ep->nat == SIP_NAT_NO)
+        return FALSE;
+    if (contact->host_type == SIP_HOST_IPV6)
+        host = g_strndup(contact->host.p + 1, contact->host.len - 2);
+    else
+        host = slice_dup(contact->host);
+    return strcmp(host, peer->remote_ip) != 0 ||
+           (contact->has_port ? contact->port : 5060) != peer->remote_port ||
+           peer->transport == SIP_TRANSPORT_TCP;
+}
+
+static void
+fill_binding(RegBinding *b, const Change *ch, const SipMsg *req,
+             const SipPeerInfo *peer, const SipEndpoint *ep)
+{
+    const SipHeader *ua = sip_msg_get_header(req, SIP_HDR_USER_AGENT, 0);
+
+    g_free(b->call_id);
+    b->call_id = slice_dup(req->call_id);
+    b->cseq = req->cseq.number;
+    b->expires = reg_now() + ch->expires;
+    b->q = ch->c.q;
+    g_free(b->instance);
+    b->instance = slice_dup(ch->c.instance);
+    b->reg_id = ch->c.reg_id;
+    g_free(b->user_agent);
+    b->user_agent = ua ? g_strndup(ua->value.p, MIN(ua->value.len, 200)) : NULL;
+    b->transport = peer->transport;
+    g_free(b->source_ip);
+    b->source_ip = g_strdup(peer->remote_ip);
+    b->source_port = peer->remote_port;
+    b->behind_nat = behind_nat(ep, &ch->parsed, peer);
+}
+
+static RegBinding *
+oldest_binding(const char *aor)
+{
+    GPtrArray *list = location_get(aor);
+    RegBinding *oldest = NULL;
+
+    for (guint i = 0; list && i < list->len; i++) {
+        RegBinding *b = list->pdata[i];
+        if (!oldest || b->registered < oldest->registered)
+            oldest = b;
+    }
+    return oldest;
+}
+
+static void
+handle_wildcard(SipServerTx *tx, const SipMsg *req, const char *aor)
+{
+    GPtrArray *list = location_get(aor);
+
+    for (guint i = list ? list->len : 0; i > 0; i--) {
+        RegBinding *b = list->pdata[i - 1];
+        if (in_order(b, req))
+            location_remove(b, "registrar/unregistered");
+        list = location_get(aor);
+        if (!list)
+            break;
+    }
+    respond_ok(tx, aor);
+}
+
+/* Checks every contact; fills changes.  Returns 0 or a status code with
+ * *reason / *extra set. */
+static guint
+check_contacts(const SipMsg *req, const SipEndpoint *ep, const char *aor,
+               gboolean has_expires, guint32 hdr_expires, Change *changes,
+               guint n, const char **reason, char **extra)
+{
+    const RegConfig *cfg = &registrar.config;
+    GPtrArray *list = location_get(aor);
+    gint count = list ? (gint) list->len : 0;
+
+    for (guint i = 0; i < n; i++) {
+        Change *ch = &changes[i];
+        gint64 e = ch->c.expires >= 0 ? ch->c.expires
+                   : has_expires      ? (gint64) hdr_expires
+                                      : (gint64) cfg->default_expiry;
+
+        if (ch->c.star) {
+            *reason = "Wildcard Contact must stand alone";
+            return 400;
+        }
+        ch->uri = slice_dup(ch->c.addr.uri);
+        if (!sip_uri_parse(ch->c.addr.uri, &ch->parsed) ||
+            (ch->parsed.scheme != SIP_URI_SCHEME_SIP &&
+             ch->parsed.scheme != SIP_URI_SCHEME_SIPS) ||
+            strlen(ch->uri) > 1024) {
+            *reason = "Unsupported Contact URI";
+            return 400;
+        }
+        if (e > 0 && e < cfg->min_expiry) {
+            *extra = g_strdup_printf("Min-Expires: %u\r\n", cfg->min_expiry);
+            return 423;
+        }
+        ch->expires = (guint32) MIN(e, (gint64) cfg->max_expiry);
+        ch->existing = find_binding(aor, ch);
+        if (ch->existing && !in_order(ch->existing, req)) {
+            *reason = "CSeq out of order";
+            return 400;
+        }
+        if (ch->existing && ch->expires == 0)
+            count--;
+        else if (!ch->existing && ch->expires > 0)
+            count++;
+    }
+    if (count > (gint) ep->max_contacts && !ep->remove_existing) {
+        *reason = "Too many contacts";
+        return 403;
+    }
+    return 0;
+}
+
+static void
+apply_changes(const SipMsg *req, const SipPeerInfo *peer, const SipEndpoint *ep,
+              const char *aor, Change *changes, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        Change *ch = &changes[i];
+        RegBinding *b = ch->existing;
+
+        if (b && ch->expires == 0) {
+            location_remove(b, "registrar/unregistered");
+        } else if (b) {
+            fill_binding(b, ch, req, peer, ep);
+            location_updated(b);
+        } else if (ch->expires > 0) {
+            GPtrArray *list = location_get(aor);
+            if (list && list->len >= ep->max_contacts)
+                location_remove(oldest_binding(aor), "registrar/unregistered");
+            b = reg_binding_new();
+            b->aor = g_strdup(aor);
+            b->uri = g_strdup(ch->uri);
+            b->registered = reg_now();
+            fill_binding(b, ch, req, peer, ep);
+            location_add(b, FALSE);
+            pbx_info(registrar.log, "%s registered %s from %s:%u", aor, b->uri,
+                     peer->remote_ip, peer->remote_port);
+        }
+    }
+}
+
+gboolean
+reg_handle_register(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                    gpointer data)
+{
+    g_autoptr(SipEndpoint) ep = NULL;
+    g_autofree char *user = NULL, *extra = NULL;
+    Change changes[MAX_CONTACTS];
+    SipContact contacts[MAX_CONTACTS];
+    const SipHeader *exp_hdr = sip_msg_get_header(req, SIP_HDR_EXPIRES, 0);
+    guint32 hdr_expires = 0;
+    const char *reason = NULL;
+    guint n = 0, code;
+
+    if (!registrar.sip->authenticate(tx, peer, FALSE, &ep))
+        return TRUE;   /* challenged or refused by chan_sip */
+    user = to_user(req);
+    if (!user || strcmp(user, ep->name) != 0) {
+        respond(tx, 403, "To does not match the authenticated user", NULL);
+        return TRUE;
+    }
+    if (exp_hdr && !sip_parse_delta_seconds(exp_hdr->value, &hdr_expires)) {
+        respond(tx, 400, "Malformed Expires header", NULL);
+        return TRUE;
+    }
+    if (!sip_parse_contact_list(req, contacts, MAX_CONTACTS, &n)) {
+        respond(tx, 400, "Malformed or too many Contact values", NULL);
+        return TRUE;
+    }
+    if (n == 0) {
+        respond_ok(tx, ep->name);
+        return TRUE;
+    }
+    if (n == 1 && contacts[0].star) {
+        if (!exp_hdr || hdr_expires != 0)
+            respond(tx, 400, "Wildcard Contact requires Expires: 0", NULL);
+        else
+            handle_wildcard(tx, req, ep->name);
+        return TRUE;
+    }
+    memset(changes, 0, sizeof(changes));
+    for (guint i = 0; i < n; i++)
+        changes[i].c = contacts[i];
+    code = check_contacts(req, ep, ep->name, exp_hdr != NULL, hdr_expires,
+                          changes, n, &reason, &extra);
+    if (code)
+        respond(tx, code, reason, extra);
+    else
+        apply_changes(req, peer, ep, ep->name, changes, n);
+    if (!code)
+        respond_ok(tx, ep->name);
+    for (guint i = 0; i < n; i++)
+        g_free(changes[i].uri);
+    return TRUE;
+}

@@ -1,0 +1,95 @@
+/* Carillon res_registrar - internals shared by its files.
+ *
+ * Thread affinity: main context for everything, except the store jobs,
+ * which run on the database thread with their own copies of the data.
+ */
+#pragma once
+
+#include <carillon/carillon.h>
+
+#include "../chan_sip/endpoint.h"
+#include "../chan_sip/sip_api.h"
+#include "registrar_api.h"
+
+G_BEGIN_DECLS
+
+/* registrar.conf [general] */
+typedef struct {
+    guint min_expiry;         /* shorter non-zero requests get 423 */
+    guint max_expiry;         /* longer requests are cut to this */
+    guint default_expiry;     /* when the request gives none */
+    guint qualify_timeout;    /* ms to wait for an OPTIONS answer */
+} RegConfig;
+
+/* One binding of an address of record to a contact. */
+typedef struct {
+    char *aor;
+    char *uri;
+    char *call_id;
+    guint32 cseq;
+    gint64 expires;           /* wall clock, unix seconds */
+    gint64 registered;        /* wall clock of the first registration */
+    gint q;                   /* q * 1000, -1 absent */
+    char *instance;           /* +sip.instance, NULL when absent */
+    gint64 reg_id;            /* -1 absent */
+    char *user_agent;
+    SipTransport transport;   /* where the REGISTER came from ... */
+    char *source_ip;
+    guint16 source_port;
+    gboolean behind_nat;      /* ... and whether to send there */
+    /* run-time state, not stored */
+    RegStatus status;
+    gint64 rtt_us;
+    guint expiry_timer;
+    guint qualify_timer;
+    gpointer probe;           /* qualify.c's probe in flight */
+    gint64 qualify_sent;
+} RegBinding;
+
+typedef struct {
+    PbxModule *module;
+    const SipApi *sip;
+    RegConfig config;
+    GHashTable *aors;         /* aor -> GPtrArray of RegBinding* */
+    struct _RegStore *store;
+    PbxLogDomain *log;
+} Registrar;
+
+extern Registrar registrar;
+
+/* location.c: the in-memory location service */
+void location_init(void);
+void location_shutdown(void);
+GPtrArray *location_get(const char *aor);            /* borrowed, may be NULL */
+void location_add(RegBinding *b, gboolean restored); /* takes ownership */
+void location_remove(RegBinding *b, const char *event); /* frees b */
+void location_remove_aor(const char *aor, const char *event);
+void location_updated(RegBinding *b);                /* after a refresh */
+RegBinding *reg_binding_new(void);
+void reg_binding_free(RegBinding *b);
+gint64 reg_now(void);
+extern const RegistrarApi registrar_api;
+void location_set_status(RegBinding *b, RegStatus status, gint64 rtt_us);
+
+/* store.c: persistence (SQLite through the core's database thread) */
+typedef struct _RegStore RegStore;
+RegStore *reg_store_sqlite_new(void);
+void reg_store_free(RegStore *s);
+/* Loads every stored binding (synchronously, at start-up). */
+void reg_store_load(RegStore *s, void (*fn)(RegBinding *b, gpointer data),
+                    gpointer data);
+void reg_store_save(RegStore *s, const RegBinding *b);
+void reg_store_delete(RegStore *s, const char *aor, const char *uri);
+
+/* register.c */
+gboolean reg_handle_register(SipServerTx *tx, const SipMsg *req,
+                             const SipPeerInfo *peer, gpointer data);
+
+/* qualify.c */
+void qualify_start(RegBinding *b);
+void qualify_stop(RegBinding *b);
+
+/* cli.c */
+gboolean reg_cli_register(PbxModule *self, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,57 @@
+"""Run real baresip softphones against a test Carillon."""
+import os
+import subprocess
+import tempfile
+
+from carillon import free_port
+
+MODULES = "/usr/lib/baresip/modules"
+
+
+class Baresip:
+    """One baresip instance with its own config dir, registering `user`."""
+
+    def __init__(self, pbx, user, password, extra_modules=(), timeout=30,
+                 transport="udp", audio_source=None, audio_out=None,
+                 host="127.0.0.1"):
+        self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
+        self.port = free_port(host=host)
+        mods = ["stdio.so", "g711.so", "account.so", "menu.so", "aufile.so"] + list(extra_modules)
+        src = f"aufile,{audio_source}" if audio_source else "aufile,/dev/null"
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            f.write(f"poll_method epoll\n"
+                    f"sip_listen {host}:{self.port}\n"
+                    f"audio_source {src}\n"
+                    f"audio_player aufile,{audio_out or os.path.join(self.dir, 'out.wav')}\n"
+                    f"audio_alert aufile,/dev/null\n"
+                    f"module_path {MODULES}\n"
+                    + "".join(f"module {m}\n" for m in mods) +
+                    f"net_interface {host}\n")
+        with open(os.path.join(self.dir, "accounts"), "w") as f:
+            f.write(f"<sip:{user}@127.0.0.1:{pbx.sip_port};transport={transport}>"
+                    f";auth_pass={password};regint=600\n")
+        open(os.path.join(self.dir, "contacts"), "w").close()
+        self.log_path = os.path.join(self.dir, "baresip.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(["baresip", "-f", self.dir, "-t", str(timeout)],
+                                     stdin=subprocess.PIPE, stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+
+    def command(self, text):
+        """Types a menu command (e.g. '/dial 1002')."""
+        self.proc.stdin.write((text + "\n").encode())
+        self.proc.stdin.flush()
+
+    def log_text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
