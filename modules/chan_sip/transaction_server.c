@@ -33,9 +33,14 @@ key_equal_fn(gconstpointer pa, gconstpointer pb)
         return FALSE;
     if (a->method == SIP_METHOD_UNKNOWN && !sip_slice_same(a->method_name, b->method_name))
         return FALSE;
+    /* RFC 3261 matching, plus Call-ID and CSeq: a client that reuses a
+     * branch for a different request (RFC 4475 cparam01/cparam02 share
+     * one) sends a new request, not a retransmission, and must not get
+     * the other request's response. */
     if (!a->rfc2543)
         return sip_slice_case_equal(a->branch, b->branch)
-            && sip_slice_case_equal(a->host, b->host) && a->port == b->port;
+            && sip_slice_case_equal(a->host, b->host) && a->port == b->port
+            && a->cseq == b->cseq && sip_slice_same(a->call_id, b->call_id);
     if (a->cseq != b->cseq || !sip_slice_same(a->call_id, b->call_id)
         || !sip_slice_same(a->from_tag, b->from_tag) || !sip_slice_same(a->ruri, b->ruri)
         || !sip_slice_equal_no_lws(a->via, b->via))
