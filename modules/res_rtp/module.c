@@ -1,0 +1,157 @@
+/* res_rtp - RTP/RTCP relay engine module: rtp.conf, the "rtp" API and the
+ * CLI.  See README.md. */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rtp_engine.h"
+
+static PbxModule *module;
+static RtpEngine *engine;
+static PbxLogDomain *log_rtp;
+
+/* ---------------------------------------------------------- API */
+
+/* Every session handed out counts as a use of the module. */
+static RtpSession *
+api_session_new(int family, GError **error)
+{
+    RtpSession *s = rtp_session_new(engine, family, error);
+    guint16 port;
+
+    if (s) {
+        pbx_module_use(module);
+        rtp_session_get_local(s, &port);
+        pbx_debug(log_rtp, "session %u: new on port %u", rtp_session_get_id(s), port);
+    }
+    return s;
+}
+
+static void
+api_session_free(RtpSession *s)
+{
+    if (!s)
+        return;
+    rtp_session_free(s);
+    pbx_module_unuse(module);
+}
+
+static const RtpApi rtp_api = {
+    .version = RTP_API_VERSION,
+    .session_new = api_session_new,
+    .session_free = api_session_free,
+    .session_get_local = rtp_session_get_local,
+    .session_set_remote = rtp_session_set_remote,
+    .session_relay = rtp_session_relay,
+    .session_unrelay = rtp_session_unrelay,
+    .session_get_stats = rtp_session_get_stats,
+    .session_get_relayed = rtp_session_get_relayed,
+};
+
+/* ---------------------------------------------------------- CLI */
+
+static gboolean
+show_settings(PbxCliContext *ctx, int argc, char **argv, gpointer data)
+{
+    const RtpConf *conf = rtp_engine_get_conf(engine);
+    g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
+
+    pbx_cli_print(ctx, "Port range:     %u-%u\n", conf->port_start, conf->port_end);
+    pbx_cli_print(ctx, "Bind (IPv4):    %s\n", conf->bind);
+    pbx_cli_print(ctx, "Bind (IPv6):    %s\n", conf->bind6);
+    pbx_cli_print(ctx, "TOS:            0x%02x\n", conf->tos);
+    pbx_cli_print(ctx, "Workers:        %u%s\n", rtp_engine_get_n_workers(engine),
+                  conf->workers ? "" : " (auto)");
+    pbx_cli_print(ctx, "RTCP:           relayed, parsed for statistics\n");
+    pbx_cli_print(ctx, "Sessions:       %u\n", sessions->len);
+    return TRUE;
+}
+
+static void
+print_session(PbxCliContext *ctx, const RtpSession *s)
+{
+    RtpStats st;
+    guint16 port;
+    const char *addr = rtp_session_get_local(s, &port);
+    const char *remote = rtp_session_get_remote(s);
+    g_autofree char *local = g_strdup_printf(strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+    g_autofree char *peer = g_strdup_printf("%u", rtp_session_get_peer_id(s));
+
+    rtp_session_get_stats(s, &st);
+    pbx_cli_print(ctx,
+                  "%-5u %-4u %-5s %-28s %-22s%s %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+                  " %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %6" G_GINT64_FORMAT " %7.1f\n",
+                  rtp_session_get_id(s), rtp_session_get_worker(s),
+                  rtp_session_get_peer_id(s) ? peer : "-", local, remote ? remote : "-",
+                  st.latched ? "*" : " ", st.rx_packets, st.rx_octets, st.tx_packets,
+                  st.tx_octets, st.lost, st.jitter_us / 1000.0);
+}
+
+static gboolean
+show_sessions(PbxCliContext *ctx, int argc, char **argv, gpointer data)
+{
+    g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
+
+    pbx_cli_print(ctx, "%-5s %-4s %-5s %-28s %-23s %8s %10s %8s %10s %6s %7s\n", "ID", "Wrk",
+                  "Peer", "Local", "Remote (* latched)", "RxPkts", "RxBytes", "TxPkts",
+                  "TxBytes", "Lost", "Jit(ms)");
+    for (guint i = 0; i < sessions->len; i++)
+        print_session(ctx, sessions->pdata[i]);
+    pbx_cli_print(ctx, "%u active RTP session%s\n", sessions->len, sessions->len == 1 ? "" : "s");
+    return TRUE;
+}
+
+static const PbxCliCommand commands[] = {
+    { "rtp show settings", NULL, "Show the RTP engine settings", show_settings, NULL },
+    { "rtp show sessions", NULL, "Show RTP sessions and their statistics", show_sessions, NULL },
+};
+
+/* ---------------------------------------------------------- life cycle */
+
+static gboolean
+rtp_load(PbxModule *self, GError **error)
+{
+    g_autoptr(RtpConf) conf = rtp_conf_load(error);
+
+    if (!conf)
+        return FALSE;
+    log_rtp = pbx_log_domain("rtp");
+    engine = rtp_engine_new(conf, error);
+    if (!engine)
+        return FALSE;
+    module = self;
+    if (!pbx_cli_register(self, commands, G_N_ELEMENTS(commands), NULL, error)) {
+        g_clear_pointer(&engine, rtp_engine_free);
+        return FALSE;
+    }
+    pbx_module_provide_api(self, RTP_API_NAME, &rtp_api);
+    pbx_notice(log_rtp, "RTP engine: %u media workers, ports %u-%u",
+               rtp_engine_get_n_workers(engine), conf->port_start, conf->port_end);
+    return TRUE;
+}
+
+static void
+rtp_unload(PbxModule *self)
+{
+    g_clear_pointer(&engine, rtp_engine_free);
+    module = NULL;
+}
+
+/* Port range and bind addresses apply to new sessions; a changed worker
+ * count needs the module to be loaded again. */
+static gboolean
+rtp_reload(PbxModule *self, GError **error)
+{
+    g_autoptr(RtpConf) conf = rtp_conf_load(error);
+
+    if (!conf)
+        return FALSE;
+    if (conf->workers != rtp_engine_get_conf(engine)->workers)
+        pbx_warning(log_rtp, "rtp.conf: workers changed; takes effect when res_rtp is loaded again");
+    rtp_engine_set_conf(engine, conf);
+    return TRUE;
+}
+
+PBX_MODULE_DEFINE("res_rtp", "RTP/RTCP relay engine (media workers)",
+                  .load = rtp_load,
+                  .unload = rtp_unload,
+                  .reload = rtp_reload);

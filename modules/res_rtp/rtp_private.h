@@ -1,0 +1,138 @@
+/* res_rtp - structures shared by engine.c (main context) and worker.c
+ * (media threads).  Each field says which thread owns it. */
+#pragma once
+
+#include <sys/socket.h>
+#include "rtp_engine.h"
+#include "rtp_stats.h"
+
+G_BEGIN_DECLS
+
+#define RTP_BATCH 32            /* packets per recvmmsg/sendmmsg */
+#define RTP_MAX_PACKET 2048     /* larger datagrams are truncated and dropped */
+#define RTP_CLOCK_RATE 8000     /* for jitter; every static audio payload */
+
+typedef struct _RtpWorker RtpWorker;
+
+typedef struct {
+    struct sockaddr_storage ss;
+    socklen_t len;              /* 0: unset */
+} RtpAddr;
+
+/* The epoll tag of one socket. */
+typedef struct {
+    RtpSession *session;
+    gboolean rtcp;
+} RtpEndpoint;
+
+/* Written by the owning worker with relaxed atomic stores. */
+typedef struct {
+    guint64 rx_packets, rx_octets, tx_packets, tx_octets, relayed, dropped;
+    guint64 rtcp_rx, rtcp_tx, expected;
+    gint64 lost;
+    guint32 ssrc, ssrc_changes, jitter_us, sr_rx, rr_rx;
+    guint32 remote_fraction_lost, remote_jitter_us;
+    gint32 remote_lost, rtt_us;
+    gint32 latched;
+} RtpCounters;
+
+struct _RtpSession {
+    /* Immutable after creation. */
+    RtpEngine *engine;
+    guint id;
+    int family;
+    int fd[2];                  /* RTP, RTCP */
+    guint16 port;
+    char local_str[INET6_ADDRSTRLEN];
+    RtpEndpoint ep[2];
+    gint refs;                  /* atomic: engine table + queued LINKs */
+
+    /* Main context. */
+    RtpWorker *worker;          /* attached to, or (in transit) moving to */
+    RtpWorker *home;            /* where it will be after queued moves */
+    gboolean in_transit;        /* DETACH sent, DETACHED not yet seen */
+    GQueue pending;             /* commands held while in transit */
+    gboolean freed;
+    RtpSession *main_peer;
+    char *sdp_remote_str;
+    char *latched_str;
+    guint remote_gen;           /* bumped by each set_remote */
+
+    /* The owning worker. */
+    RtpSession *peer;           /* relaying to; always on the same worker */
+    RtpSession *want;           /* atomic: LINK received, waiting for peer's */
+    RtpAddr sdp;                /* remote from SDP; len 0: none (hold) */
+    guint sdp_gen;              /* remote_gen of the SET_REMOTE applied */
+    RtpAddr latched;            /* remote learned from RTP */
+    RtpAddr rtcp_latched;       /* remote learned from RTCP */
+    RtpAddr rtp_dest;           /* where RTP goes: latched or sdp */
+    RtpAddr rtcp_dest;          /* rtcp_latched, or rtp_dest port + 1 */
+    RtpRxState rx;
+    guint32 last_sr_middle;     /* last SR sent out of this session */
+    gint64 last_sr_sent;
+
+    RtpCounters pub;
+};
+
+typedef enum {
+    CMD_ATTACH,                 /* worker: add to epoll */
+    CMD_DETACH,                 /* worker: remove, then EV_DETACHED */
+    CMD_SET_REMOTE,
+    CMD_LINK,                   /* session wants `other` as peer */
+    CMD_UNLINK,
+    CMD_FREE,                   /* worker: close, then EV_FREED */
+    CMD_STOP,
+    CMD_SYNC,                   /* worker: answer EV_SYNCED */
+    EV_DETACHED,                /* main: attach to `target` */
+    EV_FREED,                   /* main: drop the engine's reference */
+    EV_LATCHED,                 /* main: show `addr` in the CLI */
+    EV_SYNCED,
+} RtpCmdType;
+
+/* A command to a worker, turned into an event for the main context when
+ * the worker has something to report (no second allocation). */
+typedef struct {
+    RtpCmdType type;
+    RtpSession *session;
+    RtpSession *other;          /* CMD_LINK, holds a reference */
+    RtpWorker *target;          /* CMD_DETACH / EV_DETACHED */
+    RtpAddr addr;               /* CMD_SET_REMOTE / EV_LATCHED */
+    guint gen;                  /* CMD_SET_REMOTE / EV_LATCHED: remote_gen */
+} RtpCmd;
+
+struct _RtpWorker {
+    RtpEngine *engine;
+    guint index;
+    GThread *thread;
+    int epfd;
+    int evfd;
+    GAsyncQueue *cmds;
+    guint n_sessions;           /* atomic, for the CLI */
+
+    /* Hot path buffers, used only by the worker thread. */
+    struct mmsghdr rx[RTP_BATCH];
+    struct iovec rx_iov[RTP_BATCH];
+    struct sockaddr_storage rx_addr[RTP_BATCH];
+    struct mmsghdr tx[RTP_BATCH];
+    struct iovec tx_iov[RTP_BATCH];
+    guint8 buf[RTP_BATCH][RTP_MAX_PACKET];
+};
+
+/* worker.c */
+RtpWorker *rtp_worker_new(RtpEngine *e, guint index, GError **error);
+/* Queues cmd (taking it) and wakes the worker. */
+void rtp_worker_push(RtpWorker *w, RtpCmd *cmd);
+/* Stops the thread and frees the worker. */
+void rtp_worker_free(RtpWorker *w);
+
+/* engine.c, callable from workers */
+void rtp_engine_post(RtpEngine *e, RtpCmd *ev);
+void rtp_session_unref(RtpSession *s);
+void rtp_cmd_free(RtpCmd *cmd);
+
+/* Relaxed atomic counters, single writer. */
+#define RTP_PUB_SET(s, field, v) __atomic_store_n(&(s)->pub.field, (v), __ATOMIC_RELAXED)
+#define RTP_PUB_GET(s, field) __atomic_load_n(&(s)->pub.field, __ATOMIC_RELAXED)
+#define RTP_PUB_ADD(s, field, n) RTP_PUB_SET(s, field, RTP_PUB_GET(s, field) + (n))
+
+G_END_DECLS

@@ -1,0 +1,466 @@
+/* res_rtp - a media worker: one thread, one epoll loop.
+ *
+ * The hot path (receive_rtp / receive_rtcp) reads a batch of datagrams
+ * with recvmmsg into the worker's preallocated buffers, checks and
+ * accounts each, and sends the accepted ones out of the peer session
+ * with one sendmmsg.  It allocates nothing, takes no lock and formats no
+ * log line; counters are relaxed atomic stores.  Commands from the main
+ * context arrive on a queue with an eventfd wake-up and are applied after
+ * the packet events of the same epoll round, so a session freed by a
+ * command is never touched by a stale event.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include "rtp_private.h"
+
+#define MAX_EVENTS 64
+
+static gboolean
+addr_equal(const RtpAddr *a, const struct sockaddr_storage *ss)
+{
+    if (a->ss.ss_family != ss->ss_family)
+        return FALSE;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *) &a->ss, *y = (const void *) ss;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *) &a->ss, *y = (const void *) ss;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static void
+addr_set_port(RtpAddr *a, guint16 port)
+{
+    if (a->ss.ss_family == AF_INET)
+        ((struct sockaddr_in *) &a->ss)->sin_port = htons(port);
+    else
+        ((struct sockaddr_in6 *) &a->ss)->sin6_port = htons(port);
+}
+
+static guint16
+addr_get_port(const RtpAddr *a)
+{
+    if (a->ss.ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *) &a->ss)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *) &a->ss)->sin6_port);
+}
+
+/* Recomputes where RTP and RTCP of s go: the latched source wins over
+ * SDP; RTCP defaults to the RTP port + 1 until RTCP itself arrives. */
+static void
+update_dest(RtpSession *s)
+{
+    s->rtp_dest = s->latched.len ? s->latched : s->sdp;
+    if (s->rtcp_latched.len) {
+        s->rtcp_dest = s->rtcp_latched;
+    } else {
+        s->rtcp_dest = s->rtp_dest;
+        if (s->rtcp_dest.len)
+            addr_set_port(&s->rtcp_dest, (guint16) (addr_get_port(&s->rtp_dest) + 1));
+    }
+}
+
+static void
+report_latched(RtpSession *s)
+{
+    RtpCmd *ev = g_new0(RtpCmd, 1);
+
+    ev->type = EV_LATCHED;
+    ev->session = s;
+    ev->addr = s->latched;
+    ev->gen = s->sdp_gen;
+    rtp_engine_post(s->engine, ev);
+}
+
+/* Symmetric RTP: the first packet's source becomes the remote and then
+ * sticks; packets from anywhere else are dropped. */
+static gboolean
+accept_source(RtpSession *s, const struct sockaddr_storage *from, socklen_t len)
+{
+    if (s->latched.len)
+        return addr_equal(&s->latched, from);
+    memcpy(&s->latched.ss, from, len);
+    s->latched.len = len;
+    RTP_PUB_SET(s, latched, 1);
+    update_dest(s);
+    report_latched(s);
+    return TRUE;
+}
+
+static gboolean
+accept_rtcp_source(RtpSession *s, const struct sockaddr_storage *from, socklen_t len)
+{
+    if (s->rtcp_latched.len)
+        return addr_equal(&s->rtcp_latched, from);
+    memcpy(&s->rtcp_latched.ss, from, len);
+    s->rtcp_latched.len = len;
+    update_dest(s);
+    return TRUE;
+}
+
+static void
+publish_rx(RtpSession *s)
+{
+    RTP_PUB_SET(s, ssrc, s->rx.ssrc);
+    RTP_PUB_SET(s, ssrc_changes, s->rx.ssrc_changes);
+    RTP_PUB_SET(s, expected, rtp_rx_expected(&s->rx));
+    RTP_PUB_SET(s, lost, rtp_rx_lost(&s->rx));
+    RTP_PUB_SET(s, jitter_us,
+                (guint32) ((guint64) rtp_rx_jitter(&s->rx) * G_USEC_PER_SEC / RTP_CLOCK_RATE));
+}
+
+static int
+receive_batch(RtpWorker *w, int fd)
+{
+    for (guint i = 0; i < RTP_BATCH; i++)
+        w->rx[i].msg_hdr.msg_namelen = sizeof(w->rx_addr[i]);
+    return recvmmsg(fd, w->rx, RTP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+static void
+queue_send(RtpWorker *w, guint *ntx, guint i, RtpAddr *dest)
+{
+    w->tx_iov[*ntx].iov_base = w->buf[i];
+    w->tx_iov[*ntx].iov_len = w->rx[i].msg_len;
+    w->tx[*ntx].msg_hdr.msg_name = &dest->ss;
+    w->tx[*ntx].msg_hdr.msg_namelen = dest->len;
+    (*ntx)++;
+}
+
+/* Sends the queued packets out of `fd`; returns how many went. */
+static guint
+flush_send(RtpWorker *w, int fd, guint ntx, guint64 *octets)
+{
+    int sent;
+
+    if (ntx == 0)
+        return 0;
+    sent = sendmmsg(fd, w->tx, ntx, MSG_DONTWAIT);
+    if (sent <= 0)
+        return 0;
+    for (int i = 0; i < sent; i++)
+        *octets += w->tx_iov[i].iov_len;
+    return (guint) sent;
+}
+
+static void
+receive_rtp(RtpWorker *w, RtpSession *s)
+{
+    int n = receive_batch(w, s->fd[0]);
+    RtpSession *out = s->peer;
+    guint32 arrival;
+    guint ntx = 0, sent;
+    guint64 octets = 0, rx_octets = 0, accepted = 0, dropped = 0;
+
+    if (n <= 0)
+        return;
+    arrival = (guint32) (g_get_monotonic_time() * RTP_CLOCK_RATE / G_USEC_PER_SEC);
+    for (int i = 0; i < n; i++) {
+        RtpHeader h;
+        guint len = w->rx[i].msg_len;
+
+        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !rtp_header_parse(w->buf[i], len, &h) ||
+            !accept_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
+            dropped++;
+            continue;
+        }
+        rtp_rx_update(&s->rx, &h, arrival);
+        accepted++;
+        rx_octets += len;
+        if (out && out->rtp_dest.len)
+            queue_send(w, &ntx, (guint) i, &out->rtp_dest);
+        else
+            dropped++;
+    }
+    RTP_PUB_ADD(s, rx_packets, accepted);
+    RTP_PUB_ADD(s, rx_octets, rx_octets);
+    publish_rx(s);
+    if (ntx > 0) {
+        sent = flush_send(w, out->fd[0], ntx, &octets);
+        RTP_PUB_ADD(s, relayed, sent);
+        RTP_PUB_ADD(out, tx_packets, sent);
+        RTP_PUB_ADD(out, tx_octets, octets);
+        dropped += ntx - sent;
+    }
+    if (dropped)
+        RTP_PUB_ADD(s, dropped, dropped);
+}
+
+/* Statistics from one RTCP compound received on s.  A report block's
+ * LSR matches the SR we last sent out of s, which gives the round trip
+ * between the PBX and that far end even though we only relay RTCP. */
+static void
+account_rtcp(RtpSession *s, const RtcpInfo *info, gint64 now)
+{
+    RTP_PUB_ADD(s, sr_rx, info->n_sr);
+    RTP_PUB_ADD(s, rr_rx, info->n_rr);
+    if (!info->has_block)
+        return;
+    RTP_PUB_SET(s, remote_fraction_lost, info->fraction_lost);
+    RTP_PUB_SET(s, remote_lost, info->cumulative_lost);
+    RTP_PUB_SET(s, remote_jitter_us,
+                (guint32) ((guint64) info->jitter * G_USEC_PER_SEC / RTP_CLOCK_RATE));
+    if (info->lsr != 0 && info->lsr == s->last_sr_middle)
+        RTP_PUB_SET(s, rtt_us, rtcp_rtt_us(s->last_sr_sent, now, info->dlsr));
+}
+
+static void
+receive_rtcp(RtpWorker *w, RtpSession *s)
+{
+    int n = receive_batch(w, s->fd[1]);
+    RtpSession *out = s->peer;
+    gint64 now;
+    guint ntx = 0, sent;
+    guint64 octets = 0, dropped = 0;
+
+    if (n <= 0)
+        return;
+    now = g_get_monotonic_time();
+    for (int i = 0; i < n; i++) {
+        RtcpInfo info;
+
+        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+            !rtcp_parse(w->buf[i], w->rx[i].msg_len, &info) ||
+            !accept_rtcp_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
+            dropped++;
+            continue;
+        }
+        RTP_PUB_ADD(s, rtcp_rx, 1);
+        account_rtcp(s, &info, now);
+        if (!out || !out->rtcp_dest.len)
+            continue;   /* terminated: nobody to relay to */
+        if (info.has_sr) {
+            out->last_sr_middle = info.sr_ntp_middle;
+            out->last_sr_sent = now;
+        }
+        queue_send(w, &ntx, (guint) i, &out->rtcp_dest);
+    }
+    if (ntx > 0) {
+        sent = flush_send(w, out->fd[1], ntx, &octets);
+        RTP_PUB_ADD(out, rtcp_tx, sent);
+    }
+    if (dropped)
+        RTP_PUB_ADD(s, dropped, dropped);
+}
+
+static void
+epoll_add(RtpWorker *w, RtpSession *s)
+{
+    for (int i = 0; i < 2; i++) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->ep[i] };
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->fd[i], &ev) < 0)
+            g_warning("res_rtp: epoll_ctl(ADD): %s", g_strerror(errno));
+    }
+    g_atomic_int_inc(&w->n_sessions);
+}
+
+static void
+epoll_del(RtpWorker *w, RtpSession *s)
+{
+    for (int i = 0; i < 2; i++)
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd[i], NULL);
+    g_atomic_int_add(&w->n_sessions, -1);
+}
+
+static void
+unlink_peer(RtpSession *s)
+{
+    if (s->peer) {
+        s->peer->peer = NULL;
+        s->peer = NULL;
+    }
+    g_atomic_pointer_set(&s->want, NULL);
+}
+
+/* Both halves of a relay must arrive (each through its own session's
+ * command stream, so each after that session's ATTACH here) before the
+ * sessions are linked. */
+static void
+link_sessions(RtpSession *s, RtpSession *other)
+{
+    if (s->peer && s->peer != other)
+        unlink_peer(s);
+    g_atomic_pointer_set(&s->want, other);
+    if (g_atomic_pointer_get(&other->want) != s)
+        return;
+    if (other->peer && other->peer != s)
+        unlink_peer(other);
+    s->peer = other;
+    other->peer = s;
+}
+
+static void
+set_remote(RtpSession *s, const RtpAddr *addr, guint gen)
+{
+    s->sdp = *addr;
+    s->sdp_gen = gen;
+    s->latched.len = 0;
+    s->rtcp_latched.len = 0;
+    RTP_PUB_SET(s, latched, 0);
+    update_dest(s);
+}
+
+/* Applies one command; returns FALSE on CMD_STOP.  Commands that report
+ * back are re-used as the event. */
+static gboolean
+apply_command(RtpWorker *w, RtpCmd *cmd)
+{
+    RtpSession *s = cmd->session;
+
+    switch (cmd->type) {
+    case CMD_ATTACH:
+        epoll_add(w, s);
+        break;
+    case CMD_DETACH:
+        epoll_del(w, s);
+        unlink_peer(s);
+        cmd->type = EV_DETACHED;
+        rtp_engine_post(w->engine, cmd);
+        return TRUE;
+    case CMD_SET_REMOTE:
+        set_remote(s, &cmd->addr, cmd->gen);
+        break;
+    case CMD_LINK:
+        link_sessions(s, cmd->other);
+        break;
+    case CMD_UNLINK:
+        unlink_peer(s);
+        break;
+    case CMD_FREE:
+        epoll_del(w, s);
+        unlink_peer(s);
+        cmd->type = EV_FREED;
+        rtp_engine_post(w->engine, cmd);
+        return TRUE;
+    case CMD_STOP:
+        rtp_cmd_free(cmd);
+        return FALSE;
+    case CMD_SYNC:
+        cmd->type = EV_SYNCED;
+        rtp_engine_post(w->engine, cmd);
+        return TRUE;
+    default:
+        g_assert_not_reached();
+    }
+    rtp_cmd_free(cmd);
+    return TRUE;
+}
+
+static gboolean
+drain_commands(RtpWorker *w)
+{
+    guint64 v;
+    RtpCmd *cmd;
+
+    if (read(w->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+        g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
+    while ((cmd = g_async_queue_try_pop(w->cmds)))
+        if (!apply_command(w, cmd))
+            return FALSE;
+    return TRUE;
+}
+
+static gpointer
+worker_main(gpointer data)
+{
+    RtpWorker *w = data;
+    struct epoll_event evs[MAX_EVENTS];
+
+    for (;;) {
+        gboolean commands = FALSE;
+        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, -1);
+
+        if (n < 0 && errno != EINTR) {
+            g_warning("res_rtp: epoll_wait: %s", g_strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            RtpEndpoint *ep = evs[i].data.ptr;
+
+            if (!ep)
+                commands = TRUE;
+            else if (ep->rtcp)
+                receive_rtcp(w, ep->session);
+            else
+                receive_rtp(w, ep->session);
+        }
+        if (commands && !drain_commands(w))
+            break;
+    }
+    return NULL;
+}
+
+static void
+init_buffers(RtpWorker *w)
+{
+    for (guint i = 0; i < RTP_BATCH; i++) {
+        w->rx_iov[i] = (struct iovec) { w->buf[i], RTP_MAX_PACKET };
+        w->rx[i].msg_hdr.msg_iov = &w->rx_iov[i];
+        w->rx[i].msg_hdr.msg_iovlen = 1;
+        w->rx[i].msg_hdr.msg_name = &w->rx_addr[i];
+        w->tx[i].msg_hdr.msg_iov = &w->tx_iov[i];
+        w->tx[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+RtpWorker *
+rtp_worker_new(RtpEngine *e, guint index, GError **error)
+{
+    RtpWorker *w = g_new0(RtpWorker, 1);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+    g_autofree char *name = g_strdup_printf("rtp-worker-%u", index);
+
+    w->engine = e;
+    w->index = index;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->epfd < 0 || w->evfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0) {
+        g_set_error(error, RTP_ERROR, RTP_ERROR_SOCKET, "media worker %u: %s", index,
+                    g_strerror(errno));
+        if (w->epfd >= 0)
+            close(w->epfd);
+        if (w->evfd >= 0)
+            close(w->evfd);
+        g_free(w);
+        return NULL;
+    }
+    init_buffers(w);
+    w->cmds = g_async_queue_new();
+    w->thread = g_thread_new(name, worker_main, w);
+    return w;
+}
+
+void
+rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
+{
+    guint64 one = 1;
+
+    g_async_queue_push(w->cmds, cmd);
+    if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
+}
+
+void
+rtp_worker_free(RtpWorker *w)
+{
+    RtpCmd *cmd;
+
+    if (!w)
+        return;
+    cmd = g_new0(RtpCmd, 1);
+    cmd->type = CMD_STOP;
+    rtp_worker_push(w, cmd);
+    g_thread_join(w->thread);
+    while ((cmd = g_async_queue_try_pop(w->cmds)))
+        rtp_cmd_free(cmd);
+    g_async_queue_unref(w->cmds);
+    close(w->epfd);
+    close(w->evfd);
+    g_free(w);
+}
