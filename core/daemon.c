@@ -18,6 +18,7 @@
 #include <glib-unix.h>
 
 #include "core_private.h"
+#include "calls_private.h"
 #include "daemon.h"
 #include "log_private.h"
 #include "module_private.h"
@@ -241,6 +242,12 @@ pbx_daemon_reload(GString *out)
         g_string_append_printf(out, "%s\n", error->message);
         ok = FALSE;
     }
+    g_clear_error(&error);
+    if (!pbx_dialplan_reload(&error)) {
+        pbx_error(dom, "reload: dialplan: %s (old dialplan kept)", error->message);
+        g_string_append_printf(out, "Dialplan not reloaded: %s\n", error->message);
+        ok = FALSE;
+    }
     pbx_core_mark_reloaded();
     g_string_append(out, ok ? "Reload complete\n" : "Reload finished with errors\n");
     return ok;
@@ -381,6 +388,9 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
         pbx_log_configure(FALSE, TRUE);
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The main thread owns the default context from here on, so that
+     * module loads and start-up code pass PBX_ASSERT_MAIN_CONTEXT(). */
+    g_main_context_acquire(g_main_context_default());
     loop = g_main_loop_new(NULL, FALSE);
     pbx_core_mark_started();
     if (!pbx_ctl_start(pbx_paths_get()->control_socket,
@@ -397,11 +407,18 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
         return 1;
     }
     pbx_cli_register_core_commands();
+    pbx_calls_register_cli();
+    pbx_cdr_enable(TRUE);
     pbx_modules_init(pbx_core_get_modules_dir());
     if (!load_modules(&mods, &error)) {
         pbx_error(dom, "%s", error->message);
         exit_status = 1;
         goto out;
+    }
+    if (!pbx_dialplan_init(&error)) {
+        /* Calls are rejected until `dialplan reload` succeeds. */
+        pbx_error(dom, "dialplan: %s", error->message);
+        g_clear_error(&error);
     }
     g_unix_signal_add(SIGTERM, on_sigterm, NULL);
     g_unix_signal_add(SIGINT, on_sigint, NULL);
@@ -410,6 +427,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     pbx_event_publish(pbx_event_new("core/ready"));
     g_main_loop_run(loop);
 out:
+    pbx_dialplan_shutdown();
     pbx_modules_shutdown();
     pbx_db_shutdown();
     pbx_ctl_stop();
@@ -418,6 +436,7 @@ out:
     pbx_config_options_clear(modules_opts, G_N_ELEMENTS(modules_opts), &mods);
     pbx_notice(dom, "Carillon stopped");
     g_main_loop_unref(loop);
+    g_main_context_release(g_main_context_default());
     return exit_status;
 }
 

@@ -9,3 +9,7 @@
 #include <carillon/cli.h>
 #include <carillon/core.h>
 #include <carillon/db.h>
+#include <carillon/codec.h>
+#include <carillon/channel.h>
+#include <carillon/bridge.h>
+#include <carillon/dialplan.h>

@@ -1,0 +1,43 @@
+-- Carillon sample dialplan for a small office.
+--
+-- Each endpoint in endpoints.conf names a context; a call from it runs that
+-- context's on_invite(call) as a coroutine.  See dialplan/README.md for the
+-- whole API.  `dialplan reload` loads a new version of this file for new
+-- calls; calls in progress finish on the version they started with.
+
+local RING_SECONDS = 20
+
+-- What a failed dial tells the caller: the SIP status to hang up with.
+local failure_status = {
+    busy = 486,          -- Busy Here
+    noanswer = 480,      -- Temporarily Unavailable
+    unavailable = 480,   -- not registered
+    failed = 503,
+}
+
+context("office", {
+    on_invite = function(call)
+        local n = tonumber(call.to)
+        if not (n and n >= 1001 and n <= 1010) then
+            pbx.log("notice", call.from .. " dialed unknown number " .. call.to)
+            return call:hangup(404)
+        end
+        local outcome, detail = call:dial(call.to, { timeout = RING_SECONDS })
+        if outcome == "answered" or outcome == "cancelled" then
+            return            -- talked (or the caller gave up): nothing left
+        end
+        pbx.log("info", string.format("%s -> %s: %s (%s)", call.from, call.to,
+                                      outcome, detail.cause))
+        call:hangup(failure_status[outcome] or 503)
+    end,
+
+    on_dtmf = function(call, digit)
+        pbx.log("debug", call.name .. " sent DTMF " .. digit)
+    end,
+
+    -- Blind transfers are allowed to office extensions only.
+    on_refer = function(call, refer)
+        local n = tonumber(refer.target)
+        return n ~= nil and n >= 1001 and n <= 1010
+    end,
+})

@@ -1,0 +1,81 @@
+/* Carillon - call model internals shared by core/ and dialplan/ (not
+ * installed). */
+#pragma once
+
+#include <carillon/carillon.h>
+
+G_BEGIN_DECLS
+
+/* Bare dial targets ("1002", "sip:...") go to this tech. */
+#define PBX_CHANNEL_DEFAULT_TECH "SIP"
+
+/* channel.c */
+guint pbx_channel_count(void);
+
+/* bridge.c */
+PbxBridge *pbx_bridge_find_by_channel(const PbxChannel *chan);
+
+/* dial.c: ring one or more targets in parallel, first answer wins. */
+typedef enum {
+    PBX_DIAL_ANSWERED,
+    PBX_DIAL_BUSY,
+    PBX_DIAL_NOANSWER,
+    PBX_DIAL_UNAVAILABLE,
+    PBX_DIAL_CANCELLED,
+    PBX_DIAL_FAILED,
+} PbxDialOutcome;
+
+typedef struct _PbxDial PbxDial;
+/* Runs exactly once, never from inside pbx_dial_start().  `answered` is
+ * the winning leg (borrowed; ref it to keep it) or NULL; `cause` the
+ * cause behind the outcome.  The dial is freed after it returns. */
+typedef void (*PbxDialDoneFunc)(PbxDial *dial, PbxDialOutcome outcome,
+                                PbxChannel *answered, PbxCause cause,
+                                gpointer data);
+
+/* `caller` (may be NULL) is told about ringing/progress and, when it
+ * hangs up, the dial ends as CANCELLED.  options->timeout_ms 0 = none. */
+PbxDial *pbx_dial_start(PbxChannel *caller, const char *const *targets,
+                        const PbxDialOptions *options, PbxDialDoneFunc done,
+                        gpointer data);
+/* Hangs up every leg and ends the dial as CANCELLED (done runs). */
+void pbx_dial_cancel(PbxDial *dial);
+const char *pbx_dial_outcome_to_string(PbxDialOutcome outcome);
+PbxDialOutcome pbx_dial_outcome_from_cause(PbxCause cause);
+
+/* cdr.c: one record per call leg pair, written through pbx_db_submit().
+ * The store is an interface; SQLite is the one implementation. */
+typedef struct {
+    char *id;                   /* the channel id */
+    char *caller, *callee;
+    char *channel, *peer;       /* names; peer may be NULL */
+    gint64 start, answer, end;  /* µs since the epoch; answer 0 if none */
+    gint64 duration, billsec;   /* seconds */
+    const char *disposition;    /* ANSWERED, NO ANSWER, BUSY, FAILED */
+    PbxCause cause;
+    char *codec;
+    PbxRtpStats rtp;
+} PbxCdr;
+
+typedef struct {
+    const char *name;
+    /* Runs on the database thread. */
+    void (*write)(sqlite3 *db, const PbxCdr *cdr);
+} PbxCdrStore;
+
+void pbx_cdr_channel_ended(PbxChannel *chan);
+void pbx_cdr_set_store(const PbxCdrStore *store);
+void pbx_cdr_register_cli(void);
+/* Turns CDR writing on (the daemon does once the database is open). */
+void pbx_cdr_enable(gboolean on);
+const char *pbx_cdr_disposition(PbxCause cause, gboolean answered);
+
+/* channel_cli.c */
+void pbx_calls_register_cli(void);
+
+/* dialplan/: start-up, reload and shutdown of the Lua engine. */
+gboolean pbx_dialplan_init(GError **error);
+gboolean pbx_dialplan_reload(GError **error);
+void pbx_dialplan_shutdown(void);
+
+G_END_DECLS

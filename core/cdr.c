@@ -1,0 +1,236 @@
+/* Carillon - call detail records.
+ *
+ * One record per call, made when its inbound leg ends: caller, callee,
+ * times, disposition, cause, codec and RTP statistics.  Records go to a
+ * PbxCdrStore on the database thread (pbx_db_submit), so the main thread
+ * never waits for the disk; the SQLite store writes table `cdr`.  The
+ * last RECENT_MAX records are also kept in memory for `cdr show recent`.
+ */
+#include <string.h>
+
+#include "calls_private.h"
+
+#define RECENT_MAX 100
+
+static void sqlite_write(sqlite3 *db, const PbxCdr *cdr);
+
+static const PbxCdrStore sqlite_store = { "sqlite", sqlite_write };
+static const PbxCdrStore *store = &sqlite_store;
+static gboolean enabled;
+static GQueue recent = G_QUEUE_INIT;     /* PbxCdr, newest first */
+
+static void
+cdr_free(PbxCdr *cdr)
+{
+    g_free(cdr->id);
+    g_free(cdr->caller);
+    g_free(cdr->callee);
+    g_free(cdr->channel);
+    g_free(cdr->peer);
+    g_free(cdr->codec);
+    g_free(cdr);
+}
+
+static PbxCdr *
+cdr_copy(const PbxCdr *src)
+{
+    PbxCdr *c = g_memdup2(src, sizeof *src);
+
+    c->id = g_strdup(src->id);
+    c->caller = g_strdup(src->caller);
+    c->callee = g_strdup(src->callee);
+    c->channel = g_strdup(src->channel);
+    c->peer = g_strdup(src->peer);
+    c->codec = g_strdup(src->codec);
+    return c;
+}
+
+void
+pbx_cdr_set_store(const PbxCdrStore *s)
+{
+    store = s ? s : &sqlite_store;
+}
+
+void
+pbx_cdr_enable(gboolean on)
+{
+    enabled = on;
+    if (!on) {
+        g_queue_clear_full(&recent, (GDestroyNotify) cdr_free);
+    }
+}
+
+const char *
+pbx_cdr_disposition(PbxCause cause, gboolean answered)
+{
+    if (answered)
+        return "ANSWERED";
+    switch (cause) {
+    case PBX_CAUSE_USER_BUSY:
+    case PBX_CAUSE_CALL_REJECTED:
+        return "BUSY";
+    case PBX_CAUSE_NO_ANSWER:
+    case PBX_CAUSE_NO_USER_RESPONSE:
+    case PBX_CAUSE_ORIGINATOR_CANCEL:
+    case PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE:
+    case PBX_CAUSE_NORMAL_CLEARING:
+        return "NO ANSWER";
+    default:
+        return "FAILED";
+    }
+}
+
+/* Fills a record from an ended inbound leg and what it is bridged to
+ * (the bridge still exists while the leg's hangup is being handled). */
+static void
+fill(PbxCdr *cdr, PbxChannel *chan)
+{
+    PbxBridge *br = pbx_bridge_find_by_channel(chan);
+    PbxChannel *peer = br ? pbx_bridge_get_peer(br, chan) : NULL;
+    const char *codec = pbx_channel_get_codec(chan);
+
+    cdr->id = g_strdup(pbx_channel_get_id(chan));
+    cdr->caller = g_strdup(pbx_channel_get_caller_number(chan));
+    cdr->callee = g_strdup(pbx_channel_get_callee(chan));
+    cdr->channel = g_strdup(pbx_channel_get_name(chan));
+    cdr->peer = peer ? g_strdup(pbx_channel_get_name(peer)) : NULL;
+    cdr->start = pbx_channel_get_created(chan);
+    cdr->answer = pbx_channel_get_answered(chan);
+    cdr->end = pbx_channel_get_ended(chan);
+    cdr->duration = (cdr->end - cdr->start) / G_USEC_PER_SEC;
+    cdr->billsec = cdr->answer ? (cdr->end - cdr->answer) / G_USEC_PER_SEC : 0;
+    cdr->cause = pbx_channel_get_hangup_cause(chan);
+    cdr->disposition = pbx_cdr_disposition(cdr->cause, cdr->answer != 0);
+    if (!codec && peer)
+        codec = pbx_channel_get_codec(peer);
+    cdr->codec = g_strdup(codec);
+    cdr->rtp = *pbx_channel_get_rtp_stats(chan);
+}
+
+static void
+write_job(sqlite3 *db, gpointer data)
+{
+    store->write(db, data);
+}
+
+void
+pbx_cdr_channel_ended(PbxChannel *chan)
+{
+    PbxCdr cdr = { 0 };
+
+    if (!enabled || pbx_channel_get_direction(chan) != PBX_CHANNEL_INBOUND)
+        return;
+    fill(&cdr, chan);
+    g_queue_push_head(&recent, cdr_copy(&cdr));
+    while (recent.length > RECENT_MAX)
+        cdr_free(g_queue_pop_tail(&recent));
+    pbx_db_submit(write_job, (PbxDbDoneFunc) cdr_free, cdr_copy(&cdr));
+    g_free(cdr.id);
+    g_free(cdr.caller);
+    g_free(cdr.callee);
+    g_free(cdr.channel);
+    g_free(cdr.peer);
+    g_free(cdr.codec);
+}
+
+/* ------------------------------------------------------------ SQLite */
+
+static const char create_sql[] =
+    "CREATE TABLE IF NOT EXISTS cdr ("
+    " id TEXT PRIMARY KEY, caller TEXT, callee TEXT, channel TEXT,"
+    " peer TEXT, start INTEGER, answer INTEGER, end INTEGER,"
+    " duration INTEGER, billsec INTEGER, disposition TEXT, cause TEXT,"
+    " cause_code INTEGER, codec TEXT, rtp_packets_sent INTEGER,"
+    " rtp_packets_received INTEGER, rtp_packets_lost INTEGER,"
+    " rtp_jitter_ms REAL, rtp_rtt_ms REAL)";
+
+static const char insert_sql[] =
+    "INSERT OR REPLACE INTO cdr VALUES"
+    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+    " ?16, ?17, ?18, ?19)";
+
+static void
+bind_row(sqlite3_stmt *st, const PbxCdr *c)
+{
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->caller, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->callee, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, c->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, c->peer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, c->start / G_USEC_PER_SEC);
+    if (c->answer)
+        sqlite3_bind_int64(st, 7, c->answer / G_USEC_PER_SEC);
+    sqlite3_bind_int64(st, 8, c->end / G_USEC_PER_SEC);
+    sqlite3_bind_int64(st, 9, c->duration);
+    sqlite3_bind_int64(st, 10, c->billsec);
+    sqlite3_bind_text(st, 11, c->disposition, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, pbx_cause_to_string(c->cause), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 13, (int) c->cause);
+    sqlite3_bind_text(st, 14, c->codec, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64) c->rtp.packets_sent);
+    sqlite3_bind_int64(st, 16, (sqlite3_int64) c->rtp.packets_received);
+    sqlite3_bind_int64(st, 17, (sqlite3_int64) c->rtp.packets_lost);
+    sqlite3_bind_double(st, 18, c->rtp.jitter_ms);
+    sqlite3_bind_double(st, 19, c->rtp.rtt_ms);
+}
+
+/* Runs on the database thread; creates the table on first use. */
+static void
+sqlite_write(sqlite3 *db, const PbxCdr *cdr)
+{
+    static gboolean created;
+    g_autoptr(GError) error = NULL;
+    sqlite3_stmt *st = NULL;
+
+    if (!created && !pbx_db_exec(db, create_sql, &error)) {
+        g_warning("cdr: %s", error->message);
+        return;
+    }
+    created = TRUE;
+    if (sqlite3_prepare_v2(db, insert_sql, -1, &st, NULL) != SQLITE_OK) {
+        g_warning("cdr: %s", sqlite3_errmsg(db));
+        return;
+    }
+    bind_row(st, cdr);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        g_warning("cdr: insert: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+}
+
+/* ------------------------------------------------------------ CLI */
+
+static gboolean
+show_recent(PbxCliContext *ctx, int argc, char **argv, gpointer data)
+{
+    guint n = 10;
+    guint i = 0;
+
+    if (argc > 1 || (argc == 1 && !(n = (guint) g_ascii_strtoull(argv[0], NULL, 10)))) {
+        pbx_cli_usage(ctx);
+        return FALSE;
+    }
+    pbx_cli_print(ctx, "%-20s %-12s %-12s %-10s %-8s %-8s %-10s %s\n", "Start",
+                  "Caller", "Callee", "Disposition", "Duration", "Billsec",
+                  "Codec", "Cause");
+    for (GList *l = recent.head; l && i < n; l = l->next, i++) {
+        PbxCdr *c = l->data;
+        g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(c->start / G_USEC_PER_SEC);
+        g_autofree char *ts = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
+        pbx_cli_print(ctx, "%-20s %-12s %-12s %-10s %-8" G_GINT64_FORMAT
+                      " %-8" G_GINT64_FORMAT " %-10s %s\n", ts, c->caller,
+                      c->callee, c->disposition, c->duration, c->billsec,
+                      c->codec ? c->codec : "-", pbx_cause_to_string(c->cause));
+    }
+    pbx_cli_print(ctx, "%u records shown (the database table cdr has all)\n", i);
+    return TRUE;
+}
+
+static const PbxCliCommand commands[] = {
+    { "cdr show recent", "[N]", "Show the last N call records (default 10)", show_recent, NULL },
+};
+
+void
+pbx_cdr_register_cli(void)
+{
+    pbx_cli_register(NULL, commands, G_N_ELEMENTS(commands), NULL, NULL);
+}

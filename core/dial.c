@@ -1,0 +1,277 @@
+/* Carillon - dialing one or more targets in parallel; the first leg to
+ * answer wins and the others are cancelled. */
+#include "calls_private.h"
+
+typedef struct {
+    PbxChannel *chan;
+    guint watch;
+    gboolean done;
+} Leg;
+
+struct _PbxDial {
+    PbxChannel *caller;
+    guint caller_watch;
+    GArray *legs;               /* Leg */
+    PbxDialOutcome best;        /* best failure seen so far */
+    PbxCause best_cause;
+    guint timer;
+    guint idle;
+    gboolean finished;
+    gboolean starting;          /* inside pbx_dial_start() */
+    PbxChannel *winner;         /* answered while starting */
+    PbxDialDoneFunc done;
+    gpointer data;
+};
+
+static const char *const outcome_names[] = {
+    "answered", "busy", "noanswer", "unavailable", "cancelled", "failed",
+};
+
+const char *
+pbx_dial_outcome_to_string(PbxDialOutcome outcome)
+{
+    return outcome_names[outcome];
+}
+
+PbxDialOutcome
+pbx_dial_outcome_from_cause(PbxCause cause)
+{
+    switch (cause) {
+    case PBX_CAUSE_USER_BUSY:
+    case PBX_CAUSE_CALL_REJECTED:
+        return PBX_DIAL_BUSY;
+    case PBX_CAUSE_NO_ANSWER:
+    case PBX_CAUSE_NO_USER_RESPONSE:
+    case PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE:
+        return PBX_DIAL_NOANSWER;
+    case PBX_CAUSE_UNALLOCATED:
+    case PBX_CAUSE_NO_ROUTE_DESTINATION:
+    case PBX_CAUSE_SUBSCRIBER_ABSENT:
+    case PBX_CAUSE_NUMBER_CHANGED:
+    case PBX_CAUSE_DESTINATION_OUT_OF_ORDER:
+        return PBX_DIAL_UNAVAILABLE;
+    case PBX_CAUSE_ORIGINATOR_CANCEL:
+        return PBX_DIAL_CANCELLED;
+    default:
+        return PBX_DIAL_FAILED;
+    }
+}
+
+/* Lower is better: answered, busy, noanswer, unavailable, failed. */
+static int
+rank(PbxDialOutcome o)
+{
+    static const int ranks[] = { 0, 1, 2, 3, 5, 4 };
+    return ranks[o];
+}
+
+static void
+note_failure(PbxDial *d, PbxCause cause)
+{
+    PbxDialOutcome o = pbx_dial_outcome_from_cause(cause);
+
+    if (o == PBX_DIAL_CANCELLED)
+        o = PBX_DIAL_FAILED;
+    if (rank(o) < rank(d->best)) {
+        d->best = o;
+        d->best_cause = cause;
+    }
+}
+
+static void
+dial_free(PbxDial *d)
+{
+    for (guint i = 0; i < d->legs->len; i++)
+        pbx_channel_unref(g_array_index(d->legs, Leg, i).chan);
+    g_array_unref(d->legs);
+    pbx_channel_unref(d->caller);
+    g_free(d);
+}
+
+/* Stops watching everything, hangs up the legs still ringing with
+ * `cause` (except `winner`), reports, frees. */
+static void
+finish(PbxDial *d, PbxDialOutcome outcome, PbxChannel *winner, PbxCause cause)
+{
+    if (d->finished)
+        return;
+    d->finished = TRUE;
+    g_clear_handle_id(&d->timer, g_source_remove);
+    g_clear_handle_id(&d->idle, g_source_remove);
+    if (d->caller)
+        pbx_channel_unwatch(d->caller, d->caller_watch);
+    for (guint i = 0; i < d->legs->len; i++) {
+        Leg *l = &g_array_index(d->legs, Leg, i);
+        if (l->done)
+            continue;
+        pbx_channel_unwatch(l->chan, l->watch);
+        if (l->chan != winner)
+            pbx_channel_hangup(l->chan, cause);
+    }
+    d->done(d, outcome, winner, cause, d->data);
+    dial_free(d);
+}
+
+static gboolean
+all_legs_done(PbxDial *d)
+{
+    for (guint i = 0; i < d->legs->len; i++) {
+        if (!g_array_index(d->legs, Leg, i).done)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static Leg *
+find_leg(PbxDial *d, PbxChannel *chan)
+{
+    for (guint i = 0; i < d->legs->len; i++) {
+        if (g_array_index(d->legs, Leg, i).chan == chan)
+            return &g_array_index(d->legs, Leg, i);
+    }
+    return NULL;
+}
+
+static void
+leg_state(PbxDial *d, PbxChannel *chan)
+{
+    switch (pbx_channel_get_state(chan)) {
+    case PBX_CHANNEL_RINGING:
+        if (d->caller)
+            pbx_channel_ring(d->caller);
+        break;
+    case PBX_CHANNEL_PROGRESS:
+        if (d->caller)
+            pbx_channel_progress(d->caller);
+        break;
+    case PBX_CHANNEL_UP:
+        find_leg(d, chan)->done = TRUE;
+        pbx_channel_unwatch(chan, find_leg(d, chan)->watch);
+        if (d->starting)
+            d->winner = d->winner ? d->winner : chan;
+        else
+            finish(d, PBX_DIAL_ANSWERED, chan, PBX_CAUSE_ANSWERED_ELSEWHERE);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+leg_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
+            gpointer data)
+{
+    PbxDial *d = data;
+    Leg *l;
+
+    if (kind == PBX_CHANNEL_EVENT_STATE) {
+        leg_state(d, chan);
+        return;
+    }
+    if (kind != PBX_CHANNEL_EVENT_HANGUP)
+        return;
+    l = find_leg(d, chan);
+    l->done = TRUE;
+    pbx_channel_unwatch(chan, l->watch);
+    note_failure(d, pbx_channel_get_hangup_cause(chan));
+    if (!d->starting && all_legs_done(d))
+        finish(d, d->best, NULL, d->best_cause);
+}
+
+static void
+caller_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
+               gpointer data)
+{
+    if (kind == PBX_CHANNEL_EVENT_HANGUP)
+        finish(data, PBX_DIAL_CANCELLED, NULL, PBX_CAUSE_ORIGINATOR_CANCEL);
+}
+
+static gboolean
+timed_out(gpointer data)
+{
+    PbxDial *d = data;
+
+    d->timer = 0;
+    finish(d, PBX_DIAL_NOANSWER, NULL, PBX_CAUSE_NO_ANSWER);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+nothing_started(gpointer data)
+{
+    PbxDial *d = data;
+
+    d->idle = 0;
+    if (d->winner)
+        finish(d, PBX_DIAL_ANSWERED, d->winner, PBX_CAUSE_ANSWERED_ELSEWHERE);
+    else
+        finish(d, d->best, NULL, d->best_cause);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+start_leg(PbxDial *d, const char *target, const PbxDialOptions *options)
+{
+    g_autoptr(GError) error = NULL;
+    PbxChannel *chan = pbx_channel_request(target, d->caller, options, &error);
+    Leg l = { 0 };
+
+    if (!chan) {
+        pbx_notice(pbx_log_domain("channel"), "dial %s: %s", target,
+                   error->message);
+        note_failure(d, g_error_matches(error, PBX_CHANNEL_ERROR,
+                                        PBX_CHANNEL_ERROR_UNAVAILABLE) ||
+                        g_error_matches(error, PBX_CHANNEL_ERROR,
+                                        PBX_CHANNEL_ERROR_NO_TECH)
+                        ? PBX_CAUSE_UNALLOCATED : PBX_CAUSE_TEMPORARY_FAILURE);
+        return;
+    }
+    l.chan = chan;                   /* the request's reference */
+    l.watch = pbx_channel_watch(chan, leg_changed, d);
+    g_array_append_val(d->legs, l);
+    if (!pbx_channel_call(chan, options->timeout_ms, &error)) {
+        pbx_notice(pbx_log_domain("channel"), "dial %s: %s", target,
+                   error->message);
+        pbx_channel_hangup(chan, PBX_CAUSE_TEMPORARY_FAILURE);
+    }
+}
+
+PbxDial *
+pbx_dial_start(PbxChannel *caller, const char *const *targets,
+               const PbxDialOptions *options, PbxDialDoneFunc done,
+               gpointer data)
+{
+    PbxDial *d = g_new0(PbxDial, 1);
+    PbxDialOptions none = { 0 };
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    options = options ? options : &none;
+    d->caller = caller ? pbx_channel_ref(caller) : NULL;
+    d->legs = g_array_new(FALSE, FALSE, sizeof(Leg));
+    d->best = PBX_DIAL_FAILED;
+    d->best_cause = PBX_CAUSE_TEMPORARY_FAILURE;
+    d->done = done;
+    d->data = data;
+    if (caller)
+        d->caller_watch = pbx_channel_watch(caller, caller_changed, d);
+    /* A leg may fail or answer inside request()/call(); the dial must not
+     * finish (and be freed) before it is returned, so such outcomes are
+     * reported from an idle callback. */
+    d->starting = TRUE;
+    for (guint i = 0; targets && targets[i]; i++)
+        start_leg(d, targets[i], options);
+    d->starting = FALSE;
+    if (d->winner || all_legs_done(d)) {
+        d->idle = g_idle_add(nothing_started, d);
+        return d;
+    }
+    if (options->timeout_ms)
+        d->timer = g_timeout_add(options->timeout_ms, timed_out, d);
+    return d;
+}
+
+void
+pbx_dial_cancel(PbxDial *dial)
+{
+    finish(dial, PBX_DIAL_CANCELLED, NULL, PBX_CAUSE_ORIGINATOR_CANCEL);
+}

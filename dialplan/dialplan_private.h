@@ -1,0 +1,92 @@
+/* Carillon - Lua dialplan engine internals. */
+#pragma once
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "../core/calls_private.h"
+
+G_BEGIN_DECLS
+
+/* One loaded extensions.lua in its own lua_State.  Calls hold a
+ * reference; a reload swaps in a new Script and the old one closes when
+ * its last call ends. */
+typedef struct {
+    gint refs;
+    lua_State *L;
+    char *path;
+    guint generation;
+    gint64 loaded_at;
+    guint calls;
+} Script;
+
+typedef enum {
+    WAIT_NONE,
+    WAIT_SLEEP,
+    WAIT_ANSWER,
+    WAIT_DIAL,
+    WAIT_BRIDGE,
+    WAIT_MODULE,
+} WaitKind;
+
+/* One inbound channel in the dialplan: its on_invite coroutine and what
+ * it waits for. */
+struct _PbxDialplanCall {
+    Script *script;
+    PbxChannel *chan;
+    lua_State *co;
+    int co_ref;                 /* registry ref keeping co alive */
+    int call_ref;               /* registry ref of the "pbx.call" userdata */
+    guint chan_watch;
+    WaitKind wait;
+    guint timer;
+    PbxDial *dial;
+    PbxBridge *bridge;
+    gboolean keep_caller;
+    char *dial_target;
+    guint wake_source;
+    int wake_nargs;
+    guint64 instructions;       /* since the last resume */
+    gint64 slice_start;
+    gboolean killed;
+    char *kill_reason;
+};
+typedef struct _PbxDialplanCall Call;
+
+/* engine.c */
+extern PbxLogDomain *dp_dom;
+Script *dp_current_script(void);
+void dp_script_ref(Script *s);
+void dp_script_unref(Script *s);
+/* Logs a script error with its traceback and publishes "dialplan/error". */
+void dp_report_error(const char *what, const char *msg);
+guint dp_old_script_calls(void);
+guint dp_active_calls(void);
+guint dp_get_max_instructions(void);
+const char *dp_get_script_path(void);
+/* Runs contexts[ctx].on_dtmf(call, digit) to completion. */
+void dp_run_dtmf(Call *c, const char *digit);
+
+/* call.c: the "pbx.call" class */
+void dp_call_open_class(lua_State *L);
+/* Pushes a new call userdata for chan (holding a reference). */
+void dp_push_call(lua_State *L, PbxChannel *chan);
+/* Drops the userdata's channel reference (the call has ended). */
+void dp_close_call(lua_State *L, int idx);
+/* Suspends the running call for `kind`; returns what lua_yieldk gives. */
+int dp_wait(lua_State *L, Call *c, WaitKind kind);
+void dp_wake(Call *c, int nargs);
+/* pbx.sleep(seconds) */
+int dp_lua_sleep(lua_State *L);
+
+/* lib.c: the "pbx" table, module methods, endpoint providers */
+void dp_open_pbx_lib(lua_State *L);
+/* Pushes the module method `name` or returns FALSE. */
+gboolean dp_push_module_method(lua_State *L, const char *name);
+gboolean dp_is_builtin_method(const char *name);
+
+/* cli.c */
+void dp_register_cli(void);
+
+G_END_DECLS

@@ -1,0 +1,614 @@
+/* Carillon - the Lua dialplan engine: loading extensions.lua, running
+ * each inbound call's on_invite as a coroutine, budgets, reload. */
+#include <string.h>
+
+#include "dialplan_private.h"
+
+#define HOOK_STEP 1000          /* instructions between budget checks */
+
+PbxLogDomain *dp_dom;
+
+typedef struct {
+    char *script;
+    guint max_instructions;
+    guint max_slice_ms;
+} DialplanConf;
+
+static const PbxOption conf_opts[] = {
+    { "script",           PBX_OPT_STRING, G_STRUCT_OFFSET(DialplanConf, script), "extensions.lua", 0, 0 },
+    { "max_instructions", PBX_OPT_UINT,   G_STRUCT_OFFSET(DialplanConf, max_instructions), "1000000", 1000, G_MAXINT },
+    { "max_slice_ms",     PBX_OPT_UINT,   G_STRUCT_OFFSET(DialplanConf, max_slice_ms), "1000", 1, 600000 },
+};
+
+static DialplanConf conf;
+static Script *current;
+static GList *old_scripts;      /* replaced scripts with calls left */
+static GList *calls;            /* Call */
+static guint generation;
+
+/* ------------------------------------------------------------ config */
+
+static gboolean
+load_conf(DialplanConf *out, GError **error)
+{
+    g_autoptr(PbxConfig) cfg = NULL;
+    g_autoptr(GError) local = NULL;
+
+    cfg = pbx_core_load_config("dialplan.conf", &local);
+    if (!cfg && !g_error_matches(local, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_IO)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    if (pbx_config_apply(cfg, "general", conf_opts, G_N_ELEMENTS(conf_opts),
+                         out, FALSE, error))
+        return TRUE;
+    pbx_config_options_clear(conf_opts, G_N_ELEMENTS(conf_opts), out);
+    return FALSE;
+}
+
+/* ------------------------------------------------------------ scripts */
+
+void
+dp_script_ref(Script *s)
+{
+    s->refs++;
+}
+
+void
+dp_script_unref(Script *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    pbx_debug(dp_dom, "closing dialplan generation %u", s->generation);
+    old_scripts = g_list_remove(old_scripts, s);
+    lua_close(s->L);
+    g_free(s->path);
+    g_free(s);
+}
+
+Script *
+dp_current_script(void)
+{
+    return current;
+}
+
+/* context("office", { on_invite = ... }) is sugar for
+ * contexts.office = { ... }. */
+static int
+lua_context(lua_State *L)
+{
+    luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getglobal(L, "contexts");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setglobal(L, "contexts");
+    }
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_settable(L, -3);
+    return 0;
+}
+
+static int
+traceback_handler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+
+    luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+    return 1;
+}
+
+static gboolean
+run_chunk(lua_State *L, const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *chunkname = g_strconcat("@", base, NULL);
+    gsize len;
+
+    if (!g_file_get_contents(path, &text, &len, error))
+        return FALSE;
+    lua_pushcfunction(L, traceback_handler);
+    if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK ||
+        lua_pcall(L, 0, 0, -2) != LUA_OK) {
+        g_set_error(error, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_SYNTAX, "%s",
+                    lua_tostring(L, -1));
+        return FALSE;
+    }
+    lua_pop(L, 1);
+    lua_getglobal(L, "contexts");
+    if (!lua_istable(L, -1)) {
+        g_set_error(error, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_MISSING,
+                    "%s: defines no contexts (a global table `contexts` or "
+                    "context(name, handlers) calls)", chunkname + 1);
+        return FALSE;
+    }
+    lua_pop(L, 1);
+    return TRUE;
+}
+
+static Script *
+script_load(const char *path, GError **error)
+{
+    Script *s = g_new0(Script, 1);
+
+    s->refs = 1;
+    s->path = g_strdup(path);
+    s->L = luaL_newstate();
+    s->loaded_at = g_get_real_time();
+    luaL_openlibs(s->L);
+    dp_call_open_class(s->L);
+    dp_open_pbx_lib(s->L);
+    lua_pushcfunction(s->L, lua_context);
+    lua_setglobal(s->L, "context");
+    if (!run_chunk(s->L, path, error)) {
+        dp_script_unref(s);
+        return NULL;
+    }
+    s->generation = ++generation;
+    return s;
+}
+
+static char *
+script_path(void)
+{
+    if (g_path_is_absolute(conf.script))
+        return g_strdup(conf.script);
+    return g_build_filename(pbx_core_get_config_dir(), conf.script, NULL);
+}
+
+gboolean
+pbx_dialplan_reload(GError **error)
+{
+    DialplanConf fresh = { 0 };
+    g_autofree char *path = NULL;
+    Script *s;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (!load_conf(&fresh, error))
+        return FALSE;
+    pbx_config_options_clear(conf_opts, G_N_ELEMENTS(conf_opts), &conf);
+    conf = fresh;
+    path = script_path();
+    s = script_load(path, error);
+    if (!s)
+        return FALSE;
+    if (current && current->calls)
+        old_scripts = g_list_prepend(old_scripts, current);
+    dp_script_unref(current);
+    current = s;
+    pbx_notice(dp_dom, "dialplan %s loaded (generation %u)", path,
+               s->generation);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------ errors */
+
+void
+dp_report_error(const char *what, const char *msg)
+{
+    PbxEvent *ev = pbx_event_new("dialplan/error");
+
+    pbx_error(dp_dom, "%s: %s", what, msg);
+    pbx_event_set(ev, "where", what);
+    pbx_event_set(ev, "message", msg);
+    pbx_event_publish(ev);
+}
+
+/* ------------------------------------------------------------ calls */
+
+/* The call whose Lua code runs right now (its coroutine, a coroutine it
+ * created, or its on_dtmf/on_refer handler); the budget hook charges it. */
+static Call *running;
+
+PbxDialplanCall *
+pbx_dialplan_get_running_call(lua_State *L)
+{
+    return running && running->co == L ? running : NULL;
+}
+
+/* Count hook: every HOOK_STEP instructions, check the instruction and
+ * wall-time budgets of the slice since the last resume.  Over budget, the
+ * call's coroutine is abandoned by yielding from the hook, which no pcall
+ * in the script can catch.  Elsewhere (a coroutine the script made, a
+ * handler run to completion) an error is raised at every instruction
+ * from then on, so it escapes any pcall loop. */
+static void
+budget_hook(lua_State *L, lua_Debug *ar)
+{
+    Call *c = running;
+    gint64 elapsed_ms;
+
+    if (!c)
+        return;
+    c->instructions += HOOK_STEP;
+    elapsed_ms = (g_get_monotonic_time() - c->slice_start) / 1000;
+    if (!c->killed && c->instructions <= conf.max_instructions &&
+        elapsed_ms <= conf.max_slice_ms)
+        return;
+    if (!c->killed) {
+        luaL_where(L, 0);
+        c->kill_reason = g_strdup_printf(
+            "%s%s budget exceeded (%u instructions, %u ms between waits)",
+            lua_tostring(L, -1),
+            elapsed_ms > conf.max_slice_ms ? "time" : "instruction",
+            conf.max_instructions, conf.max_slice_ms);
+        lua_pop(L, 1);
+        c->killed = TRUE;
+    }
+    if (L == c->co && lua_isyieldable(L)) {
+        lua_yield(L, 0);        /* from a hook, this returns: then Lua yields */
+        return;
+    }
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    luaL_error(L, "%s", c->kill_reason);
+}
+
+static void call_run(Call *c, int nargs);
+
+static void
+call_free(Call *c)
+{
+    lua_State *L = c->script->L;
+
+    calls = g_list_remove(calls, c);
+    if (c->chan_watch)
+        pbx_channel_unwatch(c->chan, c->chan_watch);
+    pbx_channel_set_dialplan_data(c->chan, NULL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->call_ref);
+    dp_close_call(L, -1);
+    lua_pop(L, 1);
+    luaL_unref(L, LUA_REGISTRYINDEX, c->call_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, c->co_ref);
+    c->script->calls--;
+    dp_script_unref(c->script);
+    pbx_channel_unref(c->chan);
+    g_free(c->kill_reason);
+    g_free(c->dial_target);
+    g_free(c);
+}
+
+/* The coroutine is over: hang up what the script left up and let go. */
+static void
+call_end(Call *c, gboolean failed)
+{
+    if (pbx_channel_get_state(c->chan) != PBX_CHANNEL_HANGUP)
+        pbx_channel_hangup(c->chan, failed ? PBX_CAUSE_TEMPORARY_FAILURE
+                                           : PBX_CAUSE_NORMAL_CLEARING);
+    call_free(c);
+}
+
+static void
+call_failed(Call *c, const char *msg)
+{
+    lua_State *L = c->script->L;
+    g_autofree char *what = g_strdup_printf("%s on_invite",
+                                            pbx_channel_get_name(c->chan));
+
+    luaL_traceback(L, c->co, msg, 0);
+    dp_report_error(what, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    call_end(c, TRUE);
+}
+
+/* Resumes the call's coroutine with `nargs` values on its stack and
+ * deals with how it stopped: waiting (yielded from one of our methods),
+ * finished, failed, or killed by the budget hook. */
+static void
+call_run(Call *c, int nargs)
+{
+    Call *prev;
+    int nres = 0;
+    int status;
+
+    c->instructions = 0;
+    c->slice_start = g_get_monotonic_time();
+    lua_sethook(c->co, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
+    prev = running;
+    running = c;
+    status = lua_resume(c->co, c->script->L, nargs, &nres);
+    running = prev;
+    if (c->killed) {
+        call_failed(c, c->kill_reason);
+    } else if (status == LUA_YIELD) {
+        lua_pop(c->co, nres);
+        if (c->wait == WAIT_NONE)
+            call_failed(c, "on_invite yielded outside a PBX call method");
+    } else if (status == LUA_OK) {
+        call_end(c, FALSE);
+    } else {
+        const char *msg = lua_tostring(c->co, -1);
+        call_failed(c, msg ? msg : "(error object is not a string)");
+    }
+}
+
+static gboolean
+wake_idle(gpointer data)
+{
+    Call *c = data;
+
+    c->wake_source = 0;
+    c->wait = WAIT_NONE;
+    call_run(c, c->wake_nargs);
+    return G_SOURCE_REMOVE;
+}
+
+void
+dp_wake(Call *c, int nargs)
+{
+    g_return_if_fail(c->wake_source == 0);
+    c->wake_nargs = nargs;
+    c->wake_source = g_idle_add(wake_idle, c);
+}
+
+void
+pbx_dialplan_wake(PbxDialplanCall *call, int nresults)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    dp_wake(call, nresults);
+}
+
+lua_State *
+pbx_dialplan_call_get_thread(PbxDialplanCall *call)
+{
+    return call->co;
+}
+
+static int
+wait_done(lua_State *L, int status, lua_KContext ctx)
+{
+    return lua_gettop(L) - (int) ctx;
+}
+
+int
+dp_wait(lua_State *L, Call *c, WaitKind kind)
+{
+    c->wait = kind;
+    return lua_yieldk(L, 0, lua_gettop(L), wait_done);
+}
+
+int
+pbx_dialplan_yield(lua_State *L)
+{
+    Call *c = pbx_dialplan_get_running_call(L);
+
+    if (!c || !lua_isyieldable(L))
+        return luaL_error(L, "cannot wait here (only inside on_invite)");
+    return dp_wait(L, c, WAIT_MODULE);
+}
+
+/* The caller hung up while the script waits in sleep or answer: the wait
+ * returns nil, "hangup".  Dial and bridge waits learn it by themselves. */
+static void
+call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
+                  const char *detail, gpointer data)
+{
+    Call *c = data;
+
+    if (kind == PBX_CHANNEL_EVENT_DTMF) {
+        dp_run_dtmf(c, detail);
+        return;
+    }
+    if (c->wake_source)
+        return;
+    if (c->wait == WAIT_ANSWER && kind == PBX_CHANNEL_EVENT_STATE &&
+        pbx_channel_get_state(chan) == PBX_CHANNEL_UP) {
+        g_clear_handle_id(&c->timer, g_source_remove);
+        lua_pushboolean(c->co, TRUE);
+        dp_wake(c, 1);
+    } else if ((c->wait == WAIT_ANSWER || c->wait == WAIT_SLEEP) &&
+               kind == PBX_CHANNEL_EVENT_HANGUP) {
+        g_clear_handle_id(&c->timer, g_source_remove);
+        lua_pushnil(c->co);
+        lua_pushliteral(c->co, "hangup");
+        dp_wake(c, 2);
+    }
+}
+
+/* Looks up contexts[name][handler] in L and leaves it on the stack;
+ * FALSE (nothing pushed) when absent. */
+static gboolean
+push_handler(lua_State *L, const char *context, const char *handler)
+{
+    int top = lua_gettop(L);
+
+    if (lua_getglobal(L, "contexts") != LUA_TTABLE ||
+        lua_getfield(L, -1, context) != LUA_TTABLE ||
+        lua_getfield(L, -1, handler) != LUA_TFUNCTION) {
+        lua_settop(L, top);
+        return FALSE;
+    }
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return TRUE;
+}
+
+/* The new-channel handler: run the context's on_invite, or reject the
+ * call with UNALLOCATED (404) when there is none. */
+static void
+new_channel(PbxChannel *chan, gpointer data)
+{
+    Script *s = current;
+    Call *c;
+
+    if (!s || !push_handler(s->L, pbx_channel_get_context(chan), "on_invite")) {
+        pbx_notice(dp_dom, "%s: no on_invite in context %s, rejecting",
+                   pbx_channel_get_name(chan), pbx_channel_get_context(chan));
+        pbx_channel_hangup(chan, PBX_CAUSE_UNALLOCATED);
+        return;
+    }
+    c = g_new0(Call, 1);
+    c->script = s;
+    dp_script_ref(s);
+    s->calls++;
+    c->chan = pbx_channel_ref(chan);
+    c->co = lua_newthread(s->L);
+    c->co_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
+    lua_xmove(s->L, c->co, 1);               /* the handler */
+    dp_push_call(s->L, chan);
+    lua_pushvalue(s->L, -1);
+    c->call_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
+    lua_xmove(s->L, c->co, 1);               /* its argument */
+    pbx_channel_set_dialplan_data(chan, c);
+    c->chan_watch = pbx_channel_watch(chan, call_chan_changed, c);
+    calls = g_list_append(calls, c);
+    call_run(c, 1);
+}
+
+/* Runs contexts[ctx][handler](call, arg) to completion on the script's
+ * main thread (it cannot wait), under the instruction budget.  Leaves one
+ * result on the stack on success. */
+static gboolean
+run_sync(Call *c, const char *handler, void (*push_arg)(lua_State *, gconstpointer),
+         gconstpointer arg)
+{
+    Script *s = c->script;
+    lua_State *L = s->L;
+    g_autofree char *what = NULL;
+    int top = lua_gettop(L);
+    Call *prev;
+    gboolean ok;
+
+    if (!push_handler(L, pbx_channel_get_context(c->chan), handler))
+        return FALSE;
+    dp_script_ref(s);
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, top + 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->call_ref);
+    push_arg(L, arg);
+    c->instructions = 0;
+    c->slice_start = g_get_monotonic_time();
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
+    prev = running;
+    running = c;
+    ok = lua_pcall(L, 2, 1, top + 1) == LUA_OK;
+    running = prev;
+    lua_sethook(L, NULL, 0, 0);
+    if (!ok) {
+        what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);
+        dp_report_error(what, lua_tostring(L, -1));
+    }
+    if (c->killed) {
+        /* A runaway handler ends the call. */
+        c->killed = FALSE;
+        g_clear_pointer(&c->kill_reason, g_free);
+        pbx_channel_hangup(c->chan, PBX_CAUSE_TEMPORARY_FAILURE);
+    }
+    lua_remove(L, top + 1);
+    dp_script_unref(s);
+    if (!ok)
+        lua_settop(L, top);
+    return ok;
+}
+
+static void
+push_string(lua_State *L, gconstpointer s)
+{
+    lua_pushstring(L, s);
+}
+
+void
+dp_run_dtmf(Call *c, const char *digit)
+{
+    if (run_sync(c, "on_dtmf", push_string, digit))
+        lua_pop(c->script->L, 1);
+}
+
+typedef struct {
+    const char *target, *referred_by;
+} Refer;
+
+static void
+push_refer(lua_State *L, gconstpointer data)
+{
+    const Refer *r = data;
+
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, r->target);
+    lua_setfield(L, -2, "target");
+    lua_pushstring(L, r->referred_by);
+    lua_setfield(L, -2, "referred_by");
+}
+
+static gboolean
+on_refer(PbxChannel *chan, const char *target, const char *referred_by,
+         gpointer data)
+{
+    Call *c = pbx_channel_get_dialplan_data(chan);
+    Refer r = { target, referred_by };
+    gboolean accept;
+
+    if (!c || !run_sync(c, "on_refer", push_refer, &r))
+        return FALSE;
+    accept = lua_toboolean(c->script->L, -1);
+    lua_pop(c->script->L, 1);
+    return accept;
+}
+
+/* ------------------------------------------------------------ info */
+
+guint
+dp_old_script_calls(void)
+{
+    guint n = 0;
+
+    for (GList *l = old_scripts; l; l = l->next)
+        n += ((Script *) l->data)->calls;
+    return n;
+}
+
+guint
+dp_active_calls(void)
+{
+    return g_list_length(calls);
+}
+
+guint
+dp_get_max_instructions(void)
+{
+    return conf.max_instructions;
+}
+
+/* ------------------------------------------------------------ life */
+
+gboolean
+pbx_dialplan_init(GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    dp_dom = pbx_log_domain("dialplan");
+    pbx_channel_set_new_handler(new_channel, NULL);
+    pbx_channel_set_refer_handler(on_refer, NULL);
+    dp_register_cli();
+    return pbx_dialplan_reload(error);
+}
+
+/* Ends every call still in the dialplan (their channels are hung up) and
+ * closes the scripts. */
+void
+pbx_dialplan_shutdown(void)
+{
+    pbx_channel_set_new_handler(NULL, NULL);
+    pbx_channel_set_refer_handler(NULL, NULL);
+    while (calls) {
+        Call *c = calls->data;
+        g_clear_handle_id(&c->timer, g_source_remove);
+        if (c->dial)
+            pbx_dial_cancel(c->dial);
+        if (c->bridge)
+            pbx_bridge_set_end_func(c->bridge, NULL, NULL);
+        g_clear_handle_id(&c->wake_source, g_source_remove);
+        call_end(c, FALSE);
+    }
+    dp_script_unref(current);
+    current = NULL;
+    pbx_config_options_clear(conf_opts, G_N_ELEMENTS(conf_opts), &conf);
+}
+
+const char *
+dp_get_script_path(void)
+{
+    return current ? current->path : NULL;
+}
