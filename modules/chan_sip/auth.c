@@ -17,13 +17,8 @@
 #define SALT_LEN 8
 #define NONCE_RAW_LEN (8 + SALT_LEN + MAC_LEN)
 #define NONCE_B64_LEN 44
-#define MAX_NC_ENTRIES 100000
+#define MAX_NC_ENTRIES 1000000   /* per generation */
 #define MAX_FAILURE_ENTRIES 100000
-
-typedef struct {
-    guint32 last_nc;
-    gint64 expires;
-} NonceUse;
 
 typedef struct {
     guint failures;
@@ -35,7 +30,12 @@ struct _SipAuth {
     SipAuthConfig config;
     guint8 key[KEY_LEN];
     char dummy_secret[33];
-    GHashTable *nonce_uses;   /* nonce -> NonceUse */
+    /* Highest nc per nonce, in two generations of nonce_lifetime each:
+     * lookups see both, inserts go to the current one, and a rotation
+     * drops the previous one whole (no scans, bounded memory). */
+    GHashTable *nc_current;   /* nonce -> GUINT_TO_POINTER(nc) */
+    GHashTable *nc_previous;
+    gint64 generation_started;
     GHashTable *failures;     /* address string -> Failures */
     gint64 (*now)(void);
     gboolean md5_only_allowed;  /* some clients get MD5-only challenges */
@@ -123,8 +123,8 @@ sip_auth_new(const SipAuthConfig *config)
         g_error("OpenSSL RAND_bytes failed");
     for (guint i = 0; i < sizeof(raw); i++)
         g_snprintf(auth->dummy_secret + 2 * i, 3, "%02x", raw[i]);
-    auth->nonce_uses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             g_free);
+    auth->nc_current = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    auth->nc_previous = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     auth->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            g_free);
     auth->now = monotonic_seconds;
@@ -136,7 +136,8 @@ sip_auth_free(SipAuth *auth)
 {
     if (!auth)
         return;
-    g_hash_table_unref(auth->nonce_uses);
+    g_hash_table_unref(auth->nc_current);
+    g_hash_table_unref(auth->nc_previous);
     g_hash_table_unref(auth->failures);
     g_free(auth->config.realm);
     OPENSSL_cleanse(auth->key, sizeof(auth->key));
@@ -312,39 +313,39 @@ nonce_check(const SipAuth *auth, const char *nonce, GInetAddress *source)
 }
 
 static void
-sweep_nonce_uses(SipAuth *auth)
+rotate_generations(SipAuth *auth, gint64 now)
 {
-    GHashTableIter it;
-    gpointer value;
-    gint64 now = auth->now();
-
-    g_hash_table_iter_init(&it, auth->nonce_uses);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (((NonceUse *) value)->expires < now)
-            g_hash_table_iter_remove(&it);
-    }
+    if (now - auth->generation_started <= (gint64) auth->config.nonce_lifetime + 1)
+        return;
+    g_hash_table_unref(auth->nc_previous);
+    auth->nc_previous = auth->nc_current;
+    auth->nc_current = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    auth->generation_started = now;
 }
 
-/* TRUE when nc is higher than any seen with this nonce (and records it). */
+/* TRUE when nc is higher than any seen with this (unexpired) nonce, and
+ * records it. */
 static gboolean
 nonce_count_fresh(SipAuth *auth, const char *nonce, guint32 nc)
 {
-    NonceUse *use = g_hash_table_lookup(auth->nonce_uses, nonce);
+    GHashTable *where = auth->nc_current;
+    gpointer last;
 
-    if (use) {
-        if (nc <= use->last_nc)
+    rotate_generations(auth, auth->now());
+    if (!g_hash_table_lookup_extended(where, nonce, NULL, &last)) {
+        where = auth->nc_previous;
+        if (!g_hash_table_lookup_extended(where, nonce, NULL, &last))
+            where = NULL;
+    }
+    if (where) {
+        if (nc <= GPOINTER_TO_UINT(last))
             return FALSE;
-        use->last_nc = nc;
+        g_hash_table_insert(where, g_strdup(nonce), GUINT_TO_POINTER(nc));
         return TRUE;
     }
-    if (g_hash_table_size(auth->nonce_uses) >= MAX_NC_ENTRIES)
-        sweep_nonce_uses(auth);
-    if (g_hash_table_size(auth->nonce_uses) >= MAX_NC_ENTRIES)
+    if (g_hash_table_size(auth->nc_current) >= MAX_NC_ENTRIES)
         return FALSE;   /* flooded: make the client fetch a new nonce */
-    use = g_new(NonceUse, 1);
-    use->last_nc = nc;
-    use->expires = auth->now() + auth->config.nonce_lifetime + 1;
-    g_hash_table_insert(auth->nonce_uses, g_strdup(nonce), use);
+    g_hash_table_insert(auth->nc_current, g_strdup(nonce), GUINT_TO_POINTER(nc));
     return TRUE;
 }
 

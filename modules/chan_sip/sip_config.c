@@ -11,7 +11,7 @@ static const PbxOption general_options[] = {
     { "t4",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, t4),                         "5000",    100, 120000 },
     { "trying_delay",               PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, trying_delay),               "200",     0, 10000 },
     { "max_message_size",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, max_message_size),           "65535",   1024, 1048576 },
-    { "max_transactions",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, max_transactions),           "100000",  100, 10000000 },
+    { "max_transactions",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, max_transactions),           "500000",  100, 10000000 },
     { "force_rport",                PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipSettings, force_rport),                "yes",     0, 0 },
     { "user_agent",                 PBX_OPT_STRING, G_STRUCT_OFFSET(SipSettings, user_agent),                 "Carillon " PBX_VERSION, 0, 0 },
     { "debug",                      PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipSettings, debug),                      "no",      0, 0 },

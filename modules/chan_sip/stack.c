@@ -13,7 +13,7 @@ sip_settings_defaults(SipSettings *s)
     s->t4 = 5000;
     s->trying_delay = 200;
     s->max_message_size = 65535;
-    s->max_transactions = 100000;
+    s->max_transactions = 500000;
     s->force_rport = TRUE;
     s->user_agent = NULL;
     s->debug = FALSE;

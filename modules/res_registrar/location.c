@@ -81,12 +81,21 @@ location_get(const char *aor)
     return g_hash_table_lookup(registrar.aors, aor);
 }
 
+static void arm_expiry(RegBinding *b);
+
+/* The timer is armed for the expiry known when it was set; a refresh only
+ * moves b->expires, and the timer re-arms itself when it finds the binding
+ * still has time left (no GSource churn per refresh). */
 static gboolean
 binding_expired(gpointer data)
 {
     RegBinding *b = data;
 
     b->expiry_timer = 0;
+    if (b->expires > reg_now()) {
+        arm_expiry(b);
+        return G_SOURCE_REMOVE;
+    }
     pbx_info(registrar.log, "%s: contact %s expired", b->aor, b->uri);
     location_remove(b, "registrar/expired");
     return G_SOURCE_REMOVE;
@@ -98,7 +107,7 @@ arm_expiry(RegBinding *b)
     gint64 left = b->expires - reg_now();
 
     if (b->expiry_timer)
-        g_source_remove(b->expiry_timer);
+        return;
     b->expiry_timer = g_timeout_add_seconds((guint) MAX(left, 0), binding_expired, b);
 }
 

@@ -39,14 +39,29 @@ respond(SipServerTx *tx, guint code, const char *reason, const char *headers)
     registrar.sip->respond(tx, &r);
 }
 
+/* The Date header value, formatted once per second. */
+static const char *
+date_now(gint64 now)
+{
+    static gint64 cached_at = -1;
+    static char text[64];
+
+    if (now != cached_at) {
+        g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc(now);
+        g_autofree char *ds = g_date_time_format(date, "%a, %d %b %Y %H:%M:%S GMT");
+        g_strlcpy(text, ds, sizeof(text));
+        cached_at = now;
+    }
+    return text;
+}
+
 /* Appends a Contact line per current binding, then a Date line. */
 static void
 append_bindings(const char *aor, GString *out)
 {
     GPtrArray *list = location_get(aor);
     gint64 now = reg_now();
-    g_autoptr(GDateTime) date = g_date_time_new_now_utc();
-    g_autofree char *ds = g_date_time_format(date, "%a, %d %b %Y %H:%M:%S GMT");
+    const char *ds = date_now(now);
 
     for (guint i = 0; list && i < list->len; i++) {
         RegBinding *b = list->pdata[i];

@@ -5,7 +5,8 @@
  * database thread.  Writes are queued (write-behind): the signalling
  * thread never waits for the disk.  Expiry is stored as wall-clock time,
  * so after a restart or crash each binding comes back with what remains
- * of its lifetime and no phone has to register again.
+ * of its lifetime and no phone has to register again.  Writes are batched
+ * (see FLUSH_DELAY_MS): a crash loses at most that much.
  */
 #include <string.h>
 
@@ -20,7 +21,14 @@ typedef struct {
 
 struct _RegStore {
     const RegStoreOps *ops;
+    GHashTable *dirty;        /* "aor\nuri" -> Write* (latest wins) */
+    guint flush_source;
 };
+
+/* Writes are coalesced for this long and then go to the database thread
+ * as one transaction: a phone refreshing twice is written once, and a
+ * burst of registrations costs one commit. */
+#define FLUSH_DELAY_MS 100
 
 /* A job's own copy of what it writes. */
 typedef struct {
@@ -62,18 +70,9 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 static void
-job_save(sqlite3 *db, gpointer data)
+save_row(sqlite3 *db, sqlite3_stmt *st, const RegBinding *b)
 {
-    Write *w = data;
-    const RegBinding *b = w->b;
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO registrar_bindings VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
-        log_db_error(db, "prepare save");
-        write_free(w);
-        return;
-    }
+    sqlite3_reset(st);
     bind_text(st, 1, b->aor);
     bind_text(st, 2, b->uri);
     bind_text(st, 3, b->call_id);
@@ -90,27 +89,45 @@ job_save(sqlite3 *db, gpointer data)
     sqlite3_bind_int(st, 14, b->behind_nat);
     if (sqlite3_step(st) != SQLITE_DONE)
         log_db_error(db, "save binding");
-    sqlite3_finalize(st);
-    write_free(w);
 }
 
 static void
-job_delete(sqlite3 *db, gpointer data)
+delete_row(sqlite3 *db, sqlite3_stmt *st, const Write *w)
 {
-    Write *w = data;
-    sqlite3_stmt *st = NULL;
+    sqlite3_reset(st);
+    bind_text(st, 1, w->aor);
+    bind_text(st, 2, w->uri);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        log_db_error(db, "delete binding");
+}
 
-    if (sqlite3_prepare_v2(db, "DELETE FROM registrar_bindings WHERE aor = ? AND uri = ?",
-                           -1, &st, NULL) == SQLITE_OK) {
-        bind_text(st, 1, w->aor);
-        bind_text(st, 2, w->uri);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            log_db_error(db, "delete binding");
+/* One transaction for a batch of coalesced writes (GPtrArray of Write*). */
+static void
+job_batch(sqlite3 *db, gpointer data)
+{
+    GPtrArray *batch = data;
+    sqlite3_stmt *save = NULL, *del = NULL;
+
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO registrar_bindings VALUES "
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &save, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "DELETE FROM registrar_bindings WHERE aor = ? AND uri = ?",
+                           -1, &del, NULL) != SQLITE_OK) {
+        log_db_error(db, "prepare");
     } else {
-        log_db_error(db, "prepare delete");
+        pbx_db_exec(db, "BEGIN", NULL);
+        for (guint i = 0; i < batch->len; i++) {
+            Write *w = batch->pdata[i];
+            if (w->b)
+                save_row(db, save, w->b);
+            else
+                delete_row(db, del, w);
+        }
+        if (!pbx_db_exec(db, "COMMIT", NULL))
+            log_db_error(db, "commit");
     }
-    sqlite3_finalize(st);
-    write_free(w);
+    sqlite3_finalize(save);
+    sqlite3_finalize(del);
+    g_ptr_array_unref(batch);
 }
 
 static char *
@@ -202,12 +219,46 @@ binding_copy(const RegBinding *b)
     return c;
 }
 
+static GPtrArray *
+take_batch(RegStore *s)
+{
+    GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify) write_free);
+    GHashTableIter it;
+    gpointer value;
+
+    g_hash_table_iter_init(&it, s->dirty);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        g_ptr_array_add(batch, value);
+        g_hash_table_iter_steal(&it);
+    }
+    return batch;
+}
+
+static gboolean
+flush_now(gpointer data)
+{
+    RegStore *s = data;
+
+    s->flush_source = 0;
+    if (g_hash_table_size(s->dirty) > 0)
+        pbx_db_submit(job_batch, NULL, take_batch(s));
+    return G_SOURCE_REMOVE;
+}
+
+static void
+queue_write(RegStore *s, Write *w, const char *aor, const char *uri)
+{
+    g_hash_table_replace(s->dirty, g_strconcat(aor, "\n", uri, NULL), w);
+    if (!s->flush_source)
+        s->flush_source = g_timeout_add(FLUSH_DELAY_MS, flush_now, s);
+}
+
 static void
 sqlite_save(RegStore *s, const RegBinding *b)
 {
     Write *w = g_new0(Write, 1);
     w->b = binding_copy(b);
-    pbx_db_submit(job_save, NULL, w);
+    queue_write(s, w, b->aor, b->uri);
 }
 
 static void
@@ -216,12 +267,18 @@ sqlite_remove(RegStore *s, const char *aor, const char *uri)
     Write *w = g_new0(Write, 1);
     w->aor = g_strdup(aor);
     w->uri = g_strdup(uri);
-    pbx_db_submit(job_delete, NULL, w);
+    queue_write(s, w, aor, uri);
 }
 
+/* Writes what is pending and waits for it: nothing is lost on unload. */
 static void
 sqlite_free(RegStore *s)
 {
+    if (s->flush_source)
+        g_source_remove(s->flush_source);
+    if (g_hash_table_size(s->dirty) > 0)
+        pbx_db_run_sync(job_batch, take_batch(s));
+    g_hash_table_unref(s->dirty);
     g_free(s);
 }
 
@@ -237,6 +294,8 @@ reg_store_sqlite_new(void)
 {
     RegStore *s = g_new0(RegStore, 1);
     s->ops = &sqlite_ops;
+    s->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) write_free);
     return s;
 }
 
