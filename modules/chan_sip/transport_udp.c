@@ -49,7 +49,7 @@ static void
 buffers_ref(void)
 {
     if (n_open++ == 0)
-        bufs = g_malloc(sizeof(*bufs));
+        bufs = g_malloc0(sizeof(*bufs));
 }
 
 static void
