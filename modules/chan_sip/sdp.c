@@ -736,9 +736,10 @@ write_media(GString *out, const SdpMedia *m)
         const SdpCodec *c = &g_array_index(m->codecs, SdpCodec, i);
 
         if (c->encoding != NULL && (c->has_rtpmap || c->payload_type >= 96)) {
-            g_string_append_printf(out, "a=rtpmap:%u %s/%u", c->payload_type, c->encoding,
-                                   c->clock_rate);
-            if (c->channels > 1)
+            g_string_append_printf(out, "a=rtpmap:%u %s", c->payload_type, c->encoding);
+            if (c->clock_rate != 0)     /* 0: no rate was given */
+                g_string_append_printf(out, "/%u", c->clock_rate);
+            if (c->clock_rate != 0 && c->channels > 1)
                 g_string_append_printf(out, "/%u", c->channels);
             g_string_append(out, "\r\n");
         }

@@ -199,6 +199,21 @@ test_parse_errors(void)
     }
 }
 
+/* fuzz find: an rtpmap without a clock rate must not be written as "/0" */
+static void
+test_rtpmap_without_clock(void)
+{
+    g_autoptr(SdpSession) s = parse_ok("v=0\r\nm=audio 1 RTP/AVP 96 31\r\na=rtpmap:96 X\r\n"
+                                       "a=rtpmap:31 LPC\r\n");
+    g_autofree char *text = sdp_session_to_string(s);
+    g_autoptr(SdpSession) again = parse_ok(text);
+    const SdpMedia *m = g_ptr_array_index(again->media, 0);
+
+    g_assert_nonnull(strstr(text, "a=rtpmap:96 X\r\n"));
+    g_assert_cmpuint(sdp_media_find_codec(m, 96)->clock_rate, ==, 0);
+    g_assert_cmpstr(sdp_media_find_codec(m, 31)->encoding, ==, "LPC");
+}
+
 static void
 test_write_roundtrip(void)
 {
@@ -424,6 +439,7 @@ test_fuzz_regressions(void)
             g_autoptr(SdpSession) again = sdp_session_parse(text, strlen(text), NULL);
 
             g_assert_nonnull(again);
+            g_assert_cmpuint(again->media->len, ==, s->media->len);
         }
     }
 }
@@ -438,6 +454,7 @@ main(int argc, char **argv)
     g_test_add_func("/sip/sdp/parse-variants", test_parse_variants);
     g_test_add_func("/sip/sdp/parse-errors", test_parse_errors);
     g_test_add_func("/sip/sdp/write-roundtrip", test_write_roundtrip);
+    g_test_add_func("/sip/sdp/rtpmap-without-clock", test_rtpmap_without_clock);
     g_test_add_func("/sip/sdp/direction", test_direction);
     g_test_add_func("/sip/sdp/offer", test_offer);
     g_test_add_func("/sip/sdp/answer", test_answer);

@@ -1,0 +1,36 @@
+# Carillon - libFuzzer harnesses of the SIP message layer (clang only).
+# Run from the top directory:
+#
+#   make fuzz [FUZZ_TIME=60]                    build all, run each in turn
+#   make -f tests/fuzz/fuzz.mk build             build only
+#   make -f tests/fuzz/fuzz.mk run-fuzz-sdp FUZZ_TIME=600
+#
+# Binaries, the growing corpus and crash artifacts go to tests/fuzz/build/
+# (ignored by git, removed by make clean).  The seed corpus in
+# tests/fuzz/corpus/<harness>/ is only read.  See tests/fuzz/README.md.
+
+CLANG ?= clang
+FUZZ_TIME ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+GLIB_FLAGS := $(shell pkg-config --cflags --libs glib-2.0)
+BUILD = tests/fuzz/build
+
+SIP_MSG_SRCS = $(addprefix modules/chan_sip/,sip_lex.c parser.c framing.c uri.c headers.c \
+	digest_parse.c multipart.c validate.c serialize.c sdp.c sdp_negotiate.c)
+HARNESSES = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+
+build: $(addprefix $(BUILD)/,$(HARNESSES))
+
+$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(SIP_MSG_SRCS) modules/chan_sip/sip_msg.h modules/chan_sip/sdp.h
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) -Imodules/chan_sip -o $@ $< $(SIP_MSG_SRCS) $(GLIB_FLAGS)
+
+run-%: $(BUILD)/%
+	@mkdir -p $(BUILD)/$*-corpus $(BUILD)/$*-artifacts
+	$(BUILD)/$* -max_total_time=$(FUZZ_TIME) -max_len=8192 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/$*-artifacts/ $(BUILD)/$*-corpus tests/fuzz/corpus/$*
+
+run: build
+	@for h in $(HARNESSES); do $(MAKE) -f tests/fuzz/fuzz.mk --no-print-directory run-$$h || exit 1; done
+
+.PHONY: build run
