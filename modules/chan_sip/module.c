@@ -12,6 +12,7 @@
 #include "transport.h"
 #include "transaction.h"
 #include "handlers.h"
+#include "sip_channel.h"
 #include "sip_config.h"
 #include "uas.h"
 #include "security.h"
@@ -75,6 +76,7 @@ apply_settings(const SipSettings *s)
 static void
 shutdown_stack(void)
 {
+    sip_channel_unload();       /* calls: sip_channel.c */
     sip_handlers_shutdown();
     sip_security_unload();
     sip_transactions_shutdown();
@@ -103,7 +105,8 @@ load(PbxModule *self, GError **error)
     sip_timers_init();
     sip_transactions_init();
     sip_handlers_init();
-    if (!sip_security_load(self, error) || !sip_conf_open_transports(conf, error)) {
+    if (!sip_security_load(self, error) || !sip_conf_open_transports(conf, error)
+        || !sip_channel_load(self, error)) {     /* calls: the "SIP" channel tech */
         shutdown_stack();
         return FALSE;
     }

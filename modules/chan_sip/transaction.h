@@ -153,6 +153,13 @@ const char *sip_client_tx_get_branch(const SipClientTx *tx);
 /* Detaches callbacks of owner's transactions (owner unloading). */
 void sip_client_tx_owner_gone(PbxModule *owner);
 
+/* Sends a request outside any transaction, once (the ACK for a 2xx,
+ * RFC 3261 13.2.2.4): request is whole but WITHOUT our Via, which is
+ * added with a fresh branch.  target->host must be an IP literal (no
+ * DNS).  FALSE when it cannot be sent.  Added for chan_sip calls
+ * (sip_channel*.c). */
+gboolean sip_send_stateless(const SipTarget *target, const char *request, gsize len);
+
 /* Connection closed: fail client transactions waiting on it. */
 void sip_transactions_conn_closed(SipConn *conn);
 

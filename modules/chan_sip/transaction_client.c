@@ -630,3 +630,47 @@ sip_transactions_conn_closed(SipConn *conn)
             report_failure_later(tx);
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* Requests outside transactions (added for chan_sip calls)            */
+/* ------------------------------------------------------------------ */
+
+/* The ACK for a 2xx is not part of the INVITE transaction (RFC 3261
+ * 13.2.2.4, 17.1.1.3): the TU sends it itself, with a new branch, and
+ * resends it for each retransmitted 2xx.  This adds our Via and sends the
+ * request once; the target must be an IP literal (the dialog's next hop
+ * is one in practice: a Contact or a registered source address). */
+gboolean
+sip_send_stateless(const SipTarget *target, const char *request, gsize len)
+{
+    const char *host = target->host;
+    gsize hlen = strlen(host);
+    const char *eol = g_strstr_len(request, len, "\r\n");
+    gsize head = eol ? (gsize) (eol - request) + 2 : len;
+    char sent_by[SIP_ADDR_STRLEN], token[24];
+    SipListener *l;
+    SipAddr dest;
+    GString *s;
+    SipSendResult r;
+
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host++;
+        hlen -= 2;
+    }
+    if (!sip_addr_from_ip(host, hlen, target->port ? target->port : 5060, &dest))
+        return FALSE;
+    l = choose_listener(target->transport, len, &dest);
+    if (!l)
+        return FALSE;
+    sip_random_token(token, sizeof(token));
+    s = g_string_sized_new(len + 128);
+    g_string_append_len(s, request, head);
+    g_string_append_printf(s, "Via: SIP/2.0/%s %s:%u;rport;branch=" SIP_BRANCH_COOKIE "%s\r\n",
+                           l->klass->via_name,
+                           sip_listener_sent_by_host(l, &dest, sent_by, sizeof(sent_by)),
+                           sip_addr_port(&l->local), token);
+    g_string_append_len(s, request + head, len - head);
+    r = sip_transport_send(l, sip_conns_find(l, &dest), &dest, s->str, s->len);
+    g_string_free(s, TRUE);
+    return r == SIP_SEND_OK;
+}

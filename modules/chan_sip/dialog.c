@@ -1,0 +1,326 @@
+/* Carillon - chan_sip dialogs (RFC 3261 section 12).  See dialog.h. */
+#include <string.h>
+#include "dialog.h"
+
+#define MAX_ROUTES 32
+
+static GHashTable *table;       /* "call-id\nlocal\nremote" -> SipDialog* */
+
+static char *
+slice_dup(SipSlice s)
+{
+    GString *out;
+
+    if (!sip_slice_present(s))
+        return NULL;
+    out = g_string_sized_new(s.len + 1);
+    sip_slice_unfold(s, out);
+    return g_string_free(out, FALSE);
+}
+
+/* The URI of the first Contact of msg, or NULL. */
+static char *
+contact_uri(const SipMsg *msg)
+{
+    SipContact c[1];
+    guint n = 0;
+
+    if (sip_msg_count_headers(msg, SIP_HDR_CONTACT) == 0)
+        return NULL;
+    /* A list longer than one still yields its first entry. */
+    sip_parse_contact_list(msg, c, 1, &n);
+    if (n == 0 || c[0].star)
+        return NULL;
+    return slice_dup(c[0].addr.uri);
+}
+
+/* The Record-Route URIs of msg, in order or reversed. */
+static GPtrArray *
+record_routes(const SipMsg *msg, gboolean reverse)
+{
+    SipNameAddr rr[MAX_ROUTES];
+    guint n = 0;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    if (sip_msg_count_headers(msg, SIP_HDR_RECORD_ROUTE) == 0)
+        return out;
+    sip_parse_name_addr_list(msg, SIP_HDR_RECORD_ROUTE, rr, MAX_ROUTES, &n);
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(out, slice_dup(rr[reverse ? n - 1 - i : i].uri));
+    return out;
+}
+
+SipDialog *
+sip_dialog_new_uas(const SipMsg *req, const char *local_tag, gboolean secure)
+{
+    SipDialog *d = g_new0(SipDialog, 1);
+
+    d->is_uas = TRUE;
+    d->state = SIP_DIALOG_EARLY;
+    d->call_id = slice_dup(req->call_id);
+    d->local_tag = g_strdup(local_tag);
+    d->remote_tag = slice_dup(req->from.tag);
+    d->local_uri = slice_dup(req->to.uri);
+    d->remote_uri = slice_dup(req->from.uri);
+    d->remote_display = slice_dup(req->from.display);
+    d->remote_cseq = req->cseq.number;
+    d->remote_cseq_set = TRUE;
+    d->local_cseq = g_random_int_range(1, 1 << 20);    /* 8.1.1.5: < 2^31 */
+    d->remote_target = contact_uri(req);
+    if (!d->remote_target)
+        d->remote_target = g_strdup(d->remote_uri);
+    d->route_set = record_routes(req, FALSE);
+    d->secure = secure;
+    return d;
+}
+
+SipDialog *
+sip_dialog_new_uac(const char *call_id, const char *local_tag, const char *local_uri,
+                   const char *remote_uri, guint32 local_cseq)
+{
+    SipDialog *d = g_new0(SipDialog, 1);
+
+    d->state = SIP_DIALOG_EARLY;
+    d->call_id = g_strdup(call_id);
+    d->local_tag = g_strdup(local_tag);
+    d->local_uri = g_strdup(local_uri);
+    d->remote_uri = g_strdup(remote_uri);
+    d->remote_target = g_strdup(remote_uri);
+    d->local_cseq = local_cseq;
+    d->route_set = g_ptr_array_new_with_free_func(g_free);
+    return d;
+}
+
+SipDialog *
+sip_dialog_copy(const SipDialog *d)
+{
+    SipDialog *c = g_memdup2(d, sizeof(*d));
+
+    c->call_id = g_strdup(d->call_id);
+    c->local_tag = g_strdup(d->local_tag);
+    c->remote_tag = g_strdup(d->remote_tag);
+    c->local_uri = g_strdup(d->local_uri);
+    c->remote_uri = g_strdup(d->remote_uri);
+    c->remote_display = g_strdup(d->remote_display);
+    c->remote_target = g_strdup(d->remote_target);
+    c->route_set = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < d->route_set->len; i++)
+        g_ptr_array_add(c->route_set, g_strdup(d->route_set->pdata[i]));
+    c->owner = NULL;
+    return c;
+}
+
+void
+sip_dialog_free(SipDialog *d)
+{
+    if (!d)
+        return;
+    sip_dialogs_remove(d);
+    g_free(d->call_id);
+    g_free(d->local_tag);
+    g_free(d->remote_tag);
+    g_free(d->local_uri);
+    g_free(d->remote_uri);
+    g_free(d->remote_display);
+    g_free(d->remote_target);
+    g_ptr_array_unref(d->route_set);
+    g_free(d);
+}
+
+/* 12.1.2: the first response with a tag fixes the remote tag; the route
+ * set comes from it (reversed) until the dialog is confirmed. */
+gboolean
+sip_dialog_uac_update(SipDialog *d, const SipMsg *resp)
+{
+    char *target;
+
+    if (!sip_slice_present(resp->to.tag) || resp->to.tag.len == 0)
+        return FALSE;
+    if (d->remote_tag && !sip_slice_eq(resp->to.tag, d->remote_tag))
+        return FALSE;
+    if (!d->remote_tag)
+        d->remote_tag = slice_dup(resp->to.tag);
+    if (d->state != SIP_DIALOG_CONFIRMED) {
+        g_ptr_array_unref(d->route_set);
+        d->route_set = record_routes(resp, TRUE);
+    }
+    /* Once confirmed, only a 2xx (to a re-INVITE) refreshes the target. */
+    target = d->state != SIP_DIALOG_CONFIRMED || resp->status_code >= 200
+             ? contact_uri(resp) : NULL;
+    if (target) {
+        g_free(d->remote_target);
+        d->remote_target = target;
+    }
+    if (resp->status_code >= 200 && resp->status_code < 300)
+        d->state = SIP_DIALOG_CONFIRMED;
+    return TRUE;
+}
+
+gboolean
+sip_dialog_check_cseq(SipDialog *d, const SipMsg *req)
+{
+    guint32 n = req->cseq.number;
+
+    if (req->method == SIP_METHOD_ACK || req->method == SIP_METHOD_CANCEL)
+        return TRUE;
+    if (d->remote_cseq_set && n <= d->remote_cseq)
+        return FALSE;
+    d->remote_cseq = n;
+    d->remote_cseq_set = TRUE;
+    return TRUE;
+}
+
+void
+sip_dialog_refresh_target(SipDialog *d, const SipMsg *msg)
+{
+    char *target = contact_uri(msg);
+
+    if (!target)
+        return;
+    g_free(d->remote_target);
+    d->remote_target = target;
+}
+
+guint32
+sip_dialog_next_cseq(SipDialog *d)
+{
+    return ++d->local_cseq;
+}
+
+static gboolean
+uri_is_loose(const char *uri)
+{
+    SipUri u;
+
+    return sip_uri_parse(sip_slice_from_str(uri), &u) && u.lr;
+}
+
+/* A name-addr for From/To: optional display name, <uri>, ;tag. */
+static void
+append_party(GString *out, const char *name, const char *display, const char *uri,
+             const char *tag)
+{
+    g_string_append_printf(out, "%s: ", name);
+    if (display && *display)
+        g_string_append_printf(out, "\"%s\" ", display);
+    g_string_append_printf(out, "<%s>", uri);
+    if (tag)
+        g_string_append_printf(out, ";tag=%s", tag);
+    g_string_append(out, "\r\n");
+}
+
+void
+sip_dialog_build_request(SipDialog *d, const char *method, guint32 cseq, GString *out)
+{
+    GPtrArray *rs = d->route_set;
+    gboolean strict = rs->len > 0 && !uri_is_loose(rs->pdata[0]);
+    guint first = 0;
+
+    if (cseq == 0)
+        cseq = sip_dialog_next_cseq(d);
+    if (strict) {
+        g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, (char *) rs->pdata[0]);
+        first = 1;
+    } else {
+        g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, d->remote_target);
+    }
+    for (guint i = first; i < rs->len; i++)
+        g_string_append_printf(out, "Route: <%s>\r\n", (char *) rs->pdata[i]);
+    if (strict)
+        g_string_append_printf(out, "Route: <%s>\r\n", d->remote_target);
+    g_string_append(out, "Max-Forwards: 70\r\n");
+    append_party(out, "From", NULL, d->local_uri, d->local_tag);
+    append_party(out, "To", d->remote_display, d->remote_uri, d->remote_tag);
+    g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", d->call_id, cseq, method);
+}
+
+gboolean
+sip_dialog_next_hop(const SipDialog *d, char *host, gsize size, guint16 *port,
+                    SipTransport *transport)
+{
+    const char *uri = d->route_set->len ? d->route_set->pdata[0] : d->remote_target;
+    SipUri u;
+
+    if (!uri || !sip_uri_parse(sip_slice_from_str(uri), &u) || !sip_slice_present(u.host)
+        || u.host.len >= size)
+        return FALSE;
+    if (sip_slice_present(u.maddr) && u.maddr.len < size)
+        g_snprintf(host, size, "%.*s", SIP_SLICE_ARGS(u.maddr));
+    else
+        g_snprintf(host, size, "%.*s", SIP_SLICE_ARGS(u.host));
+    *port = u.has_port ? u.port : 0;
+    *transport = sip_slice_case_eq(u.transport, "tcp") ? SIP_TRANSPORT_TCP
+                                                       : SIP_TRANSPORT_UDP;
+    return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                           */
+/* ------------------------------------------------------------------ */
+
+static char *
+make_key(const char *call_id, const char *local_tag, const char *remote_tag)
+{
+    return g_strdup_printf("%s\n%s\n%s", call_id ? call_id : "",
+                           local_tag ? local_tag : "", remote_tag ? remote_tag : "");
+}
+
+void
+sip_dialogs_add(SipDialog *d)
+{
+    if (!table)
+        table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_replace(table, make_key(d->call_id, d->local_tag, d->remote_tag), d);
+}
+
+/* Removes d under its current key (the remote tag may have been learned
+ * after it was added, so both keys are tried). */
+void
+sip_dialogs_remove(SipDialog *d)
+{
+    g_autofree char *k1 = NULL, *k2 = NULL;
+
+    if (!table)
+        return;
+    k1 = make_key(d->call_id, d->local_tag, d->remote_tag);
+    k2 = make_key(d->call_id, d->local_tag, NULL);
+    if (g_hash_table_lookup(table, k1) == d)
+        g_hash_table_remove(table, k1);
+    if (g_hash_table_lookup(table, k2) == d)
+        g_hash_table_remove(table, k2);
+}
+
+SipDialog *
+sip_dialogs_find(const char *call_id, const char *local_tag, const char *remote_tag)
+{
+    g_autofree char *k = NULL;
+
+    if (!table)
+        return NULL;
+    k = make_key(call_id, local_tag, remote_tag);
+    return g_hash_table_lookup(table, k);
+}
+
+SipDialog *
+sip_dialogs_find_request(const SipMsg *req)
+{
+    g_autofree char *cid = slice_dup(req->call_id);
+    g_autofree char *lt = slice_dup(req->to.tag);
+    g_autofree char *rt = slice_dup(req->from.tag);
+
+    if (!lt)
+        return NULL;
+    return sip_dialogs_find(cid, lt, rt);
+}
+
+guint
+sip_dialogs_count(void)
+{
+    return table ? g_hash_table_size(table) : 0;
+}
+
+void
+sip_dialogs_shutdown(void)
+{
+    g_clear_pointer(&table, g_hash_table_unref);
+}

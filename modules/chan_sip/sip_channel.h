@@ -1,0 +1,157 @@
+/* Carillon - chan_sip channel technology "SIP": calls as channels of the
+ * core call model (carillon/channel.h).
+ *
+ * One SipCall is the tech private data of one PbxChannel (one call leg):
+ *   - inbound (sip_channel_in.c): an out-of-dialog INVITE from an
+ *     endpoint, authenticated with 407, becomes a UAS dialog, an RTP
+ *     session and an inbound channel handed to the dialplan;
+ *   - outbound (sip_channel_out.c): request() finds the target's
+ *     contacts (registrar) and call() sends an INVITE to each of them in
+ *     parallel; the first 2xx wins;
+ *   - media (sip_media.c): SDP offers/answers with G.711 and
+ *     telephone-event, RTP sessions from res_rtp and their relay when two
+ *     legs are bridged;
+ *   - sip_channel.c: the tech, the request handlers (INVITE, ACK, BYE,
+ *     UPDATE), in-dialog requests (BYE, re-INVITE) and the common end of
+ *     a call.
+ *
+ * res_rtp and res_registrar depend on chan_sip, so their APIs are fetched
+ * when the first call needs them; without them calls get 503 / 480.
+ *
+ * Thread affinity: main context only.
+ */
+#pragma once
+
+#include <carillon/carillon.h>
+#include <carillon/channel.h>
+#include "sip_api.h"
+#include "dialog.h"
+#include "sdp.h"
+#include "transport.h"
+#include "transaction.h"
+#include "../res_rtp/rtp_api.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SipCall SipCall;
+typedef struct _SipFork SipFork;
+
+/* One INVITE of an outbound leg to one contact. */
+struct _SipFork {
+    SipCall *call;              /* its transaction holds a reference */
+    SipClientTx *tx;            /* borrowed; NULL once final */
+    SipDialog *dialog;          /* UAC dialog, not in the table until it wins */
+    SipTarget target;
+    char host[256];
+    char *uri;                  /* Request-URI (the registered Contact) */
+    guint code;                 /* final status, 0 while pending */
+    gboolean winner;
+};
+
+struct _SipCall {
+    gint refs;
+    PbxChannel *chan;           /* a reference while the call lives */
+    gboolean outbound;
+    gboolean ended;             /* signalling over, dialog out of the table */
+    gboolean answered;          /* 2xx sent (inbound) or received (outbound) */
+    SipEndpoint *endpoint;      /* NULL for a sip: URI target */
+    SipDialog *dialog;          /* the dialog of this leg (in the table) */
+    SipTarget hop;              /* where in-dialog requests go */
+    char hop_host[256];
+    char local_host[SIP_ADDR_STRLEN];   /* our IP for Contact, o= and c= */
+    guint16 local_port;
+    SipTransport transport;
+
+    /* media */
+    RtpSession *rtp;
+    guint64 sdp_id, sdp_version;
+    SdpDirection local_dir;     /* what we offer/answer (hold) */
+    SdpDirection remote_dir;    /* what the far end's last SDP said */
+    char *codec;                /* "ulaw" / "alaw" once negotiated */
+    guint payload_type;
+    char *remote_media_ip;      /* from the far end's SDP */
+    guint16 remote_media_port;
+    SdpSession *remote_sdp;     /* last offer/answer received */
+    char *local_sdp;            /* last SDP we sent */
+    SipCall *peer;              /* bridged leg (borrowed; cleared on unbridge) */
+    gboolean reinvite_pending;  /* our re-INVITE is in progress */
+
+    /* inbound */
+    SipServerTx *invite_tx;     /* a reference until the final response */
+    gboolean acked;
+    guint retx_id;              /* 2xx retransmission (RFC 3261 13.3.1.4) */
+    guint retx_ms;
+    gint64 retx_deadline;
+    gint max_forwards;          /* of the INVITE, for the outbound leg */
+
+    /* outbound */
+    GPtrArray *forks;           /* SipFork *, owned by their transactions */
+    SipFork *winner;
+    guint timeout_id;
+    guint best_code;
+    char *caller_number, *caller_name;
+    char *callee;               /* the target endpoint / URI user */
+    char *ack;                  /* the ACK for the winning 2xx (no Via) */
+};
+
+extern const PbxChannelTech sip_channel_tech;
+
+/* ---- sip_channel.c ---- */
+gboolean sip_channel_load(PbxModule *self, GError **error);
+void sip_channel_unload(void);
+SipCall *sip_call_new(gboolean outbound);
+SipCall *sip_call_ref(SipCall *call);
+void sip_call_unref(SipCall *call);
+/* The signalling of the call is over: dialog out of the table, timers
+ * stopped, RTP stats copied to the channel and the session closed, the
+ * channel reference dropped. */
+void sip_call_end(SipCall *call);
+/* Our IP and port for Contact and SDP when talking to ip (a literal). */
+void sip_call_set_local(SipCall *call, SipTransport transport, const char *ip);
+/* "Contact: <sip:carillon@host:port>\r\n". */
+void sip_call_append_contact(const SipCall *call, GString *out);
+/* Sends an in-dialog request (BYE, re-INVITE) with optional SDP body. */
+SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const char *sdp,
+                                     SipResponseFunc fn, gpointer data,
+                                     GDestroyNotify destroy);
+/* Where an in-dialog request of call goes (host written to buf). */
+SipTarget sip_call_next_hop(SipCall *call, char *host, gsize size);
+/* BYE on the leg's dialog (no response handling). */
+void sip_channel_send_bye(SipCall *call);
+PbxModule *sip_channel_module(void);
+const RtpApi *sip_channel_rtp(void);
+
+/* ---- sip_channel_in.c ---- */
+gboolean sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer);
+void sip_channel_on_ack(SipCall *call, const SipMsg *req);
+gboolean sip_channel_in_ring(PbxChannel *chan);
+gboolean sip_channel_in_progress(PbxChannel *chan);
+gboolean sip_channel_in_answer(PbxChannel *chan, GError **error);
+void sip_channel_in_hangup(SipCall *call, PbxCause cause);
+
+/* ---- sip_channel_out.c ---- */
+PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,
+                                PbxChannel *requester, const PbxDialOptions *options,
+                                GError **error);
+gboolean sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error);
+void sip_channel_out_hangup(SipCall *call, PbxCause cause);
+
+/* ---- sip_media.c ---- */
+/* A new RTP session for the family of ip (NULL: IPv4). */
+gboolean sip_media_open(SipCall *call, const char *ip, GError **error);
+/* Our offer (a new string): the endpoint's G.711 codecs and
+ * telephone-event, c= our address, call->local_dir. */
+char *sip_media_offer(SipCall *call);
+/* Answers an offer: remembers its media address (and tells the RTP
+ * session), chooses the codec and returns our answer (a new string).
+ * NULL with SDP_ERROR set when the SDP is unusable (488). */
+char *sip_media_answer(SipCall *call, const char *sdp, gsize len, GError **error);
+/* Takes the far end's answer to our offer. */
+gboolean sip_media_take_answer(SipCall *call, const char *sdp, gsize len, GError **error);
+/* Relay / unrelay two legs' sessions. */
+gboolean sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error);
+void sip_media_unbridge(PbxChannel *a, PbxChannel *b);
+/* Copies the session's counters to the channel for the CDR. */
+void sip_media_save_stats(SipCall *call);
+
+G_END_DECLS

@@ -1,0 +1,303 @@
+/* Carillon - chan_sip inbound calls: an out-of-dialog INVITE from an
+ * endpoint becomes an inbound channel (see sip_channel.h).
+ *
+ * Order of the checks: loop (482, our own Via), digest authentication
+ * (407), media (503 without res_rtp, 488 for an SDP we cannot answer),
+ * then the UAS dialog and the channel, dispatched to the dialplan.  The
+ * answer (200 with our SDP) is retransmitted by us until the ACK (RFC
+ * 3261 13.3.1.4: the INVITE server transaction leaves 2xx
+ * retransmissions to the TU); no ACK within 64*T1 ends the call with a
+ * BYE.
+ */
+#include <string.h>
+#include "sip_channel.h"
+#include "security.h"
+#include "sip_core.h"
+
+#define MAX_VIAS 32
+
+static void
+respond_code(SipServerTx *tx, guint code, const char *reason, const char *headers)
+{
+    SipResponse r = { .code = code, .reason = reason, .headers = headers };
+
+    sip_server_tx_respond(tx, &r);
+}
+
+/* TRUE when one of the request's Vias is ours (a listener's address and
+ * port): the INVITE we sent came back to us (482, RFC 3261 16.3 item 4
+ * as a B2BUA applies it). */
+static gboolean
+is_loop(const SipMsg *req, const SipPeerInfo *peer)
+{
+    SipVia vias[MAX_VIAS];
+    guint n = 0;
+    GPtrArray *ls = sip_listeners_get();
+    SipAddr src;
+
+    sip_parse_via_list(req, vias, MAX_VIAS, &n);
+    if (!sip_addr_from_ip(peer->remote_ip, strlen(peer->remote_ip), peer->remote_port, &src))
+        return FALSE;
+    for (guint i = 0; i < n; i++) {
+        for (guint j = 0; ls && j < ls->len; j++) {
+            SipListener *l = ls->pdata[j];
+            char host[SIP_ADDR_STRLEN];
+            guint16 port = vias[i].port ? vias[i].port : 5060;
+            if (port != sip_addr_port(&l->local) || l->klass->proto != vias[i].transport)
+                continue;
+            sip_listener_sent_by_host(l, &src, host, sizeof(host));
+            if (sip_slice_case_eq(vias[i].host, host))
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static char *
+ruri_user(const SipMsg *req)
+{
+    GString *s = g_string_new(NULL);
+
+    if (!sip_slice_present(req->ruri.user) || !sip_unescape(req->ruri.user, s))
+        g_string_assign(s, "s");        /* Asterisk's "start" extension */
+    return g_string_free(s, FALSE);
+}
+
+static void
+copy_headers(PbxChannel *chan, const SipMsg *req)
+{
+    GString *v = g_string_new(NULL);
+
+    for (guint i = 0; i < req->n_headers; i++) {
+        const SipHeader *h = &req->headers[i];
+        g_autofree char *name = g_strndup(h->name.p, h->name.len);
+        const char *full = sip_header_name(h->id);
+        g_string_truncate(v, 0);
+        sip_slice_unfold(h->value, v);
+        pbx_channel_set_request_header(chan, full ? full : name, v->str);
+    }
+    g_string_free(v, TRUE);
+}
+
+static void
+invite_tx_event(SipServerTx *tx, SipTxEvent event, gpointer data)
+{
+    SipCall *call = data;
+    PbxChannel *chan;
+
+    if (event != SIP_TX_EVENT_CANCELLED || call->ended)
+        return;
+    chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+    sip_call_end(call);
+    if (chan) {
+        pbx_channel_hangup_from_tech(chan, PBX_CAUSE_ORIGINATOR_CANCEL);
+        pbx_channel_unref(chan);
+    }
+}
+
+/* The SDP of the INVITE answered (or, without an offer, our offer for
+ * the 200; the answer then comes in the ACK). */
+static gboolean
+setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
+{
+    SipSlice body;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *sdp = NULL;
+
+    if (!sip_channel_rtp()) {
+        respond_code(tx, 503, "Media Unavailable", NULL);
+        return FALSE;
+    }
+    if (!sip_media_open(call, call->local_host, &error)) {
+        pbx_warning(sip_log, "no RTP session: %s", error->message);
+        respond_code(tx, 503, "Media Unavailable", NULL);
+        return FALSE;
+    }
+    if (!sip_msg_find_body(req, "application", "sdp", &body) || body.len == 0) {
+        sdp = sip_media_offer(call);
+        return TRUE;
+    }
+    sdp = sip_media_answer(call, body.p, body.len, &error);
+    if (!sdp) {
+        pbx_notice(sip_log, "INVITE %.*s: unusable SDP: %s", SIP_SLICE_ARGS(req->call_id),
+                   error->message);
+        respond_code(tx, 488, NULL, "Warning: 304 carillon \"Media type not available\"\r\n");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
+{
+    g_autofree char *callee = ruri_user(req);
+
+    call->chan = pbx_channel_new_inbound(&sip_channel_tech, call, ep->callerid_number,
+                                         ep->callerid_name, callee, ep->context);
+    /* the core's reference is ours until sip_call_end(); the channel
+     * holds the call (pvt) until tech_destroy */
+    sip_call_ref(call);
+    if (call->codec)        /* chosen from the offer before the channel existed */
+        pbx_channel_set_codec(call->chan, call->codec);
+    copy_headers(call->chan, req);
+    pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
+    pbx_channel_dispatch(call->chan);
+}
+
+gboolean
+sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer)
+{
+    SipEndpoint *ep = NULL;
+    SipCall *call;
+
+    if (is_loop(req, peer)) {
+        respond_code(tx, 482, NULL, NULL);
+        return TRUE;
+    }
+    if (!sip_security_authenticate(tx, peer, TRUE, &ep))
+        return TRUE;                /* 407 (or 400) sent */
+    call = sip_call_new(FALSE);
+    call->endpoint = ep;
+    sip_call_set_local(call, peer->transport, peer->remote_ip);
+    g_strlcpy(call->hop_host, peer->remote_ip, sizeof(call->hop_host));
+    call->hop.host = call->hop_host;
+    call->hop.port = peer->remote_port;
+    call->hop.transport = peer->transport;
+    call->max_forwards = req->max_forwards >= 0 ? req->max_forwards : 70;
+    if (!setup_media(call, tx, req)) {
+        sip_call_unref(call);
+        return TRUE;
+    }
+    call->dialog = sip_dialog_new_uas(req, sip_server_tx_get_to_tag(tx),
+                                      req->ruri.scheme == SIP_URI_SCHEME_SIPS);
+    call->dialog->owner = call;
+    sip_dialogs_add(call->dialog);
+    call->invite_tx = sip_server_tx_ref(tx);
+    sip_server_tx_set_notify(tx, invite_tx_event, call);
+    new_channel(call, req, ep);
+    sip_call_unref(call);           /* the channel's pvt ref remains */
+    return TRUE;
+}
+
+/* A provisional or final response on the INVITE with Contact and, when
+ * sdp, our SDP. */
+static gboolean
+respond_invite(SipCall *call, guint code, gboolean sdp)
+{
+    g_autoptr(GString) hdrs = g_string_new(NULL);
+    SipResponse r = { .code = code };
+
+    if (!call->invite_tx)
+        return FALSE;
+    sip_call_append_contact(call, hdrs);
+    if (code >= 200)
+        g_string_append(hdrs, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+    r.headers = hdrs->str;
+    if (sdp && call->local_sdp) {
+        r.content_type = "application/sdp";
+        r.body = call->local_sdp;
+        r.body_len = strlen(call->local_sdp);
+    }
+    return sip_server_tx_respond(call->invite_tx, &r);
+}
+
+gboolean
+sip_channel_in_ring(PbxChannel *chan)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || call->outbound || call->answered || call->ended)
+        return FALSE;
+    return respond_invite(call, 180, FALSE);
+}
+
+gboolean
+sip_channel_in_progress(PbxChannel *chan)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || call->outbound || call->answered || call->ended)
+        return FALSE;
+    return respond_invite(call, 183, TRUE);
+}
+
+/* 13.3.1.4: the 2xx again at T1, 2*T1, ... capped at T2, until the ACK;
+ * none within 64*T1: BYE and hang up. */
+static gboolean
+retransmit_2xx(gpointer data)
+{
+    SipCall *call = data;
+    PbxChannel *chan;
+
+    if (g_get_monotonic_time() >= call->retx_deadline) {
+        call->retx_id = 0;
+        pbx_notice(sip_log, "no ACK for the 2xx of %s: hanging up", call->dialog->call_id);
+        sip_channel_send_bye(call);
+        chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+        sip_call_end(call);
+        if (chan) {
+            pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
+            pbx_channel_unref(chan);
+        }
+        return G_SOURCE_REMOVE;
+    }
+    respond_invite(call, 200, TRUE);
+    call->retx_ms = MIN(call->retx_ms * 2, sip_stack.settings.t2);
+    call->retx_id = g_timeout_add(call->retx_ms, retransmit_2xx, call);
+    return G_SOURCE_REMOVE;
+}
+
+gboolean
+sip_channel_in_answer(PbxChannel *chan, GError **error)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || call->outbound || call->ended || !call->invite_tx) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot answer");
+        return FALSE;
+    }
+    if (call->answered)
+        return TRUE;
+    if (!respond_invite(call, 200, TRUE)) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "the INVITE transaction is gone");
+        return FALSE;
+    }
+    call->answered = TRUE;
+    call->dialog->state = SIP_DIALOG_CONFIRMED;
+    call->retx_ms = sip_stack.settings.t1;
+    call->retx_deadline = g_get_monotonic_time() + 64 * (gint64) sip_stack.settings.t1 * 1000;
+    if (call->hop.transport != SIP_TRANSPORT_TCP)
+        call->retx_id = g_timeout_add(call->retx_ms, retransmit_2xx, call);
+    else
+        call->retx_id = g_timeout_add(64 * sip_stack.settings.t1, retransmit_2xx, call);
+    pbx_channel_set_state(chan, PBX_CHANNEL_UP);
+    return TRUE;
+}
+
+void
+sip_channel_on_ack(SipCall *call, const SipMsg *req)
+{
+    SipSlice body;
+
+    if (call->outbound || call->acked || !call->answered)
+        return;
+    call->acked = TRUE;
+    g_clear_handle_id(&call->retx_id, g_source_remove);
+    if (call->invite_tx) {
+        sip_server_tx_set_notify(call->invite_tx, NULL, NULL);
+        g_clear_pointer(&call->invite_tx, sip_server_tx_unref);
+    }
+    /* an offerless INVITE: the answer is in the ACK */
+    if (!call->remote_sdp && sip_msg_find_body(req, "application", "sdp", &body) && body.len)
+        sip_media_take_answer(call, body.p, body.len, NULL);
+}
+
+/* Hangup before the answer: the final response for the cause. */
+void
+sip_channel_in_hangup(SipCall *call, PbxCause cause)
+{
+    if (call->invite_tx)
+        respond_invite(call, pbx_cause_to_sip(cause), FALSE);
+    sip_call_end(call);
+}

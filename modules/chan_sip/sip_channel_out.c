@@ -1,0 +1,432 @@
+/* Carillon - chan_sip outbound calls (see sip_channel.h).
+ *
+ * request() resolves the target: an endpoint name is looked up in the
+ * registrar (every current contact becomes a fork), a sip:/sips: URI is
+ * one fork.  call() sends one INVITE per fork in parallel, each with its
+ * own Call-ID and the same SDP offer.  The first 2xx wins: it is ACKed
+ * (outside the transaction, RFC 3261 13.2.2.4) and the other forks are
+ * CANCELled; a 2xx arriving later from another fork gets ACK + BYE.
+ * When every fork failed, the channel hangs up with the cause of the best
+ * final response (6xx first, then the lowest class, 4xx before 5xx).
+ */
+#include <string.h>
+#include "sip_channel.h"
+#include "security.h"
+#include "sip_core.h"
+#include "../res_registrar/registrar_api.h"
+
+/* res_registrar depends on chan_sip: looked up per call, without a
+ * dependency (see sip_channel_rtp()). */
+static const RegistrarApi *
+get_registrar(void)
+{
+    g_autoptr(GError) error = NULL;
+    const RegistrarApi *reg = pbx_module_get_api(NULL, REGISTRAR_API_NAME, &error);
+
+    if (!reg)
+        pbx_notice(sip_log, "outbound calls to endpoints: %s", error->message);
+    return reg;
+}
+
+static void
+fork_free(SipFork *fork)
+{
+    sip_dialog_free(fork->dialog);
+    g_free(fork->uri);
+    g_free(fork);
+}
+
+static SipFork *
+fork_add(SipCall *call, const char *uri, const char *host, guint16 port, SipTransport tp)
+{
+    SipFork *fork = g_new0(SipFork, 1);
+
+    fork->call = call;
+    fork->uri = g_strdup(uri);
+    g_strlcpy(fork->host, host, sizeof(fork->host));
+    fork->target.host = fork->host;
+    fork->target.port = port;
+    fork->target.transport = tp;
+    g_ptr_array_add(call->forks, fork);
+    return fork;
+}
+
+static gboolean
+add_uri_target(SipCall *call, const char *target, GError **error)
+{
+    SipUri u;
+    g_autofree char *host = NULL;
+
+    if (!sip_uri_parse(sip_slice_from_str(target), &u) || !sip_slice_present(u.host)) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
+                    "bad SIP URI %s", target);
+        return FALSE;
+    }
+    host = g_strndup(u.host.p, u.host.len);
+    call->callee = sip_slice_present(u.user) ? g_strndup(u.user.p, u.user.len)
+                                             : g_strdup(host);
+    fork_add(call, target, host, u.has_port ? u.port : 0,
+             sip_slice_case_eq(u.transport, "tcp") ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP);
+    return TRUE;
+}
+
+static gboolean
+add_endpoint_targets(SipCall *call, const char *target, GError **error)
+{
+    SipEndpoint *ep = sip_security_endpoint_lookup(target);
+    const RegistrarApi *reg;
+    g_autoptr(GPtrArray) contacts = NULL;
+
+    if (!ep) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
+                    "no endpoint %s", target);
+        return FALSE;
+    }
+    call->endpoint = sip_endpoint_ref(ep);
+    call->callee = g_strdup(target);
+    reg = get_registrar();
+    if (!reg) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
+                    "no registrar: %s is unreachable", target);
+        return FALSE;
+    }
+    contacts = reg->lookup(target);
+    for (guint i = 0; contacts && i < contacts->len; i++) {
+        RegContact *c = contacts->pdata[i];
+        fork_add(call, c->uri, c->host, c->port,
+                 g_ascii_strcasecmp(c->transport, "tcp") == 0 ? SIP_TRANSPORT_TCP
+                                                               : SIP_TRANSPORT_UDP);
+    }
+    if (call->forks->len == 0) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
+                    "%s is not registered", target);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+PbxChannel *
+sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *requester,
+                    const PbxDialOptions *options, GError **error)
+{
+    SipCall *call = sip_call_new(TRUE);
+    const char *num = options ? options->caller_number : NULL;
+    const char *name = options ? options->caller_name : NULL;
+    gboolean ok;
+    PbxChannel *chan;
+
+    g_ptr_array_set_free_func(call->forks, (GDestroyNotify) fork_free);
+    if (g_str_has_prefix(target, "sip:") || g_str_has_prefix(target, "sips:"))
+        ok = add_uri_target(call, target, error);
+    else
+        ok = add_endpoint_targets(call, target, error);
+    if (!ok) {
+        sip_call_unref(call);
+        return NULL;
+    }
+    if (requester) {
+        if (!num)
+            num = pbx_channel_get_caller_number(requester);
+        if (!name)
+            name = pbx_channel_get_caller_name(requester);
+        if (pbx_channel_get_tech(requester) == &sip_channel_tech) {
+            SipCall *in = pbx_channel_get_tech_pvt(requester);
+            if (in)
+                call->max_forwards = MAX(in->max_forwards - 1, 0);
+        }
+    }
+    call->caller_number = g_strdup(num ? num : "anonymous");
+    call->caller_name = g_strdup(name);
+    chan = pbx_channel_new_outbound(&sip_channel_tech, call, call->callee,
+                                    call->caller_number, call->caller_name);
+    call->chan = pbx_channel_ref(chan);
+    return chan;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                           */
+/* ------------------------------------------------------------------ */
+
+/* 16.7 item 6 as a UAC applies it: 6xx, else the lowest class, with
+ * 4xx preferred to 5xx; 408/503 made up locally lose to real answers. */
+static gboolean
+better_code(guint code, guint best)
+{
+    if (best == 0)
+        return TRUE;
+    if (code >= 600 || best >= 600)
+        return best < 600;
+    return code / 100 < best / 100;
+}
+
+static void
+fork_tx_gone(gpointer data)
+{
+    SipFork *fork = data;
+    SipCall *call = fork->call;
+
+    fork->tx = NULL;
+    sip_call_unref(call);
+}
+
+static void
+send_ack(SipDialog *d, guint32 cseq, const SipTarget *target, char **keep)
+{
+    g_autoptr(GString) ack = g_string_new(NULL);
+
+    sip_dialog_build_request(d, "ACK", cseq, ack);
+    g_string_append(ack, "Content-Length: 0\r\n\r\n");
+    if (!sip_send_stateless(target, ack->str, ack->len))
+        pbx_warning(sip_log, "cannot send the ACK of %s", d->call_id);
+    if (keep) {
+        g_free(*keep);
+        *keep = g_strdup(ack->str);
+    }
+}
+
+/* A 2xx from a fork that lost (or after the call ended): ACK, then BYE
+ * (RFC 3261 13.2.2.4 and 15). */
+static void
+ack_and_bye(SipFork *fork, const SipMsg *resp)
+{
+    g_autoptr(SipDialog) d = sip_dialog_copy(fork->dialog);
+    g_autoptr(GString) bye = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+
+    if (!sip_dialog_uac_update(d, resp))
+        return;
+    send_ack(d, resp->cseq.number, &fork->target, NULL);
+    sip_dialog_build_request(d, "BYE", 0, bye);
+    g_string_append(bye, "Content-Length: 0\r\n\r\n");
+    if (!sip_client_tx_send(sip_channel_module(), &fork->target, bye->str, bye->len,
+                            NULL, NULL, NULL, &error))
+        pbx_warning(sip_log, "BYE to a late 2xx: %s", error->message);
+}
+
+static void
+cancel_forks(SipCall *call, SipFork *except)
+{
+    for (guint i = 0; i < call->forks->len; i++) {
+        SipFork *f = call->forks->pdata[i];
+        if (f != except && f->tx && f->code == 0)
+            sip_client_tx_cancel(f->tx);
+    }
+}
+
+static void
+win(SipFork *fork, const SipMsg *resp)
+{
+    SipCall *call = fork->call;
+    SipSlice body;
+    g_autoptr(GError) error = NULL;
+    char host[256];
+    SipTarget target;
+
+    fork->winner = TRUE;
+    fork->code = resp->status_code;
+    call->winner = fork;
+    sip_dialog_uac_update(fork->dialog, resp);
+    call->dialog = g_steal_pointer(&fork->dialog);
+    call->dialog->owner = call;
+    sip_dialogs_add(call->dialog);
+    g_strlcpy(call->hop_host, fork->host, sizeof(call->hop_host));
+    call->hop = fork->target;
+    call->hop.host = call->hop_host;
+    target = sip_call_next_hop(call, host, sizeof(host));
+    send_ack(call->dialog, resp->cseq.number, &target, &call->ack);
+    if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
+        && !sip_media_take_answer(call, body.p, body.len, &error))
+        pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
+                   error->message);
+    cancel_forks(call, fork);
+    g_clear_handle_id(&call->timeout_id, g_source_remove);
+    call->answered = TRUE;
+    pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
+}
+
+static void
+provisional(SipFork *fork, const SipMsg *resp, guint code)
+{
+    SipCall *call = fork->call;
+    SipSlice body;
+    PbxChannelState st = pbx_channel_get_state(call->chan);
+
+    if (code == 100 || !resp)
+        return;
+    sip_dialog_uac_update(fork->dialog, resp);
+    if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
+        && sip_media_take_answer(call, body.p, body.len, NULL)
+        && st != PBX_CHANNEL_PROGRESS) {
+        pbx_channel_set_state(call->chan, PBX_CHANNEL_PROGRESS);
+        return;
+    }
+    if (code == 183 && st != PBX_CHANNEL_PROGRESS)
+        pbx_channel_set_state(call->chan, PBX_CHANNEL_PROGRESS);
+    else if (code != 183 && st == PBX_CHANNEL_DOWN)
+        pbx_channel_set_state(call->chan, PBX_CHANNEL_RINGING);
+}
+
+static void
+failed(SipFork *fork, guint code)
+{
+    SipCall *call = fork->call;
+    PbxChannel *chan;
+
+    fork->code = code;
+    if (better_code(code, call->best_code))
+        call->best_code = code;
+    for (guint i = 0; i < call->forks->len; i++)
+        if (((SipFork *) call->forks->pdata[i])->code == 0)
+            return;
+    chan = pbx_channel_ref(call->chan);
+    sip_call_end(call);
+    pbx_channel_hangup_from_tech(chan, pbx_cause_from_sip(call->best_code));
+    pbx_channel_unref(chan);
+}
+
+static void
+fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
+{
+    SipFork *fork = data;
+    SipCall *call = fork->call;
+    gboolean over = call->ended || (call->winner && call->winner != fork);
+
+    if (code >= 200 && code < 300 && resp) {
+        if (fork->winner) {
+            SipTarget t = call->hop;
+            if (call->ack)      /* a retransmitted 2xx: the same ACK again */
+                sip_send_stateless(&t, call->ack, strlen(call->ack));
+        } else if (over) {
+            fork->code = code;
+            ack_and_bye(fork, resp);
+        } else {
+            win(fork, resp);
+        }
+        return;
+    }
+    if (over || fork->winner)
+        return;
+    if (code < 200)
+        provisional(fork, resp, code);
+    else if (fork->code == 0)
+        failed(fork, code);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dialing                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
+{
+    char token[24], tag[24];
+    gboolean v6 = strchr(call->local_host, ':') != NULL;
+    const char *ua = sip_stack.settings.user_agent;
+    /* RFC 3261 25.1 user: unreserved and user-unreserved, the rest %-escaped */
+    g_autofree char *from_user = g_uri_escape_string(call->caller_number, "&=+$,;?/", FALSE);
+    g_autofree char *to_user = g_uri_escape_string(call->callee, "&=+$,;?/", FALSE);
+    g_autofree char *local_uri = NULL, *remote_uri = NULL, *call_id = NULL;
+
+    sip_random_token(token, sizeof(token));
+    sip_random_token(tag, sizeof(tag));
+    call_id = g_strdup_printf("%s@%s", token, call->local_host);
+    local_uri = g_strdup_printf("sip:%s@%s%s%s", from_user, v6 ? "[" : "",
+                                call->local_host, v6 ? "]" : "");
+    /* To: the AOR for an endpoint, the URI itself for a URI target */
+    if (call->endpoint)
+        remote_uri = g_strdup_printf("sip:%s@%s%s%s", to_user, v6 ? "[" : "",
+                                     call->local_host, v6 ? "]" : "");
+    else
+        remote_uri = g_strdup(fork->uri);
+    fork->dialog = sip_dialog_new_uac(call_id, tag, local_uri, remote_uri, 1);
+    g_string_append_printf(out, "INVITE %s SIP/2.0\r\nMax-Forwards: %d\r\n", fork->uri,
+                           call->max_forwards);
+    g_string_append(out, "From: ");
+    if (call->caller_name && *call->caller_name) {
+        /* a quoted-string: escape '"' and '\\', drop control characters */
+        g_string_append_c(out, '"');
+        for (const char *p = call->caller_name; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                g_string_append_c(out, '\\');
+            if ((guchar) *p >= 0x20 && *p != 0x7f)
+                g_string_append_c(out, *p);
+        }
+        g_string_append(out, "\" ");
+    }
+    g_string_append_printf(out, "<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
+                           local_uri, tag, remote_uri, fork->dialog->call_id);
+    sip_call_append_contact(call, out);
+    g_string_append(out, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+    if (ua && *ua)
+        g_string_append_printf(out, "User-Agent: %s\r\n", ua);
+    g_string_append_printf(out, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+                           strlen(sdp), sdp);
+}
+
+static gboolean
+call_timeout(gpointer data)
+{
+    SipCall *call = data;
+    PbxChannel *chan = pbx_channel_ref(call->chan);
+
+    call->timeout_id = 0;
+    cancel_forks(call, NULL);
+    sip_call_end(call);
+    pbx_channel_hangup_from_tech(chan, PBX_CAUSE_NO_ANSWER);
+    pbx_channel_unref(chan);
+    return G_SOURCE_REMOVE;
+}
+
+gboolean
+sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+    g_autofree char *sdp = NULL;
+    guint sent = 0;
+
+    if (!call || !call->outbound || call->ended || call->forks->len == 0) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot call");
+        return FALSE;
+    }
+    sip_call_set_local(call, ((SipFork *) call->forks->pdata[0])->target.transport,
+                       ((SipFork *) call->forks->pdata[0])->host);
+    if (!sip_media_open(call, call->local_host, error))
+        return FALSE;
+    sdp = sip_media_offer(call);
+    for (guint i = 0; i < call->forks->len; i++) {
+        SipFork *fork = call->forks->pdata[i];
+        g_autoptr(GString) req = g_string_sized_new(1500);
+        g_autoptr(GError) err = NULL;
+        build_invite(call, fork, sdp, req);
+        sip_call_ref(call);             /* released by fork_tx_gone */
+        fork->tx = sip_client_tx_send(sip_channel_module(), &fork->target, req->str, req->len,
+                                      fork_response, fork, fork_tx_gone, &err);
+        if (!fork->tx) {
+            sip_call_unref(call);
+            pbx_notice(sip_log, "INVITE to %s: %s", fork->uri, err->message);
+            fork->code = 503;
+            if (better_code(503, call->best_code))
+                call->best_code = 503;
+            continue;
+        }
+        sent++;
+    }
+    if (sent == 0) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "no INVITE could be sent");
+        return FALSE;
+    }
+    if (timeout_ms)
+        call->timeout_id = g_timeout_add(timeout_ms, call_timeout, call);
+    return TRUE;
+}
+
+void
+sip_channel_out_hangup(SipCall *call, PbxCause cause)
+{
+    if (call->answered)
+        sip_channel_send_bye(call);
+    else
+        cancel_forks(call, NULL);
+    sip_call_end(call);
+}
