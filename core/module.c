@@ -154,11 +154,27 @@ pbx_module_forget(PbxModule *self, gpointer handle)
     g_free(handle);
 }
 
-/* Records that `user` depends on `provider` until `user` unloads. */
+/* TRUE when `from` depends on `to`, directly or through others. */
+static gboolean
+depends_on(const PbxModule *from, const PbxModule *to)
+{
+    for (guint i = 0; i < from->deps->len; i++) {
+        const PbxModule *d = from->deps->pdata[i];
+        if (d == to || depends_on(d, to))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Records that `user` depends on `provider` until `user` unloads.  A
+ * dependency that would close a cycle (a provider fetching an API of one
+ * of its own dependents) is not recorded: the dependent already keeps the
+ * provider loaded, and unloading must stay a walk down a tree. */
 static void
 add_dependency(PbxModule *user, PbxModule *provider)
 {
-    if (!user || user == provider || g_ptr_array_find(user->deps, provider, NULL))
+    if (!user || user == provider || g_ptr_array_find(user->deps, provider, NULL) ||
+        depends_on(provider, user))
         return;
     g_ptr_array_add(user->deps, provider);
     g_ptr_array_add(provider->dependents, user);

@@ -224,12 +224,13 @@ take_batch(RegStore *s)
 {
     GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify) write_free);
     GHashTableIter it;
-    gpointer value;
+    gpointer key, value;
 
     g_hash_table_iter_init(&it, s->dirty);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
+    while (g_hash_table_iter_next(&it, &key, &value)) {
         g_ptr_array_add(batch, value);
-        g_hash_table_iter_steal(&it);
+        g_hash_table_iter_steal(&it);   /* the value moves; the key goes */
+        g_free(key);
     }
     return batch;
 }
