@@ -109,6 +109,29 @@ test_reload_keeps_old_config(void)
     g_assert_null(pbx_module_find("test_provider"));
 }
 
+/* A provider that fetches an API of its own dependent (as chan_sip does
+ * with res_rtp) must not close a dependency cycle: forced unloads walk
+ * the tree and would never end. */
+static void
+test_no_dependency_cycle(void)
+{
+    static const int api = 7;
+    g_autoptr(GError) error = NULL;
+    PbxModule *provider, *consumer;
+
+    write_provider_conf("[general]\ngreeting = hi\n");
+    consumer = pbx_module_load("test_consumer", &error);
+    g_assert_no_error(error);
+    provider = pbx_module_find("test_provider");
+    pbx_module_provide_api(consumer, "test.back", &api);
+    g_assert_true(pbx_module_get_api(provider, "test.back", &error) == &api);
+    g_assert_cmpuint(pbx_module_get_use_count(consumer), ==, 0);
+    g_assert_cmpuint(pbx_module_get_use_count(provider), ==, 1);
+    g_assert_true(pbx_module_unload("test_provider", TRUE, &error));
+    g_assert_null(pbx_module_find("test_consumer"));
+    g_assert_null(pbx_module_find("test_provider"));
+}
+
 static void
 test_available(void)
 {
@@ -134,6 +157,7 @@ main(int argc, char **argv)
                     test_dependencies_and_uses);
     g_test_add_func("/core/module/reload-keeps-old-config",
                     test_reload_keeps_old_config);
+    g_test_add_func("/core/module/no-dependency-cycle", test_no_dependency_cycle);
     g_test_add_func("/core/module/available", test_available);
     rc = g_test_run();
     g_autofree char *conf = g_build_filename(config_dir, "test_provider.conf", NULL);
