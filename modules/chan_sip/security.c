@@ -264,6 +264,27 @@ challenge(SipServerTx *tx, GInetAddress *src, gboolean proxy, gboolean stale)
 }
 
 gboolean
+sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
+                                 const char *source_ip)
+{
+    g_autoptr(GInetAddress) src = NULL;
+    g_autoptr(GString) headers = NULL;
+    SipResponse r = { .code = 401 };
+
+    if (!auth || req->method != SIP_METHOD_REGISTER ||
+        sip_msg_count_headers(req, SIP_HDR_AUTHORIZATION) > 0)
+        return FALSE;
+    src = g_inet_address_new_from_string(source_ip);
+    if (!src)
+        return FALSE;
+    headers = g_string_new(NULL);
+    sip_auth_append_challenge(auth, src, FALSE, FALSE, wants_md5_only(req), headers);
+    r.headers = headers->str;
+    sip_respond_stateless(req, rx, &r);
+    return TRUE;
+}
+
+gboolean
 sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
                           gboolean proxy, SipEndpoint **endpoint)
 {

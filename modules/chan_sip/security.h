@@ -8,6 +8,7 @@
 
 #include "endpoint.h"
 #include "sip_api.h"
+#include "transport.h"
 
 G_BEGIN_DECLS
 
@@ -31,5 +32,13 @@ gboolean sip_security_is_blocked(const char *ip);
  * malformed credentials) and returns FALSE. */
 gboolean sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
                                    gboolean proxy, SipEndpoint **endpoint);
+
+/* A REGISTER without any credentials gets its 401 challenge at once and
+ * statelessly (as Kamailio's registrar does): no transaction is kept for
+ * it, and a retransmission just gets a fresh challenge.  Returns TRUE
+ * when it answered.  The answer depends on nothing but the request's
+ * User-Agent, exactly like the stateful challenge. */
+gboolean sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
+                                          const char *source_ip);
 
 G_END_DECLS
