@@ -13,7 +13,12 @@ class Baresip:
 
     def __init__(self, pbx, user, password, extra_modules=(), timeout=30,
                  transport="udp", audio_source=None, audio_out=None,
-                 host="127.0.0.1"):
+                 host="127.0.0.1", answermode=None, audio_player=None,
+                 config_extra=()):
+        """answermode: account answer mode (manual, early, auto);
+        audio_player: a whole "module,device" player line instead of
+        aufile,audio_out (baresip 1.0.0's aufile has no player);
+        config_extra: more config lines (e.g. "snd_path /dir")."""
         self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
         self.port = free_port(host=host)
         mods = ["stdio.so", "g711.so", "account.so", "menu.so", "aufile.so"] + list(extra_modules)
@@ -22,14 +27,16 @@ class Baresip:
             f.write(f"poll_method epoll\n"
                     f"sip_listen {host}:{self.port}\n"
                     f"audio_source {src}\n"
-                    f"audio_player aufile,{audio_out or os.path.join(self.dir, 'out.wav')}\n"
+                    f"audio_player {audio_player or 'aufile,' + (audio_out or os.path.join(self.dir, 'out.wav'))}\n"
                     f"audio_alert aufile,/dev/null\n"
                     f"module_path {MODULES}\n"
                     + "".join(f"module {m}\n" for m in mods) +
-                    f"net_interface {host}\n")
+                    f"net_interface {host}\n"
+                    + "".join(f"{line}\n" for line in config_extra))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             f.write(f"<sip:{user}@127.0.0.1:{pbx.sip_port};transport={transport}>"
-                    f";auth_pass={password};regint=600\n")
+                    f";auth_pass={password};regint=600"
+                    + (f";answermode={answermode}" if answermode else "") + "\n")
         open(os.path.join(self.dir, "contacts"), "w").close()
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.log = open(self.log_path, "w")
