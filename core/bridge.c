@@ -135,7 +135,7 @@ pbx_bridge_new(PbxChannel *a, PbxChannel *b, GError **error)
     }
     for (int i = 0; i < 2; i++)
         br->watch[i] = pbx_channel_watch(br->leg[i], leg_changed, br);
-    bridges = g_list_append(bridges, br);
+    bridges = g_list_prepend(bridges, br);   /* newest first: O(1) */
     publish(br, "bridge/created", NULL, PBX_CAUSE_NONE);
     return br;
 }
@@ -199,7 +199,7 @@ pbx_bridge_list(void)
     GPtrArray *out = g_ptr_array_new_with_free_func(
         (GDestroyNotify) pbx_bridge_unref);
 
-    for (GList *l = bridges; l; l = l->next)
+    for (GList *l = g_list_last(bridges); l; l = l->prev)   /* oldest first */
         g_ptr_array_add(out, pbx_bridge_ref(l->data));
     return out;
 }

@@ -454,7 +454,7 @@ new_channel(PbxChannel *chan, gpointer data)
     lua_xmove(s->L, c->co, 1);               /* its argument */
     pbx_channel_set_dialplan_data(chan, c);
     c->chan_watch = pbx_channel_watch(chan, call_chan_changed, c);
-    calls = g_list_append(calls, c);
+    calls = g_list_prepend(calls, c);   /* O(1); order does not matter */
     call_run(c, 1);
 }
 

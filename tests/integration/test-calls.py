@@ -32,6 +32,10 @@ if not t.ok(pbx.start(), "daemon starts", pbx.log_text()):
 
 UAS_PORT = free_port()
 UAC_PORT = free_port()
+# sipp media ports (RTP and RTCP on mport and mport+2): free ones, not fixed
+UAS_MPORT = free_port()
+UAS2_MPORT = free_port()
+UAC_MPORT = free_port()
 os.makedirs(os.path.join(pbx.run_dir, "pcap"), exist_ok=True)
 if os.path.exists(PCAP):
     shutil.copy(PCAP, os.path.join(pbx.run_dir, "pcap", "g711a.pcap"))
@@ -64,9 +68,9 @@ def sipp_cmd(sf, port, mport, keys=None, service="1002", extra=(), pause_ms=1000
     return cmd
 
 
-def uas(sf, pause_ms=300, port=None, mport=36000):
+def uas(sf, pause_ms=300, port=None, mport=None):
     """The callee 1002: a background sipp UAS on UAS_PORT echoing RTP."""
-    p = subprocess.Popen(sipp_cmd(sf, port or UAS_PORT, mport, extra=["-rtp_echo"],
+    p = subprocess.Popen(sipp_cmd(sf, port or UAS_PORT, mport or UAS_MPORT, extra=["-rtp_echo"],
                                   pause_ms=pause_ms),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          cwd=pbx.run_dir)
@@ -76,7 +80,7 @@ def uas(sf, pause_ms=300, port=None, mport=36000):
 
 def uac(sf, callee="1002", pause_ms=1500, background=False, tcp=False):
     """The caller 1001 (sipp answers the 407 with MD5)."""
-    cmd = sipp_cmd(sf, UAC_PORT, 38000, service=callee, pause_ms=pause_ms,
+    cmd = sipp_cmd(sf, UAC_PORT, UAC_MPORT, service=callee, pause_ms=pause_ms,
                    extra=["-au", "1001", "-ap", "pw1001", "-key", "caller", "1001"]
                    + (["-t", "t1"] if tcp else []))
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -126,7 +130,7 @@ def no_channels():
 
 try:
     # ---- register 1002 from the port its UAS will listen on --------------------
-    reg = subprocess.run(sipp_cmd(os.path.join(SIPP, "register.xml"), UAS_PORT, 36000,
+    reg = subprocess.run(sipp_cmd(os.path.join(SIPP, "register.xml"), UAS_PORT, UAS_MPORT,
                                   {"expires": 600}, service="1002",
                                   extra=["-au", "1002", "-ap", "pw1002"]),
                          capture_output=True, text=True, timeout=30, cwd=pbx.run_dir)
@@ -222,13 +226,13 @@ try:
 
     # ---- forking: 1002 registered twice, the first 2xx wins ------------------
     UAS2_PORT = free_port()
-    reg = subprocess.run(sipp_cmd(os.path.join(SIPP, "register.xml"), UAS2_PORT, 37000,
+    reg = subprocess.run(sipp_cmd(os.path.join(SIPP, "register.xml"), UAS2_PORT, UAS2_MPORT,
                                   {"expires": 600}, service="1002",
                                   extra=["-au", "1002", "-ap", "pw1002"]),
                          capture_output=True, text=True, timeout=30, cwd=pbx.run_dir)
     t.ok(reg.returncode == 0, "a second phone registers as 1002", reg.stdout[-1500:])
     answering = uas(os.path.join(SIPP, "uas-answer.xml"), 500)
-    ringing = uas(os.path.join(SIPP, "uas-ring.xml"), port=UAS2_PORT, mport=37000)
+    ringing = uas(os.path.join(SIPP, "uas-ring.xml"), port=UAS2_PORT, mport=UAS2_MPORT)
     time.sleep(0.3)
     rc_c, out_c = uac(os.path.join(SIPP, "uac-call.xml"), pause_ms=1000)
     rc_a, out_a = finish(answering)
