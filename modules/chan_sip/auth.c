@@ -5,7 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 
 #include <carillon/carillon.h>
@@ -38,6 +38,7 @@ struct _SipAuth {
     gint64 generation_started;
     GHashTable *failures;     /* address string -> Failures */
     gint64 (*now)(void);
+    EVP_MAC_CTX *mac;         /* HMAC-SHA256 keyed once, re-initialised per nonce */
     gboolean md5_only_allowed;  /* some clients get MD5-only challenges */
 };
 
@@ -111,6 +112,22 @@ algorithm_offered(const SipAuth *auth, SipDigestAlgorithm alg)
     return base == SIP_DIGEST_ALG_MD5 && auth->md5_only_allowed;
 }
 
+static EVP_MAC_CTX *
+new_mac(const guint8 *key)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
+        OSSL_PARAM_construct_end(),
+    };
+
+    EVP_MAC_free(mac);
+    if (!ctx || EVP_MAC_init(ctx, key, KEY_LEN, params) != 1)
+        g_error("OpenSSL HMAC-SHA256 unavailable");
+    return ctx;
+}
+
 SipAuth *
 sip_auth_new(const SipAuthConfig *config)
 {
@@ -128,6 +145,7 @@ sip_auth_new(const SipAuthConfig *config)
     auth->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            g_free);
     auth->now = monotonic_seconds;
+    auth->mac = new_mac(auth->key);
     return auth;
 }
 
@@ -141,6 +159,7 @@ sip_auth_free(SipAuth *auth)
     g_hash_table_unref(auth->failures);
     g_free(auth->config.realm);
     OPENSSL_cleanse(auth->key, sizeof(auth->key));
+    EVP_MAC_CTX_free(auth->mac);
     g_free(auth);
 }
 
@@ -172,6 +191,19 @@ sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void))
 /* Hashing                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Digests fetched once: OpenSSL 3 looks an implicit EVP_md5() up in its
+ * provider tables on every use, which showed up in REGISTER profiles. */
+static const EVP_MD *
+fetched(int which)
+{
+    static EVP_MD *mds[3];
+    static const char *const names[3] = { "MD5", "SHA256", "SHA512-256" };
+
+    if (!mds[which])
+        mds[which] = EVP_MD_fetch(NULL, names[which], NULL);
+    return mds[which];
+}
+
 static const EVP_MD *
 algorithm_md(SipDigestAlgorithm alg)
 {
@@ -179,13 +211,13 @@ algorithm_md(SipDigestAlgorithm alg)
     case SIP_DIGEST_ALG_NONE:
     case SIP_DIGEST_ALG_MD5:
     case SIP_DIGEST_ALG_MD5_SESS:
-        return EVP_md5();
+        return fetched(0);
     case SIP_DIGEST_ALG_SHA256:
     case SIP_DIGEST_ALG_SHA256_SESS:
-        return EVP_sha256();
+        return fetched(1);
     case SIP_DIGEST_ALG_SHA512_256:
     case SIP_DIGEST_ALG_SHA512_256_SESS:
-        return EVP_sha512_256();
+        return fetched(2);
     default:
         return NULL;
     }
@@ -202,10 +234,13 @@ algorithm_is_sess(SipDigestAlgorithm alg)
 static void
 hash_hex(const EVP_MD *md, char *out, const char *const *parts)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    static const char hex[] = "0123456789abcdef";
+    static EVP_MD_CTX *ctx;
     unsigned char buf[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
+    if (!ctx)
+        ctx = EVP_MD_CTX_new();   /* main context only: reused */
     EVP_DigestInit_ex(ctx, md, NULL);
     for (guint i = 0; parts[i]; i++) {
         if (i)
@@ -213,9 +248,11 @@ hash_hex(const EVP_MD *md, char *out, const char *const *parts)
         EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]));
     }
     EVP_DigestFinal_ex(ctx, buf, &n);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned int i = 0; i < n; i++)
-        g_snprintf(out + 2 * i, 3, "%02x", buf[i]);
+    for (unsigned int i = 0; i < n; i++) {
+        out[2 * i] = hex[buf[i] >> 4];
+        out[2 * i + 1] = hex[buf[i] & 0xf];
+    }
+    out[2 * n] = '\0';
 }
 
 char *
@@ -258,7 +295,7 @@ nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], GInetAddress *so
 {
     guint8 msg[8 + SALT_LEN + 16 + 256];
     unsigned char full[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
+    gsize outl = 0;
     gsize addr_len = g_inet_address_get_native_size(source);
     gsize realm_len = MIN(strlen(auth->config.realm), 256);
     gsize off = 8 + SALT_LEN;
@@ -266,7 +303,9 @@ nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], GInetAddress *so
     memcpy(msg, head, off);
     memcpy(msg + off, g_inet_address_to_bytes(source), addr_len);
     memcpy(msg + off + addr_len, auth->config.realm, realm_len);
-    HMAC(EVP_sha256(), auth->key, KEY_LEN, msg, off + addr_len + realm_len, full, &n);
+    EVP_MAC_init(auth->mac, NULL, 0, NULL);     /* same key, fresh state */
+    EVP_MAC_update(auth->mac, msg, off + addr_len + realm_len);
+    EVP_MAC_final(auth->mac, full, &outl, sizeof(full));
     memcpy(mac, full, MAC_LEN);
 }
 
