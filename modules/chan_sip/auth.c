@@ -427,6 +427,12 @@ count_failure(SipAuth *auth, GInetAddress *source)
 }
 
 gboolean
+sip_auth_any_failures(const SipAuth *auth)
+{
+    return g_hash_table_size(auth->failures) > 0;
+}
+
+gboolean
 sip_auth_is_blocked(SipAuth *auth, GInetAddress *source)
 {
     g_autofree char *addr = NULL;

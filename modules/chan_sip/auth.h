@@ -72,7 +72,9 @@ SipAuthResult sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
 void sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
                                gboolean stale, gboolean md5_only, GString *out);
 
-/* Blocking of sources that fail too often. */
+/* Blocking of sources that fail too often.  sip_auth_any_failures() is
+ * a cheap first check for the per-request path. */
+gboolean sip_auth_any_failures(const SipAuth *auth);
 gboolean sip_auth_is_blocked(SipAuth *auth, GInetAddress *source);
 gboolean sip_auth_unblock(SipAuth *auth, const char *address);
 typedef void (*SipAuthBlockedFunc)(const char *address, guint failures,

@@ -218,7 +218,7 @@ sip_security_is_blocked(const char *ip)
 {
     g_autoptr(GInetAddress) a = NULL;
 
-    if (!auth)
+    if (!auth || !sip_auth_any_failures(auth))
         return FALSE;
     a = g_inet_address_new_from_string(ip);
     return a && sip_auth_is_blocked(auth, a);
