@@ -109,6 +109,7 @@ sip_call_end(SipCall *call)
     }
     g_clear_handle_id(&call->retx_id, g_source_remove);
     g_clear_handle_id(&call->timeout_id, g_source_remove);
+    sip_se_stop(call);
     if (call->peer && call->peer->peer == call)
         call->peer->peer = NULL;
     call->peer = NULL;
@@ -184,6 +185,15 @@ SipClientTx *
 sip_call_send_in_dialog(SipCall *call, const char *method, const char *sdp,
                         SipResponseFunc fn, gpointer data, GDestroyNotify destroy)
 {
+    return sip_call_send_in_dialog_hdrs(call, method, NULL, sdp, fn, data, destroy);
+}
+
+/* As sip_call_send_in_dialog() with extra header lines (CRLF-terminated). */
+SipClientTx *
+sip_call_send_in_dialog_hdrs(SipCall *call, const char *method, const char *headers,
+                             const char *sdp, SipResponseFunc fn, gpointer data,
+                             GDestroyNotify destroy)
+{
     g_autoptr(GString) req = g_string_sized_new(1024);
     g_autoptr(GError) error = NULL;
     char host[256];
@@ -196,6 +206,8 @@ sip_call_send_in_dialog(SipCall *call, const char *method, const char *sdp,
     target = sip_call_next_hop(call, host, sizeof(host));
     sip_dialog_build_request(call->dialog, method, 0, req);
     sip_call_append_contact(call, req);
+    if (headers)
+        g_string_append(req, headers);
     if (ua && *ua)
         g_string_append_printf(req, "User-Agent: %s\r\n", ua);
     if (sdp)
@@ -284,7 +296,22 @@ reinvite_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data
     if (code < 200)
         return;
     call->reinvite_pending = FALSE;
-    if (code >= 300 || !resp || call->ended || !call->dialog)
+    if (call->ended || !call->dialog)
+        return;
+    if (code == 408 || code == 481) {
+        /* RFC 4028 10: the session is gone */
+        PbxChannel *chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+        pbx_notice(sip_log, "re-INVITE of %s got %u: hanging up", call->dialog->call_id, code);
+        if (code == 408)
+            sip_channel_send_bye(call);
+        sip_call_end(call);
+        if (chan) {
+            pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
+            pbx_channel_unref(chan);
+        }
+        return;
+    }
+    if (code >= 300 || !resp)
         return;
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len)
         sip_media_take_answer(call, body.p, body.len, NULL);
@@ -294,6 +321,33 @@ reinvite_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data
     g_string_append(ack, "Content-Length: 0\r\n\r\n");
     target = sip_call_next_hop(call, host, sizeof(host));
     sip_send_stateless(&target, ack->str, ack->len);
+    sip_se_on_uac_2xx(call, resp);
+}
+
+/* A re-INVITE offering sdp, with our session timer headers. */
+static gboolean
+send_reinvite(SipCall *call, const char *sdp)
+{
+    g_autoptr(GString) hdrs = g_string_new(NULL);
+
+    sip_se_append_request(call, hdrs);
+    call->reinvite_pending = TRUE;
+    if (!sip_call_send_in_dialog_hdrs(call, "INVITE", hdrs->str, sdp, reinvite_response,
+                                      sip_call_ref(call), (GDestroyNotify) sip_call_unref)) {
+        call->reinvite_pending = FALSE;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Session refresh (RFC 4028 7.4): a re-INVITE with the SDP we last sent.
+ * FALSE when one of ours is already in progress or the leg is over. */
+gboolean
+sip_call_refresh_session(SipCall *call)
+{
+    if (call->ended || !call->answered || call->reinvite_pending)
+        return FALSE;
+    return send_reinvite(call, call->local_sdp);
 }
 
 /* Offers `dir` to the far end of call with a re-INVITE (hold: sendonly,
@@ -308,13 +362,7 @@ set_local_direction(SipCall *call, SdpDirection dir)
         return FALSE;
     call->local_dir = dir;
     offer = sip_media_offer(call);
-    call->reinvite_pending = TRUE;
-    if (!sip_call_send_in_dialog(call, "INVITE", offer, reinvite_response,
-                                 sip_call_ref(call), (GDestroyNotify) sip_call_unref)) {
-        call->reinvite_pending = FALSE;
-        return FALSE;
-    }
-    return TRUE;
+    return send_reinvite(call, offer);
 }
 
 /* Hold / resume on one leg becomes a re-INVITE on the bridged one with
@@ -364,6 +412,8 @@ on_session_refresh(SipServerTx *tx, const SipMsg *req, SipCall *call)
         sip_server_tx_respond(tx, &glare);
         return;
     }
+    if (!sip_se_on_request(call, tx, req))
+        return;                             /* 422 */
     sip_dialog_refresh_target(call->dialog, req);
     if (sip_msg_find_body(req, "application", "sdp", &body) && body.len) {
         /* our side's direction follows the offer (hold: recvonly) */
@@ -377,6 +427,7 @@ on_session_refresh(SipServerTx *tx, const SipMsg *req, SipCall *call)
         sdp = g_strdup(call->local_sdp ? call->local_sdp : "");
     }
     sip_call_append_contact(call, hdrs);
+    sip_se_append_response(call, hdrs);
     r.headers = hdrs->str;
     if (*sdp) {
         r.content_type = "application/sdp";
@@ -384,6 +435,7 @@ on_session_refresh(SipServerTx *tx, const SipMsg *req, SipCall *call)
         r.body_len = strlen(sdp);
     }
     sip_server_tx_respond(tx, &r);
+    sip_se_start(call);                     /* the refresh restarts the timer */
     if (call->remote_dir != before)
         pass_direction(call);
 }
@@ -496,6 +548,7 @@ sip_channel_load(PbxModule *self, GError **error)
     module = self;
     if (!pbx_channel_tech_register(self, &sip_channel_tech, error))
         return FALSE;
+    sip_handlers_add_supported(self, "timer");      /* RFC 4028 */
     return sip_handlers_register(self, "INVITE", on_invite, NULL, error)
         && sip_handlers_register(self, "BYE", on_bye, NULL, error)
         && sip_handlers_register(self, "ACK", on_ack, NULL, error)

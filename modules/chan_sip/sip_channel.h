@@ -46,6 +46,7 @@ struct _SipFork {
     char *uri;                  /* Request-URI (the registered Contact) */
     guint code;                 /* final status, 0 while pending */
     gboolean winner;
+    gboolean se_retry;          /* the retry after a 422 (RFC 4028 7.3) */
 };
 
 struct _SipCall {
@@ -75,6 +76,13 @@ struct _SipCall {
     char *local_sdp;            /* last SDP we sent */
     SipCall *peer;              /* bridged leg (borrowed; cleared on unbridge) */
     gboolean reinvite_pending;  /* our re-INVITE is in progress */
+
+    /* session timer (RFC 4028) */
+    guint se_interval;          /* s; 0 = no session timer */
+    gboolean se_we_refresh;     /* we are the refresher, else we watch */
+    gboolean se_peer_timer;     /* the far end supports timer */
+    guint se_timer_id;          /* refresh (N/2) or expiry timer */
+    guint se_min;               /* Min-SE to ask for (after a 422) */
 
     /* inbound */
     SipServerTx *invite_tx;     /* a reference until the final response */
@@ -117,7 +125,28 @@ SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const ch
 /* Where an in-dialog request of call goes (host written to buf). */
 SipTarget sip_call_next_hop(SipCall *call, char *host, gsize size);
 /* BYE on the leg's dialog (no response handling). */
+SipClientTx *sip_call_send_in_dialog_hdrs(SipCall *call, const char *method,
+                                          const char *headers, const char *sdp,
+                                          SipResponseFunc fn, gpointer data,
+                                          GDestroyNotify destroy);
 void sip_channel_send_bye(SipCall *call);
+
+/* Session timers (RFC 4028, session_timer.c) */
+typedef struct {
+    guint interval;             /* 0: no Session-Expires */
+    int refresher;              /* 0 none, 1 uac, 2 uas */
+    guint min_se;               /* Min-SE of the message, 0 if absent */
+    gboolean supported;         /* Supported: timer */
+} SipSessionExpires;
+
+void sip_se_parse(const SipMsg *msg, SipSessionExpires *se);
+gboolean sip_se_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
+void sip_se_append_response(const SipCall *call, GString *hdrs);
+void sip_se_append_request(const SipCall *call, GString *hdrs);
+void sip_se_on_uac_2xx(SipCall *call, const SipMsg *resp);
+void sip_se_start(SipCall *call);
+void sip_se_stop(SipCall *call);
+gboolean sip_call_refresh_session(SipCall *call);
 PbxModule *sip_channel_module(void);
 const RtpApi *sip_channel_rtp(void);
 

@@ -164,6 +164,10 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     call->hop.port = peer->remote_port;
     call->hop.transport = peer->transport;
     call->max_forwards = req->max_forwards >= 0 ? req->max_forwards : 70;
+    if (!sip_se_on_request(call, tx, req)) {    /* 422 */
+        sip_call_unref(call);
+        return TRUE;
+    }
     if (!setup_media(call, tx, req)) {
         sip_call_unref(call);
         return TRUE;
@@ -192,6 +196,8 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
     sip_call_append_contact(call, hdrs);
     if (code >= 200)
         g_string_append(hdrs, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+    if (code >= 200 && code < 300)
+        sip_se_append_response(call, hdrs);
     r.headers = hdrs->str;
     if (sdp && call->local_sdp) {
         r.content_type = "application/sdp";
@@ -271,6 +277,7 @@ sip_channel_in_answer(PbxChannel *chan, GError **error)
         call->retx_id = g_timeout_add(call->retx_ms, retransmit_2xx, call);
     else
         call->retx_id = g_timeout_add(64 * sip_stack.settings.t1, retransmit_2xx, call);
+    sip_se_start(call);
     pbx_channel_set_state(chan, PBX_CHANNEL_UP);
     return TRUE;
 }

@@ -241,6 +241,7 @@ win(SipFork *fork, const SipMsg *resp)
     cancel_forks(call, fork);
     g_clear_handle_id(&call->timeout_id, g_source_remove);
     call->answered = TRUE;
+    sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
 }
 
@@ -284,6 +285,45 @@ failed(SipFork *fork, guint code)
     pbx_channel_unref(chan);
 }
 
+static void build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out);
+static void fork_tx_gone(gpointer data);
+static void fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data);
+
+/* 422 (RFC 4028 7.3): once per target, a new INVITE asking for at least
+ * the Min-SE it gave.  FALSE when not retried. */
+static gboolean
+retry_422(SipFork *fork, const SipMsg *resp)
+{
+    SipCall *call = fork->call;
+    SipSessionExpires se;
+    SipFork *retry;
+    g_autoptr(GString) req = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (fork->se_retry || !resp || !call->local_sdp)
+        return FALSE;
+    sip_se_parse(resp, &se);
+    if (!se.min_se || se.min_se > 86400)
+        return FALSE;
+    call->se_min = MAX(call->se_min, se.min_se);
+    retry = fork_add(call, fork->uri, fork->host, fork->target.port, fork->target.transport);
+    retry->se_retry = TRUE;
+    fork->code = 422;                   /* this one is over; the retry is pending */
+    req = g_string_sized_new(1500);
+    build_invite(call, retry, call->local_sdp, req);
+    sip_call_ref(call);                 /* released by fork_tx_gone */
+    retry->tx = sip_client_tx_send(sip_channel_module(), &retry->target, req->str, req->len,
+                                   fork_response, retry, fork_tx_gone, &err);
+    if (!retry->tx) {
+        sip_call_unref(call);
+        pbx_notice(sip_log, "INVITE to %s: %s", retry->uri, err->message);
+        retry->code = 503;
+        return FALSE;
+    }
+    pbx_debug(sip_log, "422 from %s: retrying with Min-SE %u", fork->uri, call->se_min);
+    return TRUE;
+}
+
 static void
 fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
 {
@@ -308,7 +348,7 @@ fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
         return;
     if (code < 200)
         provisional(fork, resp, code);
-    else if (fork->code == 0)
+    else if (fork->code == 0 && !(code == 422 && retry_422(fork, resp)))
         failed(fork, code);
 }
 
@@ -357,6 +397,7 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
                            local_uri, tag, remote_uri, fork->dialog->call_id);
     sip_call_append_contact(call, out);
     g_string_append(out, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+    sip_se_append_request(call, out);
     if (ua && *ua)
         g_string_append_printf(out, "User-Agent: %s\r\n", ua);
     g_string_append_printf(out, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",

@@ -19,6 +19,8 @@ static const PbxOption general_options[] = {
     { "tcp_max_connections",        PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, tcp_max_connections),        "4096",    1, 1000000 },
     { "tcp_max_connections_per_ip", PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, tcp_max_connections_per_ip), "64",      1, 1000000 },
     { "tcp_max_buffered",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, tcp_max_buffered),           "1048576", 4096, 1073741824 },
+    { "session_expires",            PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, session_expires),            "1800",    1, 86400 },
+    { "min_se",                     PBX_OPT_UINT,   G_STRUCT_OFFSET(SipSettings, min_se),                     "90",      1, 86400 },
 };
 
 typedef struct {
@@ -65,6 +67,8 @@ parse_general(const PbxConfig *cfg, SipSettings *s, GError **error)
                              "t2 (%u ms) must not be smaller than t1 (%u ms)", s->t2, s->t1);
         return FALSE;
     }
+    if (s->session_expires < s->min_se)       /* RFC 4028 4: never below Min-SE */
+        s->session_expires = s->min_se;
     return TRUE;
 }
 

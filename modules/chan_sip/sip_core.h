@@ -25,6 +25,8 @@ typedef struct {
     guint tcp_max_connections;
     guint tcp_max_connections_per_ip;
     guint tcp_max_buffered;     /* bytes */
+    guint session_expires;      /* s, RFC 4028 interval we ask for / insert */
+    guint min_se;               /* s, smallest interval we accept (422 below) */
 } SipSettings;
 
 typedef struct {

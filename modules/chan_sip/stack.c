@@ -21,6 +21,8 @@ sip_settings_defaults(SipSettings *s)
     s->tcp_max_connections = 4096;
     s->tcp_max_connections_per_ip = 64;
     s->tcp_max_buffered = 1024 * 1024;
+    s->session_expires = 1800;
+    s->min_se = 90;
 }
 
 void
