@@ -79,7 +79,8 @@ def wait_for(fn, seconds=10, step=0.1):
 class Caller:
     """A raw UAC 1001 that also answers the requests Carillon sends it."""
 
-    def __init__(self):
+    def __init__(self, callee="1002"):
+        self.callee = callee
         self.c = SipClient(pbx.sip_port)
         self.c.call_id = f"{os.urandom(6).hex()}@st"
         self.cseq = 0
@@ -91,10 +92,10 @@ class Caller:
         if cseq is None:
             self.cseq += 1
             cseq = self.cseq
-        to = "<sip:1002@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
+        to = f"<sip:{self.callee}@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
         ct = "Content-Type: application/sdp\r\n" if body else ""
         c.send_raw(
-            f"{method} sip:1002@127.0.0.1:{pbx.sip_port} SIP/2.0\r\n"
+            f"{method} sip:{self.callee}@127.0.0.1:{pbx.sip_port} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {c.host}:{c.port};branch="
             f"{branch or 'z9hG4bK' + os.urandom(6).hex()};rport\r\n"
             f"Max-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag={c.tag}\r\nTo: {to}\r\n"
@@ -160,7 +161,7 @@ class Caller:
         self.ack(r, self.cseq)
         chal = header_values(r[2], "Proxy-Authenticate")[0]
         auth = self.c.authorization(chal, "1001", "pw1001", "INVITE",
-                                    f"sip:1002@127.0.0.1:{pbx.sip_port}",
+                                    f"sip:{self.callee}@127.0.0.1:{pbx.sip_port}",
                                     header="Proxy-Authorization")
         self.request("INVITE", extra=extra + auth, body=SDP)
         r = self.recv(8.0)
@@ -185,6 +186,85 @@ class Caller:
 
     def close(self):
         self.c.close()
+
+
+class Callee:
+    """A raw UAS registered as 1003: answers Carillon's INVITEs with
+    the given Session-Expires (or 422 first), records what it got."""
+
+    def __init__(self, se_2xx, first_422=None):
+        self.c = SipClient(pbx.sip_port)
+        self.se_2xx = se_2xx
+        self.first_422 = first_422
+        self.got = []               # (method, time, text)
+        self.tag = os.urandom(4).hex()
+
+    def register(self):
+        return self.c.register_auth("1003", "pw1003", expires=600)
+
+    def poll(self, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            self.c.sock.settimeout(max(0.01, deadline - time.time()))
+            try:
+                data, _ = self.c.sock.recvfrom(65535)
+            except socket.timeout:
+                return
+            text = data.decode("utf-8", "replace")
+            if text.startswith("SIP/2.0"):
+                continue
+            head = text.split("\r\n\r\n", 1)[0].split("\r\n")
+            method = head[0].split(" ", 1)[0]
+            self.got.append((method, time.time(), text))
+            if method == "ACK":
+                continue
+            keep = []
+            for l in head[1:]:
+                if re.match(r"(?i)(via|from|call-id|cseq):", l):
+                    keep.append(l)
+                elif re.match(r"(?i)to:", l):
+                    keep.append(l if "tag=" in l else l + f";tag={self.tag}")
+            if method == "INVITE" and self.first_422 and \
+                    sum(1 for m, _, _ in self.got if m == "INVITE") == 1:
+                self.c.send_raw("SIP/2.0 422 Session Interval Too Small\r\n" + "\r\n".join(keep)
+                                + f"\r\nMin-SE: {self.first_422}\r\nContent-Length: 0\r\n\r\n")
+                continue
+            body = SDP if method == "INVITE" else ""
+            ct = "Content-Type: application/sdp\r\n" if body else ""
+            se = f"Session-Expires: {self.se_2xx}\r\nRequire: timer\r\n" \
+                if self.se_2xx and method in ("INVITE", "UPDATE") else ""
+            self.c.send_raw("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) + "\r\n" + se
+                            + f"Contact: <sip:1003@{self.c.host}:{self.c.port}>\r\n{ct}"
+                            + f"Content-Length: {len(body)}\r\n\r\n{body}")
+
+    def methods(self):
+        return [m for m, _, _ in self.got]
+
+    def close(self):
+        self.c.close()
+
+
+def call_1003(callee, tries=30):
+    """Caller 1001 calls the raw callee 1003 (407 answered); the final response."""
+    c = Caller("1003")
+    c.request("INVITE", body=SDP)
+    r = c.recv(3.0)
+    if r and r[0] == 407:
+        c.ack(r, c.cseq)
+        chal = header_values(r[2], "Proxy-Authenticate")[0]
+        auth = c.c.authorization(chal, "1001", "pw1001", "INVITE",
+                                 f"sip:1003@127.0.0.1:{pbx.sip_port}",
+                                 header="Proxy-Authorization")
+        c.request("INVITE", extra=auth, body=SDP)
+        r = None
+        for _ in range(tries):
+            callee.poll(0.1)
+            r = c.recv(0.1)
+            if r:
+                break
+        if r:
+            c.ack(r, c.cseq)
+    return c, r
 
 
 try:
@@ -279,6 +359,71 @@ try:
     rc_u, out_u = finish(callee)
     t.ok(rc_u == 0, "refresher=uas: the callee gets the BYE", out_u)
     c.close()
+
+    # ---- outbound leg: the callee's 2xx says refresher=uac, so Carillon refreshes ---
+    callee = Callee("4;refresher=uac")
+    r = callee.register()
+    t.ok(r is not None and r[0] == 200, "1003 (raw callee) registers", r and r[:2])
+    c, r = call_1003(callee)
+    t.ok(r is not None and r[0] == 200, "call to the raw callee answered", r and r[:2])
+    inv = [x for x in callee.got if x[0] == "INVITE"]
+    t.ok(inv and re.search(r"(?im)^Supported:.*timer", inv[0][2])
+         and re.search(r"(?im)^Session-Expires:\s*4\s*$", inv[0][2]),
+         "the outbound INVITE has Supported: timer and Session-Expires: 4",
+         inv and inv[0][2])
+    end = time.time() + 6.0
+    while time.time() < end:
+        callee.poll(0.2)
+        c.recv(0.05)
+    inv = [x for x in callee.got if x[0] == "INVITE"]
+    t.ok(len(inv) >= 3 and "BYE" not in callee.methods()
+         and not any(m == "BYE" for m, _, _ in c.requests),
+         "refresher=uac in the callee's 2xx: Carillon re-INVITEs the callee and the call stays",
+         callee.methods())
+    c.request("BYE")
+    r = None
+    for _ in range(30):
+        callee.poll(0.1)
+        r = c.recv(0.1)
+        if r:
+            break
+    callee.poll(0.5)
+    t.ok(r is not None and r[0] == 200 and "BYE" in callee.methods(),
+         "the caller's BYE reaches the raw callee", callee.methods())
+    c.close()
+
+    # ---- outbound leg: refresher=uas and the callee never refreshes: BYE both legs ---
+    callee.got, callee.se_2xx = [], "4;refresher=uas"
+    c, r = call_1003(callee)
+    start = time.time()
+    while time.time() < start + 6.0 and "BYE" not in callee.methods():
+        callee.poll(0.2)
+        c.recv(0.05)
+    took = time.time() - start
+    c.wait_request("BYE", 2.0)
+    t.ok(r is not None and r[0] == 200 and "BYE" in callee.methods() and took <= 4.5
+         and any(m == "BYE" for m, _, _ in c.requests),
+         f"refresher=uas, no refresh from the callee: BYE to the callee ({took:.1f} s) "
+         "and to the caller", (r and r[:2], callee.methods(), [m for m, _, _ in c.requests]))
+    c.close()
+
+    # ---- outbound 422: retried once with the callee's Min-SE --------------------------
+    callee.got, callee.se_2xx, callee.first_422 = [], "6;refresher=uac", 6
+    c, r = call_1003(callee, 40)
+    inv = [x for x in callee.got if x[0] == "INVITE"]
+    t.ok(r is not None and r[0] == 200 and len(inv) >= 2
+         and re.search(r"(?im)^Session-Expires:\s*6", inv[1][2])
+         and re.search(r"(?im)^Min-SE:\s*6", inv[1][2]),
+         "422 from the callee: Carillon retries with Session-Expires and Min-SE 6",
+         (r and r[:2], [x[2] for x in inv[1:2]]))
+    c.request("BYE")
+    for _ in range(30):
+        callee.poll(0.1)
+        if c.recv(0.1):
+            break
+    callee.poll(0.3)
+    c.close()
+    callee.close()
 
     t.ok(wait_for(no_channels, 10), "no channel left", pbx.rx("core show channels")[1])
     log = pbx.log_text()
