@@ -5,7 +5,10 @@ UAS 1002 through the sample office dialplan.  Session-Expires below
 Min-SE gets 422 with Min-SE; a caller asking refresher=uac that never
 refreshes gets a BYE (and so does the callee, through the bridge) within
 the interval; a caller refreshing with re-INVITE keeps the call up; with
-refresher=uas Carillon refreshes the caller's leg with re-INVITEs."""
+refresher=uas Carillon refreshes the caller's leg with re-INVITEs.
+Outbound legs (a raw callee 1003): the INVITE asks for session_expires,
+refresher=uac in the 2xx makes Carillon refresh, refresher=uas without
+refreshes ends both legs, and a 422 is retried with its Min-SE."""
 import os
 import re
 import socket
