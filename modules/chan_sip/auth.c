@@ -193,15 +193,25 @@ sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void))
 
 /* Digests fetched once: OpenSSL 3 looks an implicit EVP_md5() up in its
  * provider tables on every use, which showed up in REGISTER profiles. */
+static EVP_MD *mds[3];
+static EVP_MD_CTX *md_ctx;      /* main context only: reused */
+
 static const EVP_MD *
 fetched(int which)
 {
-    static EVP_MD *mds[3];
     static const char *const names[3] = { "MD5", "SHA256", "SHA512-256" };
 
     if (!mds[which])
         mds[which] = EVP_MD_fetch(NULL, names[which], NULL);
     return mds[which];
+}
+
+void
+sip_auth_release_globals(void)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(mds); i++)
+        g_clear_pointer(&mds[i], EVP_MD_free);
+    g_clear_pointer(&md_ctx, EVP_MD_CTX_free);
 }
 
 static const EVP_MD *
@@ -235,12 +245,13 @@ static void
 hash_hex(const EVP_MD *md, char *out, const char *const *parts)
 {
     static const char hex[] = "0123456789abcdef";
-    static EVP_MD_CTX *ctx;
+    EVP_MD_CTX *ctx;
     unsigned char buf[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
-    if (!ctx)
-        ctx = EVP_MD_CTX_new();   /* main context only: reused */
+    if (!md_ctx)
+        md_ctx = EVP_MD_CTX_new();
+    ctx = md_ctx;
     EVP_DigestInit_ex(ctx, md, NULL);
     for (guint i = 0; parts[i]; i++) {
         if (i)

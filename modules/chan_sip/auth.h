@@ -85,6 +85,10 @@ void sip_auth_foreach_blocked(SipAuth *auth, SipAuthBlockedFunc fn, gpointer dat
  * algorithms (because md5_only challenges are sent to some clients). */
 void sip_auth_set_md5_only_allowed(SipAuth *auth, gboolean allowed);
 
+/* Frees the digests and context kept between uses (call before the
+ * module's code is unloaded). */
+void sip_auth_release_globals(void);
+
 /* For tests: the clock in seconds (monotonic by default). */
 void sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void));
 /* Computes a digest response as a client would (tests, and outgoing

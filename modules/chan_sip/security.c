@@ -191,6 +191,7 @@ void
 sip_security_unload(void)
 {
     g_clear_pointer(&auth, sip_auth_free);
+    sip_auth_release_globals();
     g_clear_pointer(&endpoints, sip_endpoint_table_unref);
     g_clear_pointer(&md5_only_agents, g_ptr_array_unref);
 }
