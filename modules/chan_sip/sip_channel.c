@@ -108,6 +108,7 @@ sip_call_end(SipCall *call)
         call->dialog->state = SIP_DIALOG_TERMINATED;
     }
     g_clear_handle_id(&call->retx_id, g_source_remove);
+    g_clear_handle_id(&call->rel_id, g_source_remove);
     g_clear_handle_id(&call->timeout_id, g_source_remove);
     sip_se_stop(call);
     if (call->peer && call->peer->peer == call)
@@ -271,6 +272,13 @@ on_bye(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer, gpointer dat
         pbx_channel_unref(chan);
     }
     return TRUE;
+}
+
+/* PRACK (RFC 3262): 200 when its RAck matches our reliable 18x, else 481. */
+static gboolean
+on_prack(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer, gpointer data)
+{
+    return sip_channel_on_prack(tx, req);
 }
 
 static gboolean
@@ -549,9 +557,11 @@ sip_channel_load(PbxModule *self, GError **error)
     if (!pbx_channel_tech_register(self, &sip_channel_tech, error))
         return FALSE;
     sip_handlers_add_supported(self, "timer");      /* RFC 4028 */
+    sip_handlers_add_supported(self, "100rel");     /* RFC 3262 */
     return sip_handlers_register(self, "INVITE", on_invite, NULL, error)
         && sip_handlers_register(self, "BYE", on_bye, NULL, error)
         && sip_handlers_register(self, "ACK", on_ack, NULL, error)
+        && sip_handlers_register(self, "PRACK", on_prack, NULL, error)
         && sip_handlers_register(self, "UPDATE", on_update, NULL, error);
 }
 

@@ -47,6 +47,7 @@ struct _SipFork {
     guint code;                 /* final status, 0 while pending */
     gboolean winner;
     gboolean se_retry;          /* the retry after a 422 (RFC 4028 7.3) */
+    guint32 rseq_acked;         /* RSeq of the last 18x we PRACKed, 0 none */
 };
 
 struct _SipCall {
@@ -91,6 +92,16 @@ struct _SipCall {
     guint retx_ms;
     gint64 retx_deadline;
     gint max_forwards;          /* of the INVITE, for the outbound leg */
+    gboolean rel_supported;     /* the INVITE had Supported: 100rel */
+    gboolean rel_required;      /* the INVITE had Require: 100rel */
+    guint32 rseq;               /* RSeq of the last reliable 18x */
+    guint32 invite_cseq;
+    guint rel_code;             /* the 18x awaiting PRACK, 0 if none */
+    gboolean rel_sdp;           /* ... and it carried our SDP */
+    guint rel_id;               /* its retransmission (RFC 3262 3) */
+    guint rel_ms;
+    gint64 rel_deadline;
+    gboolean answer_pending;    /* answered before the PRACK came */
 
     /* outbound */
     GPtrArray *forks;           /* SipFork *, owned by their transactions */
@@ -157,6 +168,7 @@ gboolean sip_channel_in_ring(PbxChannel *chan);
 gboolean sip_channel_in_progress(PbxChannel *chan);
 gboolean sip_channel_in_answer(PbxChannel *chan, GError **error);
 void sip_channel_in_hangup(SipCall *call, PbxCause cause);
+gboolean sip_channel_on_prack(SipServerTx *tx, const SipMsg *req);
 
 /* ---- sip_channel_out.c ---- */
 PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,

@@ -9,6 +9,7 @@
  * retransmissions to the TU); no ACK within 64*T1 ends the call with a
  * BYE.
  */
+#include <stdio.h>
 #include <string.h>
 #include "sip_channel.h"
 #include "security.h"
@@ -164,6 +165,10 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     call->hop.port = peer->remote_port;
     call->hop.transport = peer->transport;
     call->max_forwards = req->max_forwards >= 0 ? req->max_forwards : 70;
+    call->rel_required = sip_msg_has_token(req, SIP_HDR_REQUIRE, "100rel");
+    call->rel_supported = call->rel_required
+        || sip_msg_has_token(req, SIP_HDR_SUPPORTED, "100rel");
+    call->invite_cseq = req->cseq.number;
     if (!sip_se_on_request(call, tx, req)) {    /* 422 */
         sip_call_unref(call);
         return TRUE;
@@ -195,9 +200,11 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
         return FALSE;
     sip_call_append_contact(call, hdrs);
     if (code >= 200)
-        g_string_append(hdrs, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+        g_string_append(hdrs, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, PRACK\r\n");
     if (code >= 200 && code < 300)
         sip_se_append_response(call, hdrs);
+    if (code > 100 && code < 200 && call->rel_code == code)
+        g_string_append_printf(hdrs, "Require: 100rel\r\nRSeq: %u\r\n", call->rseq);
     r.headers = hdrs->str;
     if (sdp && call->local_sdp) {
         r.content_type = "application/sdp";
@@ -207,6 +214,60 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
     return sip_server_tx_respond(call->invite_tx, &r);
 }
 
+/* RFC 3262 3: the reliable 18x again at T1, 2*T1, ... until its PRACK;
+ * none within 64*T1: 504 the INVITE and hang up. */
+static gboolean
+retransmit_18x(gpointer data)
+{
+    SipCall *call = data;
+    PbxChannel *chan;
+
+    if (g_get_monotonic_time() >= call->rel_deadline) {
+        call->rel_id = 0;
+        pbx_notice(sip_log, "no PRACK for the %u of %s: 504", call->rel_code,
+                   call->dialog->call_id);
+        call->rel_code = 0;
+        respond_invite(call, 504, FALSE);
+        chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+        sip_call_end(call);
+        if (chan) {
+            pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
+            pbx_channel_unref(chan);
+        }
+        return G_SOURCE_REMOVE;
+    }
+    respond_invite(call, call->rel_code, call->rel_sdp);
+    call->rel_ms *= 2;
+    call->rel_id = g_timeout_add(call->rel_ms, retransmit_18x, call);
+    return G_SOURCE_REMOVE;
+}
+
+/* A 180/183: reliable (Require: 100rel + RSeq) when the INVITE required
+ * 100rel, or supported it and the 18x carries our SDP.  One reliable 18x
+ * at a time (RFC 3262 3): while one awaits its PRACK, others go
+ * unreliably. */
+static gboolean
+respond_provisional(SipCall *call, guint code, gboolean sdp)
+{
+    gboolean reliable = call->rel_required || (call->rel_supported && sdp);
+
+    if (!reliable || call->rel_code)
+        return respond_invite(call, code, sdp && !call->rel_code);
+    call->rseq = call->rseq ? call->rseq + 1 : (guint32) g_random_int_range(1, G_MAXINT32);
+    call->rel_code = code;
+    call->rel_sdp = sdp;
+    if (!respond_invite(call, code, sdp)) {
+        call->rel_code = 0;
+        return FALSE;
+    }
+    call->rel_ms = sip_stack.settings.t1;
+    call->rel_deadline = g_get_monotonic_time() + 64 * (gint64) sip_stack.settings.t1 * 1000;
+    call->rel_id = g_timeout_add(call->hop.transport == SIP_TRANSPORT_TCP
+                                 ? 64 * sip_stack.settings.t1 : call->rel_ms,
+                                 retransmit_18x, call);
+    return TRUE;
+}
+
 gboolean
 sip_channel_in_ring(PbxChannel *chan)
 {
@@ -214,7 +275,7 @@ sip_channel_in_ring(PbxChannel *chan)
 
     if (!call || call->outbound || call->answered || call->ended)
         return FALSE;
-    return respond_invite(call, 180, FALSE);
+    return respond_provisional(call, 180, FALSE);
 }
 
 gboolean
@@ -224,7 +285,7 @@ sip_channel_in_progress(PbxChannel *chan)
 
     if (!call || call->outbound || call->answered || call->ended)
         return FALSE;
-    return respond_invite(call, 183, TRUE);
+    return respond_provisional(call, 183, TRUE);
 }
 
 /* 13.3.1.4: the 2xx again at T1, 2*T1, ... capped at T2, until the ACK;
@@ -253,17 +314,9 @@ retransmit_2xx(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-gboolean
-sip_channel_in_answer(PbxChannel *chan, GError **error)
+static gboolean
+send_answer(SipCall *call, GError **error)
 {
-    SipCall *call = pbx_channel_get_tech_pvt(chan);
-
-    if (!call || call->outbound || call->ended || !call->invite_tx) {
-        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot answer");
-        return FALSE;
-    }
-    if (call->answered)
-        return TRUE;
     if (!respond_invite(call, 200, TRUE)) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
                     "the INVITE transaction is gone");
@@ -278,7 +331,59 @@ sip_channel_in_answer(PbxChannel *chan, GError **error)
     else
         call->retx_id = g_timeout_add(64 * sip_stack.settings.t1, retransmit_2xx, call);
     sip_se_start(call);
-    pbx_channel_set_state(chan, PBX_CHANNEL_UP);
+    if (call->chan)
+        pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
+    return TRUE;
+}
+
+gboolean
+sip_channel_in_answer(PbxChannel *chan, GError **error)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || call->outbound || call->ended || !call->invite_tx) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot answer");
+        return FALSE;
+    }
+    if (call->answered || call->answer_pending)
+        return TRUE;
+    if (call->rel_code && call->rel_sdp) {
+        /* RFC 3262 3: no 2xx before the PRACK of a reliable 18x with SDP */
+        call->answer_pending = TRUE;
+        return TRUE;
+    }
+    return send_answer(call, error);
+}
+
+/* PRACK: RAck "rseq cseq method" must name the reliable 18x awaiting it. */
+gboolean
+sip_channel_on_prack(SipServerTx *tx, const SipMsg *req)
+{
+    SipDialog *d = sip_dialogs_find_request(req);
+    SipCall *call = d ? d->owner : NULL;
+    const SipHeader *h = sip_msg_get_header(req, SIP_HDR_RACK, 0);
+    SipResponse ok = { .code = 200 };
+    guint32 rseq = 0, cseq = 0;
+    char method[16] = "";
+
+    if (h && h->value.len) {
+        g_autofree char *v = g_strndup(h->value.p, h->value.len);
+        if (sscanf(v, "%u %u %15s", &rseq, &cseq, method) != 3)
+            rseq = 0;
+    }
+    if (!call || call->outbound || call->ended || !call->rel_code || rseq != call->rseq
+        || cseq != call->invite_cseq || strcmp(method, "INVITE")) {
+        SipResponse r = { .code = 481 };
+        sip_server_tx_respond(tx, &r);
+        return TRUE;
+    }
+    g_clear_handle_id(&call->rel_id, g_source_remove);
+    call->rel_code = 0;
+    sip_server_tx_respond(tx, &ok);
+    if (call->answer_pending) {
+        call->answer_pending = FALSE;
+        send_answer(call, NULL);
+    }
     return TRUE;
 }
 

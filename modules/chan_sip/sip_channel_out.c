@@ -9,6 +9,7 @@
  * When every fork failed, the channel hangs up with the cause of the best
  * final response (6xx first, then the lowest class, 4xx before 5xx).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "sip_channel.h"
 #include "security.h"
@@ -245,6 +246,38 @@ win(SipFork *fork, const SipMsg *resp)
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
 }
 
+/* RFC 3262 4: a reliable 18x (Require: 100rel + RSeq) gets a PRACK
+ * once per new RSeq; retransmissions (RSeq already acknowledged) and
+ * out-of-order ones are ignored. */
+static void
+send_prack(SipFork *fork, const SipMsg *resp)
+{
+    const SipHeader *h;
+    g_autoptr(GString) req = NULL;
+    g_autoptr(GError) error = NULL;
+    guint32 rseq;
+
+    if (!sip_msg_has_token(resp, SIP_HDR_REQUIRE, "100rel"))
+        return;
+    h = sip_msg_get_header(resp, SIP_HDR_RSEQ, 0);
+    if (!h || !h->value.len)
+        return;
+    {
+        g_autofree char *v = g_strndup(h->value.p, h->value.len);
+        rseq = (guint32) strtoul(v, NULL, 10);
+    }
+    if (!rseq || (fork->rseq_acked && rseq <= fork->rseq_acked))
+        return;
+    fork->rseq_acked = rseq;
+    req = g_string_new(NULL);
+    sip_dialog_build_request(fork->dialog, "PRACK", 0, req);
+    g_string_append_printf(req, "RAck: %u %u INVITE\r\nContent-Length: 0\r\n\r\n", rseq,
+                           resp->cseq.number);
+    if (!sip_client_tx_send(sip_channel_module(), &fork->target, req->str, req->len,
+                            NULL, NULL, NULL, &error))
+        pbx_warning(sip_log, "PRACK: %s", error->message);
+}
+
 static void
 provisional(SipFork *fork, const SipMsg *resp, guint code)
 {
@@ -255,6 +288,7 @@ provisional(SipFork *fork, const SipMsg *resp, guint code)
     if (code == 100 || !resp)
         return;
     sip_dialog_uac_update(fork->dialog, resp);
+    send_prack(fork, resp);
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
         && sip_media_take_answer(call, body.p, body.len, NULL)
         && st != PBX_CHANNEL_PROGRESS) {
@@ -396,8 +430,9 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
     g_string_append_printf(out, "<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
                            local_uri, tag, remote_uri, fork->dialog->call_id);
     sip_call_append_contact(call, out);
-    g_string_append(out, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE\r\n");
+    g_string_append(out, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, PRACK\r\n");
     sip_se_append_request(call, out);
+    g_string_append(out, "Supported: 100rel\r\n");
     if (ua && *ua)
         g_string_append_printf(out, "User-Agent: %s\r\n", ua);
     g_string_append_printf(out, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
