@@ -221,6 +221,7 @@ retransmit_18x(gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
+    gint64 left;
 
     if (g_get_monotonic_time() >= call->rel_deadline) {
         call->rel_id = 0;
@@ -238,7 +239,9 @@ retransmit_18x(gpointer data)
     }
     respond_invite(call, call->rel_code, call->rel_sdp);
     call->rel_ms *= 2;
-    call->rel_id = g_timeout_add(call->rel_ms, retransmit_18x, call);
+    /* the last wait ends at 64*T1, not after it */
+    left = (call->rel_deadline - g_get_monotonic_time()) / 1000;
+    call->rel_id = g_timeout_add(MAX(1, MIN((gint64) call->rel_ms, left)), retransmit_18x, call);
     return G_SOURCE_REMOVE;
 }
 
