@@ -19,6 +19,7 @@ pbx = Carillon()
 pbx.conf("rtp.conf", "general", "port_start", "36000")
 pbx.conf("rtp.conf", "general", "port_end", "36999")
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
+pbx.conf("sip.conf", "general", "t1", "100")     # 64*T1 = 6.4 s without PRACK
 if not t.ok(pbx.start(), "daemon starts", pbx.log_text()):
     t.done()
 
@@ -116,6 +117,9 @@ try:
                                 f"Require: 100rel\r\nRSeq: {callee_rseq}\r\n")
                 elif method in ("PRACK", "BYE"):
                     callee_resp(text, 200, "OK")
+                elif method == "CANCEL":
+                    callee_resp(text, 200, "OK")
+                    callee_resp(callee_invite, 487, "Request Terminated")
 
     def caller_responses(code=None):
         out = []
@@ -215,6 +219,47 @@ try:
              "BYE: 200 to the caller, BYE to the callee", [m for m, _, _ in callee_got])
     else:
         t.ok(False, "BYE (no call)")
+
+    # ---- no PRACK within 64*T1: 504 to the caller, the callee's leg cancelled ----------
+    call_id = f"{os.urandom(6).hex()}@pr"
+    to_tag = ""
+    callee_invite = None
+    callee_got.clear()
+    caller_msgs.clear()
+    cseq += 1
+    invite_cseq = cseq
+    creq("INVITE", cseq, "Require: 100rel\r\n" + auth.replace("", ""), SDP)
+    pump(1.0)
+    r407 = caller_responses(407)
+    if r407:
+        via = header_values(r407[0][2], "Via")[0]
+        br = re.search(r"branch=([^;\s]+)", via).group(1)
+        to_tag = re.search(r"tag=([^;>\s]+)", header_values(r407[0][2], "To")[0]).group(1)
+        creq("ACK", cseq, branch=br)
+        to_tag = ""
+        auth = caller.authorization(header_values(r407[0][2], "Proxy-Authenticate")[0],
+                                    "1001", "pw1001", "INVITE", ruri,
+                                    header="Proxy-Authorization")
+        caller_msgs.clear()
+        cseq += 1
+        invite_cseq = cseq
+        creq("INVITE", cseq, "Require: 100rel\r\n" + auth, SDP)
+    start = time.time()
+    while time.time() < start + 10 and not caller_responses(504):
+        pump(0.2)
+    took = time.time() - start
+    r504 = caller_responses(504)
+    t.ok(bool(r504) and 5.0 <= took <= 9.0,
+         f"no PRACK within 64*T1: 504 to the INVITE ({took:.1f} s)",
+         [x[:2] for x in caller_responses()])
+    if r504:
+        to_tag = re.search(r"tag=([^;>\s]+)", header_values(r504[0][2], "To")[0]).group(1)
+        via = header_values(r504[0][2], "Via")[0]
+        creq("ACK", invite_cseq, branch=re.search(r"branch=([^;\s]+)", via).group(1))
+    pump(1.0)
+    t.ok(any(m == "CANCEL" for m, _, _ in callee_got), "the callee's leg is cancelled",
+         [m for m, _, _ in callee_got])
+
     log = pbx.log_text()
     t.ok("CRITICAL" not in log and "assertion" not in log.lower(), "no assertion in the log",
          "\n".join(l for l in log.splitlines() if "CRITICAL" in l or "ssertion" in l)[-2000:])
