@@ -247,15 +247,17 @@ retransmit_18x(gpointer data)
 
 /* A 180/183: reliable (Require: 100rel + RSeq) when the INVITE required
  * 100rel, or supported it and the 18x carries our SDP.  One reliable 18x
- * at a time (RFC 3262 3): while one awaits its PRACK, others go
- * unreliably. */
+ * at a time (RFC 3262 3): while one awaits its PRACK, another code goes
+ * unreliably without SDP (the same code again is already under way). */
 static gboolean
 respond_provisional(SipCall *call, guint code, gboolean sdp)
 {
     gboolean reliable = call->rel_required || (call->rel_supported && sdp);
 
-    if (!reliable || call->rel_code)
-        return respond_invite(call, code, sdp && !call->rel_code);
+    if (call->rel_code)                 /* one reliable 18x at a time */
+        return code == call->rel_code ? TRUE : respond_invite(call, code, FALSE);
+    if (!reliable)
+        return respond_invite(call, code, sdp);
     call->rseq = call->rseq ? call->rseq + 1 : (guint32) g_random_int_range(1, G_MAXINT32);
     call->rel_code = code;
     call->rel_sdp = sdp;
@@ -326,6 +328,9 @@ send_answer(SipCall *call, GError **error)
         return FALSE;
     }
     call->answered = TRUE;
+    /* a reliable 18x without SDP still unacknowledged: the 2xx ends it */
+    g_clear_handle_id(&call->rel_id, g_source_remove);
+    call->rel_code = 0;
     call->dialog->state = SIP_DIALOG_CONFIRMED;
     call->retx_ms = sip_stack.settings.t1;
     call->retx_deadline = g_get_monotonic_time() + 64 * (gint64) sip_stack.settings.t1 * 1000;
