@@ -81,6 +81,7 @@ try:
     callee_invite = None
     callee_rseq = 4711
     callee_answered = False
+    callee_first = (180, "Ringing", "")
     caller_msgs = []            # (time, text) of everything the caller got
 
     def callee_resp(req, code, reason, extra="", body=""):
@@ -113,8 +114,9 @@ try:
                 callee_got.append((method, time.time(), text))
                 if method == "INVITE" and callee_invite is None:
                     callee_invite = text
-                    callee_resp(text, 180, "Ringing",
-                                f"Require: 100rel\r\nRSeq: {callee_rseq}\r\n")
+                    code, reason, body = callee_first
+                    callee_resp(text, code, reason,
+                                f"Require: 100rel\r\nRSeq: {callee_rseq}\r\n", body)
                 elif method in ("PRACK", "BYE"):
                     callee_resp(text, 200, "OK")
                 elif method == "CANCEL":
@@ -259,6 +261,53 @@ try:
     pump(1.0)
     t.ok(any(m == "CANCEL" for m, _, _ in callee_got), "the callee's leg is cancelled",
          [m for m, _, _ in callee_got])
+
+    # ---- Supported: 100rel and a 183 with SDP: reliable, the 200 waits for the PRACK ----
+    call_id = f"{os.urandom(6).hex()}@pr"
+    to_tag = ""
+    callee_invite = None
+    callee_first = (183, "Session Progress", SDP)
+    callee_got.clear()
+    caller_msgs.clear()
+    cseq += 1
+    invite_cseq = cseq
+    creq("INVITE", cseq, "Supported: 100rel\r\n", SDP)
+    pump(0.5)
+    r407 = caller_responses(407)
+    if r407:
+        via = header_values(r407[0][2], "Via")[0]
+        to_tag = re.search(r"tag=([^;>\s]+)", header_values(r407[0][2], "To")[0]).group(1)
+        creq("ACK", cseq, branch=re.search(r"branch=([^;\s]+)", via).group(1))
+        to_tag = ""
+        auth = caller.authorization(header_values(r407[0][2], "Proxy-Authenticate")[0],
+                                    "1001", "pw1001", "INVITE", ruri,
+                                    header="Proxy-Authorization")
+        caller_msgs.clear()
+        cseq += 1
+        invite_cseq = cseq
+        creq("INVITE", cseq, "Supported: 100rel\r\n" + auth, SDP)
+    pump(1.5)
+    rel = [r for r in caller_responses(183) if "100rel" in ",".join(header_values(r[2], "Require"))
+           and header_values(r[2], "RSeq") and "application/sdp" in r[3]]
+    if callee_invite:
+        callee_resp(callee_invite, 200, "OK", "", SDP)     # the callee answers at once
+    pump(1.0)
+    early = [x for x in caller_responses(200) if "INVITE" in header_values(x[2], "CSeq")[0]]
+    t.ok(bool(rel) and not early,
+         "Supported: 100rel: the 183 with SDP is reliable and the 200 waits for its PRACK",
+         ([x[:2] for x in caller_responses()], len(rel)))
+    if rel:
+        to_tag = re.search(r"tag=([^;>\s]+)", header_values(rel[0][2], "To")[0]).group(1)
+        cseq += 1
+        creq("PRACK", cseq, f"RAck: {header_values(rel[0][2], 'RSeq')[0]} {invite_cseq} INVITE\r\n")
+    pump(1.0)
+    ok = [x for x in caller_responses(200) if "INVITE" in header_values(x[2], "CSeq")[0]]
+    t.ok(bool(ok), "after the PRACK the 200 comes", [x[:2] for x in caller_responses()])
+    if ok:
+        creq("ACK", invite_cseq)
+        cseq += 1
+        creq("BYE", cseq)
+        pump(1.0)
 
     log = pbx.log_text()
     t.ok("CRITICAL" not in log and "assertion" not in log.lower(), "no assertion in the log",
