@@ -200,6 +200,18 @@ try:
     t.ok(rc_c == 0, "busy: the caller gets 486", out_c + errors(UAC_PORT))
     t.ok(rc_u == 0, "busy: the callee's 486 is ACKed", out_u + errors(UAS_PORT))
 
+    # ---- decline: the callee's 603 reaches the caller ---------------------------
+    decline = os.path.join(pbx.run_dir, "uas-decline.xml")
+    with open(decline, "w") as f:
+        f.write(open(os.path.join(SIPP, "uas-busy.xml")).read()
+                .replace("486 Busy Here", "603 Decline"))
+    callee = uas(decline)
+    time.sleep(0.3)
+    rc_c, out_c = uac(scenario("uac-fail.xml", 603))
+    rc_u, out_u = finish(callee)
+    t.ok(rc_c == 0, "decline: the caller gets 603", out_c + errors(UAC_PORT))
+    t.ok(rc_u == 0, "decline: the callee's 603 is ACKed", out_u + errors(UAS_PORT))
+
     # ---- no answer: the dial times out, the callee gets CANCEL --------------------
     callee = uas(os.path.join(SIPP, "uas-ring.xml"))
     time.sleep(0.3)

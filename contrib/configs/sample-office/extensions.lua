@@ -9,10 +9,8 @@ local RING_SECONDS = 20
 
 -- What a failed dial tells the caller: the SIP status to hang up with.
 local failure_status = {
-    busy = 486,          -- Busy Here
     noanswer = 480,      -- Temporarily Unavailable
     unavailable = 480,   -- not registered
-    failed = 503,
 }
 
 context("office", {
@@ -28,7 +26,8 @@ context("office", {
         end
         pbx.log("info", string.format("%s -> %s: %s (%s)", call.from, call.to,
                                       outcome, detail.cause))
-        call:hangup(failure_status[outcome] or 503)
+        -- busy and failed pass the callee's answer on (486, 603, ...).
+        call:hangup(failure_status[outcome] or detail.code or 503)
     end,
 
     on_dtmf = function(call, digit)
