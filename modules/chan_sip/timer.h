@@ -1,51 +1,61 @@
-/* Carillon - chan_sip timers: one min-heap behind one GSource.
+/* Carillon - chan_sip timers: the stack's own timer set (carillon/timer.h).
  *
  * Transactions and connections need many short timers (A-K, idle
- * timeouts).  A GSource per timer would make every main-loop iteration
- * walk thousands of sources, so all SIP timers live in one binary heap and
- * a single GSource wakes up at the earliest deadline.  A SipTimer is
- * embedded in its owner and never allocated on its own.
- *
- * Tests can switch to a fake clock: time then only moves with
- * sip_timers_advance(), which fires what became due.
+ * timeouts); they all live in one PbxTimers set behind one GSource.  The
+ * names below keep the stack's code short; tests switch the set to a
+ * fake clock with sip_timers_use_fake_clock().
  *
  * Thread affinity: main context only.
  */
 #pragma once
 
-#include <glib.h>
+#include <carillon/timer.h>
 
 G_BEGIN_DECLS
 
-typedef struct _SipTimer SipTimer;
-typedef void (*SipTimerFunc)(SipTimer *timer, gpointer data);
+typedef PbxTimer SipTimer;
+typedef PbxTimerFunc SipTimerFunc;
 
-struct _SipTimer {
-    gint64 deadline;            /* monotonic µs */
-    guint64 seq;                /* FIFO order among equal deadlines */
-    guint index;                /* heap position + 1; 0 = not armed */
-    SipTimerFunc fn;
-    gpointer data;
-};
-
+/* The set, created by sip_timers_init() (or the first sip_timer_init()). */
+PbxTimers *sip_timers(void);
 void sip_timers_init(void);
 void sip_timers_shutdown(void);
 
-/* Current time in µs (g_get_monotonic_time() or the fake clock). */
-gint64 sip_now(void);
+static inline gint64
+sip_now(void)
+{
+    return pbx_timers_now(sip_timers());
+}
 
-void sip_timer_init(SipTimer *timer, SipTimerFunc fn, gpointer data);
-/* (Re)arm to fire `ms` milliseconds from now. */
-void sip_timer_start(SipTimer *timer, guint ms);
-void sip_timer_stop(SipTimer *timer);
+static inline void
+sip_timer_init(SipTimer *timer, SipTimerFunc fn, gpointer data)
+{
+    pbx_timer_init(timer, sip_timers(), fn, data);
+}
+
+static inline void
+sip_timer_start(SipTimer *timer, guint ms)
+{
+    pbx_timer_start(timer, ms);
+}
+
+static inline void
+sip_timer_stop(SipTimer *timer)
+{
+    pbx_timer_stop(timer);
+}
+
 static inline gboolean
 sip_timer_armed(const SipTimer *timer)
 {
-    return timer->index != 0;
+    return pbx_timer_armed(timer);
 }
 
-/* Number of armed timers. */
-guint sip_timers_count(void);
+static inline guint
+sip_timers_count(void)
+{
+    return pbx_timers_count(sip_timers());
+}
 
 /* Tests: use a fake clock starting at 1 s (no GSource attached). */
 void sip_timers_use_fake_clock(void);

@@ -26,8 +26,7 @@ reg_binding_free(RegBinding *b)
     if (!b)
         return;
     qualify_stop(b);
-    if (b->expiry_timer)
-        g_source_remove(b->expiry_timer);
+    pbx_timer_stop(&b->expiry_timer);
     g_free(b->aor);
     g_free(b->uri);
     g_free(b->call_id);
@@ -49,16 +48,33 @@ reg_contact_free(RegContact *c)
     g_free(c);
 }
 
+static const char *
+port_text(guint16 port, char buf[8])
+{
+    char *p = buf + 7;
+
+    *p = '\0';
+    do {
+        *--p = (char) ('0' + port % 10);
+        port /= 10;
+    } while (port);
+    return p;
+}
+
+/* Called per registration: no printf. */
 static void
 publish(const char *type, const RegBinding *b)
 {
     PbxEvent *ev = pbx_event_new(type);
+    char source[80], port[8];
 
     pbx_event_set(ev, "aor", b->aor);
     pbx_event_set(ev, "contact", b->uri);
-    pbx_event_setf(ev, "source", "%s:%s:%u",
-                   b->transport == SIP_TRANSPORT_TCP ? "tcp" : "udp",
-                   b->source_ip, b->source_port);
+    g_strlcpy(source, b->transport == SIP_TRANSPORT_TCP ? "tcp:" : "udp:", sizeof(source));
+    g_strlcat(source, b->source_ip, sizeof(source));
+    g_strlcat(source, ":", sizeof(source));
+    g_strlcat(source, port_text(b->source_port, port), sizeof(source));
+    pbx_event_set(ev, "source", source);
     pbx_event_publish(ev);
 }
 
@@ -67,12 +83,14 @@ location_init(void)
 {
     registrar.aors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_ptr_array_unref);
+    registrar.timers = pbx_timers_new("registrar-timers");
 }
 
 void
 location_shutdown(void)
 {
     g_clear_pointer(&registrar.aors, g_hash_table_unref);
+    g_clear_pointer(&registrar.timers, pbx_timers_free);
 }
 
 GPtrArray *
@@ -81,34 +99,23 @@ location_get(const char *aor)
     return g_hash_table_lookup(registrar.aors, aor);
 }
 
-static void arm_expiry(RegBinding *b);
-
-/* The timer is armed for the expiry known when it was set; a refresh only
- * moves b->expires, and the timer re-arms itself when it finds the binding
- * still has time left (no GSource churn per refresh). */
-static gboolean
-binding_expired(gpointer data)
+static void
+binding_expired(PbxTimer *t, gpointer data)
 {
     RegBinding *b = data;
 
-    b->expiry_timer = 0;
-    if (b->expires > reg_now()) {
-        arm_expiry(b);
-        return G_SOURCE_REMOVE;
-    }
     pbx_info(registrar.log, "%s: contact %s expired", b->aor, b->uri);
     location_remove(b, "registrar/expired");
-    return G_SOURCE_REMOVE;
 }
 
+/* One timer set for all bindings (carillon/timer.h): re-arming on every
+ * refresh is a heap update, not a GSource. */
 static void
 arm_expiry(RegBinding *b)
 {
     gint64 left = b->expires - reg_now();
 
-    if (b->expiry_timer)
-        return;
-    b->expiry_timer = g_timeout_add_seconds((guint) MAX(left, 0), binding_expired, b);
+    pbx_timer_start(&b->expiry_timer, (guint) CLAMP(left, 0, G_MAXUINT / 1000) * 1000);
 }
 
 void
@@ -121,6 +128,8 @@ location_add(RegBinding *b, gboolean restored)
         g_hash_table_insert(registrar.aors, g_strdup(b->aor), list);
     }
     g_ptr_array_add(list, b);
+    pbx_timer_init(&b->expiry_timer, registrar.timers, binding_expired, b);
+    pbx_timer_init(&b->qualify_timer, registrar.timers, qualify_tick, b);
     arm_expiry(b);
     if (!restored)
         reg_store_save(registrar.store, b);
@@ -143,7 +152,7 @@ location_remove(RegBinding *b, const char *event)
     g_autofree char *aor = g_strdup(b->aor);
 
     publish(event, b);
-    reg_store_delete(registrar.store, b->aor, b->uri);
+    reg_store_delete(registrar.store, b);
     if (list) {
         g_ptr_array_remove(list, b);   /* frees b */
         if (list->len == 0)

@@ -15,7 +15,7 @@
  * binding goes away first. */
 typedef struct {
     RegBinding *b;
-    guint timeout;
+    PbxTimer timeout;
     gboolean answered;
 } Probe;
 
@@ -26,8 +26,7 @@ probe_destroy(gpointer data)
 {
     Probe *p = data;
 
-    if (p->timeout)
-        g_source_remove(p->timeout);
+    pbx_timer_stop(&p->timeout);
     if (p->b)
         p->b->probe = NULL;
     g_free(p);
@@ -49,15 +48,13 @@ on_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
                             g_get_monotonic_time() - b->qualify_sent);
 }
 
-static gboolean
-probe_timed_out(gpointer data)
+static void
+probe_timed_out(PbxTimer *t, gpointer data)
 {
     Probe *p = data;
 
-    p->timeout = 0;
     if (p->b && !p->answered)
         location_set_status(p->b, REG_STATUS_UNREACHABLE, -1);
-    return G_SOURCE_REMOVE;
 }
 
 static guint
@@ -67,20 +64,17 @@ frequency_of(const RegBinding *b)
     return ep ? ep->qualify_frequency : 0;
 }
 
-static gboolean
-qualify_tick(gpointer data)
+void
+qualify_tick(PbxTimer *t, gpointer data)
 {
     RegBinding *b = data;
     guint freq = frequency_of(b);
 
-    if (!freq) {
-        b->qualify_timer = 0;
-        return G_SOURCE_REMOVE;
-    }
+    if (!freq)
+        return;
     send_probe(b);
     /* re-armed each time: the frequency may change with a reload */
-    b->qualify_timer = g_timeout_add_seconds(freq, qualify_tick, b);
-    return G_SOURCE_REMOVE;
+    pbx_timer_start(&b->qualify_timer, freq * 1000);
 }
 
 static void
@@ -133,26 +127,24 @@ send_probe(RegBinding *b)
         return;
     }
     b->probe = p;
-    p->timeout = g_timeout_add(registrar.config.qualify_timeout, probe_timed_out, p);
+    pbx_timer_init(&p->timeout, registrar.timers, probe_timed_out, p);
+    pbx_timer_start(&p->timeout, registrar.config.qualify_timeout);
 }
 
 void
 qualify_start(RegBinding *b)
 {
-    if (b->qualify_timer || !frequency_of(b))
+    if (pbx_timer_armed(&b->qualify_timer) || !frequency_of(b))
         return;
     /* first probe soon after registering, then every frequency seconds */
-    b->qualify_timer = g_timeout_add_seconds(1, qualify_tick, b);
+    pbx_timer_start(&b->qualify_timer, 1000);
 }
 
 /* Detaches the binding from its timer and any probe in flight. */
 void
 qualify_stop(RegBinding *b)
 {
-    if (b->qualify_timer) {
-        g_source_remove(b->qualify_timer);
-        b->qualify_timer = 0;
-    }
+    pbx_timer_stop(&b->qualify_timer);
     if (b->probe) {
         /* The transaction runs on; its probe no longer points here. */
         ((Probe *) b->probe)->b = NULL;

@@ -40,8 +40,8 @@ typedef struct {
     /* run-time state, not stored */
     RegStatus status;
     gint64 rtt_us;
-    guint expiry_timer;
-    guint qualify_timer;
+    PbxTimer expiry_timer;    /* armed while in the location service */
+    PbxTimer qualify_timer;
     gpointer probe;           /* qualify.c's probe in flight */
     gint64 qualify_sent;
 } RegBinding;
@@ -51,6 +51,7 @@ typedef struct {
     const SipApi *sip;
     RegConfig config;
     GHashTable *aors;         /* aor -> GPtrArray of RegBinding* */
+    PbxTimers *timers;        /* expiry and qualify of every binding */
     struct _RegStore *store;
     PbxLogDomain *log;
 } Registrar;
@@ -79,7 +80,9 @@ void reg_store_free(RegStore *s);
 void reg_store_load(RegStore *s, void (*fn)(RegBinding *b, gpointer data),
                     gpointer data);
 void reg_store_save(RegStore *s, const RegBinding *b);
-void reg_store_delete(RegStore *s, const char *aor, const char *uri);
+/* Deletes b's row; call before b is freed (the store keeps pointers to
+ * bindings written since its last flush). */
+void reg_store_delete(RegStore *s, const RegBinding *b);
 
 /* register.c */
 gboolean reg_handle_register(SipServerTx *tx, const SipMsg *req,
@@ -87,6 +90,7 @@ gboolean reg_handle_register(SipServerTx *tx, const SipMsg *req,
 
 /* qualify.c */
 void qualify_start(RegBinding *b);
+void qualify_tick(PbxTimer *t, gpointer data);
 void qualify_stop(RegBinding *b);
 
 /* cli.c */

@@ -13,3 +13,4 @@
 #include <carillon/channel.h>
 #include <carillon/bridge.h>
 #include <carillon/dialplan.h>
+#include <carillon/timer.h>
