@@ -9,9 +9,20 @@
 
 #include "core_private.h"
 
+/* An event is one allocation in the common case: its type and fields are
+ * NUL-terminated strings packed in `text` (inline until it outgrows it),
+ * found by offset.  Events are published per registration and per call
+ * state change, so they stay cheap. */
+#define EVENT_INLINE_TEXT 320
+#define EVENT_INLINE_FIELDS 12
+
 struct _PbxEvent {
-    char *type;
-    GPtrArray *fields;     /* key, value, key, value, ... (owned) */
+    char *text;                /* inline_text or g_malloc'ed */
+    gsize len, cap;
+    guint32 *off;              /* type, then key, value, key, value, ... */
+    guint n_off, cap_off;
+    guint32 inline_off[1 + 2 * EVENT_INLINE_FIELDS];
+    char inline_text[EVENT_INLINE_TEXT];
 };
 
 typedef struct {
@@ -30,12 +41,51 @@ static guint next_id = 1;
 static guint dispatch_depth;
 static GThread *main_thread;   /* set by pbx_event_init() */
 
+static guint32
+text_add(PbxEvent *ev, const char *s, gsize n)
+{
+    guint32 at = (guint32) ev->len;
+
+    if (ev->len + n + 1 > ev->cap) {
+        gsize cap = MAX(ev->cap * 2, ev->len + n + 1);
+        if (ev->text == ev->inline_text)
+            ev->text = memcpy(g_malloc(cap), ev->inline_text, ev->len);
+        else
+            ev->text = g_realloc(ev->text, cap);
+        ev->cap = cap;
+    }
+    memcpy(ev->text + ev->len, s, n);
+    ev->text[ev->len + n] = '\0';
+    ev->len += n + 1;
+    return at;
+}
+
+static void
+off_add(PbxEvent *ev, guint32 at)
+{
+    if (ev->n_off == ev->cap_off) {
+        ev->cap_off *= 2;
+        if (ev->off == ev->inline_off)
+            ev->off = g_memdup2(ev->inline_off, ev->n_off * sizeof(guint32));
+        ev->off = g_renew(guint32, ev->off, ev->cap_off);
+    }
+    ev->off[ev->n_off++] = at;
+}
+
+#define EV_STR(ev, i) ((ev)->text + (ev)->off[i])
+
 PbxEvent *
 pbx_event_new(const char *type)
 {
-    PbxEvent *ev = g_new0(PbxEvent, 1);
-    ev->type = g_strdup(type);
-    ev->fields = g_ptr_array_new_with_free_func(g_free);
+    PbxEvent *ev = g_new(PbxEvent, 1);
+
+    ev->text = ev->inline_text;
+    ev->len = 0;
+    ev->cap = sizeof(ev->inline_text);
+    ev->off = ev->inline_off;
+    ev->n_off = 0;
+    ev->cap_off = G_N_ELEMENTS(ev->inline_off);
+    off_add(ev, text_add(ev, type, strlen(type)));
     return ev;
 }
 
@@ -44,49 +94,63 @@ pbx_event_free(PbxEvent *ev)
 {
     if (!ev)
         return;
-    g_ptr_array_unref(ev->fields);
-    g_free(ev->type);
+    if (ev->text != ev->inline_text)
+        g_free(ev->text);
+    if (ev->off != ev->inline_off)
+        g_free(ev->off);
     g_free(ev);
 }
 
 void
 pbx_event_set(PbxEvent *ev, const char *key, const char *value)
 {
-    for (guint i = 0; i < ev->fields->len; i += 2) {
-        if (strcmp(ev->fields->pdata[i], key) == 0) {
-            g_free(ev->fields->pdata[i + 1]);
-            ev->fields->pdata[i + 1] = g_strdup(value ? value : "");
+    guint32 at;
+
+    value = value ? value : "";
+    at = text_add(ev, value, strlen(value));
+    for (guint i = 1; i < ev->n_off; i += 2) {
+        if (strcmp(EV_STR(ev, i), key) == 0) {
+            ev->off[i + 1] = at;     /* the old value stays, unused */
             return;
         }
     }
-    g_ptr_array_add(ev->fields, g_strdup(key));
-    g_ptr_array_add(ev->fields, g_strdup(value ? value : ""));
+    off_add(ev, text_add(ev, key, strlen(key)));
+    off_add(ev, at);
 }
 
 void
 pbx_event_setf(PbxEvent *ev, const char *key, const char *fmt, ...)
 {
     va_list ap;
-    g_autofree char *v = NULL;
+    char buf[256];
+    int n;
 
     va_start(ap, fmt);
-    v = g_strdup_vprintf(fmt, ap);
+    n = g_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    pbx_event_set(ev, key, v);
+    if (n >= 0 && (gsize) n < sizeof(buf)) {
+        pbx_event_set(ev, key, buf);
+    } else {
+        g_autofree char *v = NULL;
+        va_start(ap, fmt);
+        v = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        pbx_event_set(ev, key, v);
+    }
 }
 
 const char *
 pbx_event_get_type(const PbxEvent *ev)
 {
-    return ev->type;
+    return EV_STR(ev, 0);
 }
 
 const char *
 pbx_event_get(const PbxEvent *ev, const char *key)
 {
-    for (guint i = 0; i < ev->fields->len; i += 2) {
-        if (strcmp(ev->fields->pdata[i], key) == 0)
-            return ev->fields->pdata[i + 1];
+    for (guint i = 1; i < ev->n_off; i += 2) {
+        if (strcmp(EV_STR(ev, i), key) == 0)
+            return EV_STR(ev, i + 1);
     }
     return NULL;
 }
@@ -96,8 +160,8 @@ pbx_event_foreach(const PbxEvent *ev,
                   void (*fn)(const char *key, const char *value, gpointer data),
                   gpointer data)
 {
-    for (guint i = 0; i < ev->fields->len; i += 2)
-        fn(ev->fields->pdata[i], ev->fields->pdata[i + 1], data);
+    for (guint i = 1; i < ev->n_off; i += 2)
+        fn(EV_STR(ev, i), EV_STR(ev, i + 1), data);
 }
 
 static gboolean
@@ -136,7 +200,7 @@ dispatch(PbxEvent *ev)
     dispatch_depth++;
     for (guint i = 0; subs && i < subs->len; i++) {
         Subscription *s = subs->pdata[i];
-        if (!s->dead && matches(s, ev->type))
+        if (!s->dead && matches(s, pbx_event_get_type(ev)))
             s->fn(ev, s->data);
     }
     dispatch_depth--;

@@ -11,7 +11,7 @@
 
 typedef struct {
     gint64 when;          /* wall clock, microseconds */
-    char *text;           /* "type key=value ..." */
+    GString *text;        /* "type key=value ..." */
 } Entry;
 
 typedef struct {
@@ -30,28 +30,45 @@ static void
 entry_free(gpointer p)
 {
     Entry *e = p;
-    g_free(e->text);
+    g_string_free(e->text, TRUE);
     g_free(e);
 }
 
 static void
 append_field(const char *key, const char *value, gpointer data)
 {
-    g_string_append_printf(data, " %s=%s", key, value);
+    GString *s = data;
+
+    g_string_append_c(s, ' ');
+    g_string_append(s, key);
+    g_string_append_c(s, '=');
+    g_string_append(s, value);
 }
 
+/* A full ring reuses its oldest entry (list link and text buffer): no
+ * allocation per event once it has filled. */
 static void
 on_event(const PbxEvent *ev, gpointer data)
 {
-    Entry *e = g_new(Entry, 1);
-    GString *s = g_string_new(pbx_event_get_type(ev));
+    GList *link;
+    Entry *e;
 
-    pbx_event_foreach(ev, append_field, s);
-    e->when = g_get_real_time();
-    e->text = g_string_free(s, FALSE);
-    g_queue_push_tail(&ring, e);
-    while (ring.length > ring_size)
+    while (ring.length > ring_size)     /* the size was lowered by a reload */
         entry_free(g_queue_pop_head(&ring));
+    if (ring.length == ring_size) {
+        link = g_queue_pop_head_link(&ring);
+        e = link->data;
+        g_string_truncate(e->text, 0);
+    } else {
+        e = g_new(Entry, 1);
+        e->text = g_string_sized_new(128);
+        link = g_list_alloc();
+        link->data = e;
+    }
+    g_string_append(e->text, pbx_event_get_type(ev));
+    pbx_event_foreach(ev, append_field, e->text);
+    e->when = g_get_real_time();
+    g_queue_push_tail_link(&ring, link);
     total++;
 }
 
@@ -83,11 +100,11 @@ show_recent(PbxCliContext *ctx, int argc, char **argv, gpointer data)
             skip--;
             continue;
         }
-        if (like && !strstr(e->text, like))
+        if (like && !strstr(e->text->str, like))
             continue;
         t = g_date_time_new_from_unix_local(e->when / G_USEC_PER_SEC);
         ts = g_date_time_format(t, "%H:%M:%S");
-        pbx_cli_print(ctx, "%s %s\n", ts, e->text);
+        pbx_cli_print(ctx, "%s %s\n", ts, e->text->str);
     }
     pbx_cli_print(ctx, "%" G_GUINT64_FORMAT " events seen, %u kept\n", total,
                   ring.length);
