@@ -45,7 +45,7 @@ restore_one(RegBinding *b, gpointer data)
     if (!registrar.sip->endpoint_lookup(b->aor)) {
         pbx_notice(registrar.log, "dropping stored binding of unknown endpoint %s",
                    b->aor);
-        reg_store_delete(registrar.store, b->aor, b->uri);
+        reg_store_delete(registrar.store, b);
         reg_binding_free(b);
         return;
     }
@@ -101,10 +101,11 @@ registrar_load(PbxModule *self, GError **error)
 static void
 registrar_unload(PbxModule *self)
 {
-    /* Bindings stay in the store: a module reload or restart keeps them. */
-    location_shutdown();
+    /* Bindings stay in the store: a module reload or restart keeps them.
+     * The store flushes first: it reads the bindings it has to write. */
     reg_store_free(registrar.store);
     registrar.store = NULL;
+    location_shutdown();
     registrar.sip = NULL;
 }
 

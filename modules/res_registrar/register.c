@@ -112,14 +112,31 @@ to_user(const SipMsg *req)
 }
 
 static gboolean
+str_is_slice(const char *s, SipSlice sl)
+{
+    return s && sl.p && strlen(s) == sl.len && memcmp(s, sl.p, sl.len) == 0;
+}
+
+static gboolean
 same_instance(const RegBinding *b, const SipContact *c)
 {
-    g_autofree char *inst = NULL;
+    return b->instance && sip_slice_present(c->instance) &&
+           str_is_slice(b->instance, c->instance) && b->reg_id == c->reg_id;
+}
 
-    if (!b->instance || !sip_slice_present(c->instance))
-        return FALSE;
-    inst = slice_dup(c->instance);
-    return strcmp(inst, b->instance) == 0 && b->reg_id == c->reg_id;
+/* *dst = a copy of the slice (NULL when absent), kept when unchanged:
+ * a refresh usually repeats every field. */
+static void
+set_from_slice(char **dst, SipSlice s)
+{
+    if (!s.p) {
+        g_clear_pointer(dst, g_free);
+        return;
+    }
+    if (str_is_slice(*dst, s))
+        return;
+    g_free(*dst);
+    *dst = g_strndup(s.p, s.len);
 }
 
 static RegBinding *
@@ -171,19 +188,21 @@ fill_binding(RegBinding *b, const Change *ch, const SipMsg *req,
 {
     const SipHeader *ua = sip_msg_get_header(req, SIP_HDR_USER_AGENT, 0);
 
-    g_free(b->call_id);
-    b->call_id = slice_dup(req->call_id);
+    SipSlice agent = { NULL, 0 };
+
+    if (ua) {
+        agent = ua->value;
+        agent.len = MIN(agent.len, 200);
+    }
+    set_from_slice(&b->call_id, req->call_id);
     b->cseq = req->cseq.number;
     b->expires = reg_now() + ch->expires;
     b->q = ch->c.q;
-    g_free(b->instance);
-    b->instance = slice_dup(ch->c.instance);
+    set_from_slice(&b->instance, ch->c.instance);
     b->reg_id = ch->c.reg_id;
-    g_free(b->user_agent);
-    b->user_agent = ua ? g_strndup(ua->value.p, MIN(ua->value.len, 200)) : NULL;
+    set_from_slice(&b->user_agent, agent);
     b->transport = peer->transport;
-    g_free(b->source_ip);
-    b->source_ip = g_strdup(peer->remote_ip);
+    set_from_slice(&b->source_ip, sip_slice_from_str(peer->remote_ip));
     b->source_port = peer->remote_port;
     b->behind_nat = behind_nat(ep, &ch->parsed, peer);
 }

@@ -12,16 +12,19 @@
 
 #include "registrar.h"
 
+typedef struct _Batch Batch;
+
 typedef struct {
     void (*load)(RegStore *s, void (*fn)(RegBinding *b, gpointer data), gpointer data);
     void (*save)(RegStore *s, const RegBinding *b);
-    void (*remove)(RegStore *s, const char *aor, const char *uri);
+    void (*remove)(RegStore *s, const RegBinding *b);
     void (*free)(RegStore *s);
 } RegStoreOps;
 
 struct _RegStore {
     const RegStoreOps *ops;
-    GHashTable *dirty;        /* "aor\nuri" -> Write* (latest wins) */
+    GHashTable *dirty;        /* live RegBinding* to write (a set) */
+    Batch *pending;           /* deletes so far, then the saves at flush */
     guint flush_source;
 };
 
@@ -30,12 +33,22 @@ struct _RegStore {
  * burst of registrations costs one commit. */
 #define FLUSH_DELAY_MS 100
 
-/* A job's own copy of what it writes. */
+/* What a batch writes, copied out of the bindings when it is flushed:
+ * one text block and one array of rows, so that a flush costs a handful
+ * of allocations however many bindings it carries.  Text fields are
+ * offsets into `text`, -1 for NULL. */
 typedef struct {
-    RegBinding *b;            /* NULL for a delete */
-    char *aor;
-    char *uri;
-} Write;
+    gboolean del;             /* a delete: only aor and uri are set */
+    gint aor, uri, call_id, instance, user_agent, source_ip;
+    guint32 cseq;
+    gint q, transport, source_port, behind_nat;
+    gint64 expires, registered, reg_id;
+} Row;
+
+struct _Batch {
+    GString *text;
+    GArray *rows;             /* of Row: the deletes first, then the saves */
+};
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS registrar_bindings ("
@@ -51,61 +64,113 @@ log_db_error(sqlite3 *db, const char *what)
               sqlite3_errmsg(db));
 }
 
-static void
-write_free(Write *w)
+static Batch *
+batch_new(void)
 {
-    reg_binding_free(w->b);
-    g_free(w->aor);
-    g_free(w->uri);
-    g_free(w);
+    Batch *b = g_new(Batch, 1);
+    b->text = g_string_sized_new(4096);
+    b->rows = g_array_sized_new(FALSE, TRUE, sizeof(Row), 64);
+    return b;
 }
 
 static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
+batch_free(Batch *b)
 {
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    g_string_free(b->text, TRUE);
+    g_array_unref(b->rows);
+    g_free(b);
+}
+
+static gint
+batch_text(Batch *b, const char *s)
+{
+    gint at = (gint) b->text->len;
+
+    if (!s)
+        return -1;
+    g_string_append_len(b->text, s, strlen(s) + 1);
+    return at;
+}
+
+static void
+batch_add_save(Batch *batch, const RegBinding *b)
+{
+    Row r = {
+        .del = FALSE,
+        .aor = batch_text(batch, b->aor),
+        .uri = batch_text(batch, b->uri),
+        .call_id = batch_text(batch, b->call_id),
+        .instance = batch_text(batch, b->instance),
+        .user_agent = batch_text(batch, b->user_agent),
+        .source_ip = batch_text(batch, b->source_ip),
+        .cseq = b->cseq,
+        .q = b->q,
+        .transport = b->transport,
+        .source_port = b->source_port,
+        .behind_nat = b->behind_nat,
+        .expires = b->expires,
+        .registered = b->registered,
+        .reg_id = b->reg_id,
+    };
+    g_array_append_val(batch->rows, r);
+}
+
+static void
+batch_add_delete(Batch *batch, const char *aor, const char *uri)
+{
+    Row r = { .del = TRUE };
+
+    r.aor = batch_text(batch, aor);
+    r.uri = batch_text(batch, uri);
+    g_array_append_val(batch->rows, r);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const Batch *batch, gint at)
+{
+    if (at >= 0)
+        sqlite3_bind_text(st, i, batch->text->str + at, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }
 
 static void
-save_row(sqlite3 *db, sqlite3_stmt *st, const RegBinding *b)
+save_row(sqlite3 *db, sqlite3_stmt *st, const Batch *batch, const Row *r)
 {
     sqlite3_reset(st);
-    bind_text(st, 1, b->aor);
-    bind_text(st, 2, b->uri);
-    bind_text(st, 3, b->call_id);
-    sqlite3_bind_int64(st, 4, b->cseq);
-    sqlite3_bind_int64(st, 5, b->expires);
-    sqlite3_bind_int64(st, 6, b->registered);
-    sqlite3_bind_int(st, 7, b->q);
-    bind_text(st, 8, b->instance);
-    sqlite3_bind_int64(st, 9, b->reg_id);
-    bind_text(st, 10, b->user_agent);
-    sqlite3_bind_int(st, 11, b->transport);
-    bind_text(st, 12, b->source_ip);
-    sqlite3_bind_int(st, 13, b->source_port);
-    sqlite3_bind_int(st, 14, b->behind_nat);
+    bind_text(st, 1, batch, r->aor);
+    bind_text(st, 2, batch, r->uri);
+    bind_text(st, 3, batch, r->call_id);
+    sqlite3_bind_int64(st, 4, r->cseq);
+    sqlite3_bind_int64(st, 5, r->expires);
+    sqlite3_bind_int64(st, 6, r->registered);
+    sqlite3_bind_int(st, 7, r->q);
+    bind_text(st, 8, batch, r->instance);
+    sqlite3_bind_int64(st, 9, r->reg_id);
+    bind_text(st, 10, batch, r->user_agent);
+    sqlite3_bind_int(st, 11, r->transport);
+    bind_text(st, 12, batch, r->source_ip);
+    sqlite3_bind_int(st, 13, r->source_port);
+    sqlite3_bind_int(st, 14, r->behind_nat);
     if (sqlite3_step(st) != SQLITE_DONE)
         log_db_error(db, "save binding");
 }
 
 static void
-delete_row(sqlite3 *db, sqlite3_stmt *st, const Write *w)
+delete_row(sqlite3 *db, sqlite3_stmt *st, const Batch *batch, const Row *r)
 {
     sqlite3_reset(st);
-    bind_text(st, 1, w->aor);
-    bind_text(st, 2, w->uri);
+    bind_text(st, 1, batch, r->aor);
+    bind_text(st, 2, batch, r->uri);
     if (sqlite3_step(st) != SQLITE_DONE)
         log_db_error(db, "delete binding");
 }
 
-/* One transaction for a batch of coalesced writes (GPtrArray of Write*). */
+/* One transaction for a batch. */
 static void
 job_batch(sqlite3 *db, gpointer data)
 {
-    GPtrArray *batch = data;
+    Batch *batch = data;
     sqlite3_stmt *save = NULL, *del = NULL;
 
     if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO registrar_bindings VALUES "
@@ -115,19 +180,19 @@ job_batch(sqlite3 *db, gpointer data)
         log_db_error(db, "prepare");
     } else {
         pbx_db_exec(db, "BEGIN", NULL);
-        for (guint i = 0; i < batch->len; i++) {
-            Write *w = batch->pdata[i];
-            if (w->b)
-                save_row(db, save, w->b);
+        for (guint i = 0; i < batch->rows->len; i++) {
+            const Row *r = &g_array_index(batch->rows, Row, i);
+            if (r->del)
+                delete_row(db, del, batch, r);
             else
-                delete_row(db, del, w);
+                save_row(db, save, batch, r);
         }
         if (!pbx_db_exec(db, "COMMIT", NULL))
             log_db_error(db, "commit");
     }
     sqlite3_finalize(save);
     sqlite3_finalize(del);
-    g_ptr_array_unref(batch);
+    batch_free(batch);
 }
 
 static char *
@@ -197,41 +262,20 @@ sqlite_load(RegStore *s, void (*fn)(RegBinding *b, gpointer data), gpointer data
     g_ptr_array_unref(job.rows);
 }
 
-static RegBinding *
-binding_copy(const RegBinding *b)
-{
-    RegBinding *c = reg_binding_new();
-
-    c->aor = g_strdup(b->aor);
-    c->uri = g_strdup(b->uri);
-    c->call_id = g_strdup(b->call_id);
-    c->cseq = b->cseq;
-    c->expires = b->expires;
-    c->registered = b->registered;
-    c->q = b->q;
-    c->instance = g_strdup(b->instance);
-    c->reg_id = b->reg_id;
-    c->user_agent = g_strdup(b->user_agent);
-    c->transport = b->transport;
-    c->source_ip = g_strdup(b->source_ip);
-    c->source_port = b->source_port;
-    c->behind_nat = b->behind_nat;
-    return c;
-}
-
-static GPtrArray *
+/* The pending deletes plus a row per binding written since the last
+ * flush; the store starts a new batch. */
+static Batch *
 take_batch(RegStore *s)
 {
-    GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify) write_free);
+    Batch *batch = s->pending ? s->pending : batch_new();
     GHashTableIter it;
-    gpointer key, value;
+    gpointer key;
 
+    s->pending = NULL;
     g_hash_table_iter_init(&it, s->dirty);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        g_ptr_array_add(batch, value);
-        g_hash_table_iter_steal(&it);   /* the value moves; the key goes */
-        g_free(key);
-    }
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        batch_add_save(batch, key);
+    g_hash_table_remove_all(s->dirty);
     return batch;
 }
 
@@ -241,15 +285,14 @@ flush_now(gpointer data)
     RegStore *s = data;
 
     s->flush_source = 0;
-    if (g_hash_table_size(s->dirty) > 0)
+    if (s->pending || g_hash_table_size(s->dirty) > 0)
         pbx_db_submit(job_batch, NULL, take_batch(s));
     return G_SOURCE_REMOVE;
 }
 
 static void
-queue_write(RegStore *s, Write *w, const char *aor, const char *uri)
+schedule_flush(RegStore *s)
 {
-    g_hash_table_replace(s->dirty, g_strconcat(aor, "\n", uri, NULL), w);
     if (!s->flush_source)
         s->flush_source = g_timeout_add(FLUSH_DELAY_MS, flush_now, s);
 }
@@ -257,27 +300,30 @@ queue_write(RegStore *s, Write *w, const char *aor, const char *uri)
 static void
 sqlite_save(RegStore *s, const RegBinding *b)
 {
-    Write *w = g_new0(Write, 1);
-    w->b = binding_copy(b);
-    queue_write(s, w, b->aor, b->uri);
+    g_hash_table_add(s->dirty, (gpointer) b);
+    schedule_flush(s);
 }
 
+/* Deletes go before the saves of the same batch: a binding removed and
+ * added again (same aor and uri) ends up stored. */
 static void
-sqlite_remove(RegStore *s, const char *aor, const char *uri)
+sqlite_remove(RegStore *s, const RegBinding *b)
 {
-    Write *w = g_new0(Write, 1);
-    w->aor = g_strdup(aor);
-    w->uri = g_strdup(uri);
-    queue_write(s, w, aor, uri);
+    g_hash_table_remove(s->dirty, b);
+    if (!s->pending)
+        s->pending = batch_new();
+    batch_add_delete(s->pending, b->aor, b->uri);
+    schedule_flush(s);
 }
 
-/* Writes what is pending and waits for it: nothing is lost on unload. */
+/* Writes what is pending and waits for it: nothing is lost on unload.
+ * Called while the bindings still exist. */
 static void
 sqlite_free(RegStore *s)
 {
     if (s->flush_source)
         g_source_remove(s->flush_source);
-    if (g_hash_table_size(s->dirty) > 0)
+    if (s->pending || g_hash_table_size(s->dirty) > 0)
         pbx_db_run_sync(job_batch, take_batch(s));
     g_hash_table_unref(s->dirty);
     g_free(s);
@@ -295,8 +341,7 @@ reg_store_sqlite_new(void)
 {
     RegStore *s = g_new0(RegStore, 1);
     s->ops = &sqlite_ops;
-    s->dirty = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                     (GDestroyNotify) write_free);
+    s->dirty = g_hash_table_new(g_direct_hash, g_direct_equal);
     return s;
 }
 
@@ -321,8 +366,8 @@ reg_store_save(RegStore *s, const RegBinding *b)
 }
 
 void
-reg_store_delete(RegStore *s, const char *aor, const char *uri)
+reg_store_delete(RegStore *s, const RegBinding *b)
 {
     if (s)
-        s->ops->remove(s, aor, uri);
+        s->ops->remove(s, b);
 }
