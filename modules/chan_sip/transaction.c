@@ -327,10 +327,10 @@ sip_response_build(const SipMsg *req, const SipAddr *src, const SipResponse *r,
     sip_builder_finish(&b, r->content_type, r->body, r->body_len);
 }
 
-/* One reusable output buffer: stateless answers are built and sent
- * before anything else can run, so it is never shared. */
-static GString *
-scratch_out(void)
+/* One reusable output buffer: a response is built in it and sent or
+ * copied before anything else can run, so it is never shared. */
+GString *
+sip_scratch_out(void)
 {
     GString *out = out_buf;
 
@@ -352,7 +352,7 @@ sip_respond_stateless(const SipMsg *req, const SipRx *rx, const SipResponse *res
     if (sip_msg_count_headers(req, SIP_HDR_VIA) == 0)
         return;     /* nowhere to send it (RFC 3261 18.2.2) */
     sip_response_tag(req, tag, sizeof(tag));
-    out = scratch_out();
+    out = sip_scratch_out();
     sip_response_build(req, &rx->src, resp, tag, out);
     sip_response_destination(rx, req, &dest);
     sip_transport_send(rx->listener, rx->conn, &dest, out->str, out->len);

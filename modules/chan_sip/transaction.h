@@ -81,6 +81,9 @@ void sip_response_build(const SipMsg *req, const SipAddr *src, const SipResponse
 /* Answers req statelessly (8.2.7) with a deterministic To tag.  Never
  * answers an ACK. */
 void sip_respond_stateless(const SipMsg *req, const SipRx *rx, const SipResponse *resp);
+/* The shared buffer responses are built in (emptied): use it and copy out
+ * before anything else can run. */
+GString *sip_scratch_out(void);
 
 /* Random hex token (RFC 3261 19.3: >= 32 random bits); size >= 17. */
 void sip_random_token(char *buf, gsize size);

@@ -52,7 +52,8 @@ struct _SipServerTx {
     char *resp;                 /* last response sent */
     gsize resp_len;
     guint resp_code;
-    char *to_tag;
+    char *to_tag;               /* own_tag, or the TU's (g_malloc'ed) */
+    char own_tag[24];
     guint t1, t2, t4;
     guint retx_ms;
     SipTimer timer_retx;        /* G, or the 100 Trying delay */

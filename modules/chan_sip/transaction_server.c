@@ -194,7 +194,8 @@ sip_server_tx_unref(SipServerTx *tx)
         sip_msg_free(tx->req_msg);
     g_free(tx->req);
     g_free(tx->resp);
-    g_free(tx->to_tag);
+    if (tx->to_tag != tx->own_tag)
+        g_free(tx->to_tag);
     g_free(tx);
 }
 
@@ -261,6 +262,8 @@ request_msg(SipServerTx *tx)
 {
     if (tx->cur_msg)
         return tx->cur_msg;
+    if (!tx->req_msg && !tx->req)
+        return NULL;            /* compacted: see keep_response() */
     if (!tx->req_msg) {
         tx->req_msg = sip_msg_new();
         sip_msg_parse(tx->req_msg, tx->req, tx->req_len,
@@ -298,7 +301,6 @@ SipServerTx *
 sip_server_tx_new(const SipMsg *req, const SipRx *rx)
 {
     SipServerTx *tx;
-    char tag[24];
 
     g_return_val_if_fail(req->method != SIP_METHOD_ACK, NULL);
     sip_server_tx_table_init();
@@ -316,8 +318,8 @@ sip_server_tx_new(const SipMsg *req, const SipRx *rx)
     tx->t1 = sip_stack.settings.t1;
     tx->t2 = sip_stack.settings.t2;
     tx->t4 = sip_stack.settings.t4;
-    sip_response_tag(req, tag, sizeof(tag));
-    tx->to_tag = g_strdup(tag);
+    sip_response_tag(req, tx->own_tag, sizeof(tx->own_tag));
+    tx->to_tag = tx->own_tag;
     sip_tx_key_from_request(req, &tx->key);
     copy_request(tx, req);
     sip_timer_init(&tx->timer_retx, timer_retx_fired, tx);
@@ -424,6 +426,48 @@ enter_final_state(SipServerTx *tx, guint code)
     sip_timer_start(&tx->timer_end, 64 * tx->t1);               /* H */
 }
 
+static void
+copy_slice(SipSlice *s, char **to)
+{
+    if (!s->p)
+        return;
+    memcpy(*to, s->p, s->len);
+    s->p = *to;
+    *to += s->len;
+}
+
+/* Keeps the last response to resend it.  A non-INVITE transaction whose
+ * final response went over UDP only absorbs retransmissions for the 32 s
+ * of Timer J: it keeps its key and the response in one block, and the
+ * request copy goes.  Never while the parsed copy (req_msg) is out. */
+static void
+keep_response(SipServerTx *tx, const char *data, gsize len, gboolean compact)
+{
+    SipTxKey *k = &tx->key;
+    SipSlice *slices[] = { &k->method_name, &k->branch, &k->host, &k->call_id,
+                           &k->from_tag, &k->to_tag, &k->ruri, &k->via };
+    gsize size = len + 1;
+    char *block, *at;
+
+    if (compact) {
+        for (guint i = 0; i < G_N_ELEMENTS(slices); i++)
+            size += slices[i]->p ? slices[i]->len : 0;
+    }
+    block = g_malloc(size);
+    memcpy(block, data, len);
+    block[len] = '\0';
+    g_free(tx->resp);
+    tx->resp = block;
+    tx->resp_len = len;
+    if (!compact)
+        return;
+    at = block + len + 1;
+    for (guint i = 0; i < G_N_ELEMENTS(slices); i++)
+        copy_slice(slices[i], &at);
+    g_clear_pointer(&tx->req, g_free);
+    tx->req_len = 0;
+}
+
 static gboolean
 final_sent(const SipServerTx *tx)
 {
@@ -442,14 +486,14 @@ sip_server_tx_respond(SipServerTx *tx, const SipResponse *resp)
     else if (final_sent(tx))
         return FALSE;
     if (resp->to_tag && resp->code != 100 && g_strcmp0(resp->to_tag, tx->to_tag) != 0) {
-        g_free(tx->to_tag);
+        if (tx->to_tag != tx->own_tag)
+            g_free(tx->to_tag);
         tx->to_tag = g_strdup(resp->to_tag);
     }
-    out = g_string_sized_new(512);
+    out = sip_scratch_out();
     sip_response_build(request_msg(tx), &tx->src, resp, tx->to_tag, out);
-    g_free(tx->resp);
-    tx->resp_len = out->len;
-    tx->resp = g_string_free(out, FALSE);
+    keep_response(tx, out->str, out->len,
+                  !tx->invite && !tx->reliable && resp->code >= 200 && !tx->req_msg);
     tx->resp_code = resp->code;
     if (resp->code < 200) {
         tx->provisional_sent = TRUE;
