@@ -2,6 +2,7 @@
  * replay protection, constant-shape failures and source blocking.
  * See auth.h for the contract. */
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -40,6 +41,7 @@ struct _SipAuth {
     gint64 (*now)(void);
     EVP_MAC_CTX *mac;         /* HMAC-SHA256 keyed once, re-initialised per nonce */
     gboolean md5_only_allowed;  /* some clients get MD5-only challenges */
+    guint64 salt;             /* per nonce: random start, then counts */
 };
 
 static gint64
@@ -136,7 +138,8 @@ sip_auth_new(const SipAuthConfig *config)
 
     config_copy(&auth->config, config);
     if (RAND_bytes(auth->key, sizeof(auth->key)) != 1 ||
-        RAND_bytes(raw, sizeof(raw)) != 1)
+        RAND_bytes(raw, sizeof(raw)) != 1 ||
+        RAND_bytes((guint8 *) &auth->salt, sizeof(auth->salt)) != 1)
         g_error("OpenSSL RAND_bytes failed");
     for (guint i = 0; i < sizeof(raw); i++)
         g_snprintf(auth->dummy_secret + 2 * i, 3, "%02x", raw[i]);
@@ -301,18 +304,18 @@ sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
 /* MAC over time and salt (the first 16 bytes of the nonce), the source
  * address and the realm. */
 static void
-nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], GInetAddress *source,
+nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], const SipAuthSource *source,
           guint8 mac[MAC_LEN])
 {
     guint8 msg[8 + SALT_LEN + 16 + 256];
     unsigned char full[EVP_MAX_MD_SIZE];
     gsize outl = 0;
-    gsize addr_len = g_inet_address_get_native_size(source);
+    gsize addr_len = source->len;
     gsize realm_len = MIN(strlen(auth->config.realm), 256);
     gsize off = 8 + SALT_LEN;
 
     memcpy(msg, head, off);
-    memcpy(msg + off, g_inet_address_to_bytes(source), addr_len);
+    memcpy(msg + off, source->bytes, addr_len);
     memcpy(msg + off + addr_len, auth->config.realm, realm_len);
     EVP_MAC_init(auth->mac, NULL, 0, NULL);     /* same key, fresh state */
     EVP_MAC_update(auth->mac, msg, off + addr_len + realm_len);
@@ -320,18 +323,22 @@ nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], GInetAddress *so
     memcpy(mac, full, MAC_LEN);
 }
 
-/* time (8 bytes, big endian) || random salt || MAC, base64: unique per
- * challenge, so nonce counts of different clients never collide. */
+/* time (8 bytes, big endian) || salt || MAC, base64: unique per
+ * challenge, so nonce counts of different clients never collide.  The
+ * salt is a counter from a random start (unforgeable through the MAC,
+ * never repeated within a process; a restart draws a new start). */
 static char *
-nonce_new(const SipAuth *auth, GInetAddress *source)
+nonce_new(SipAuth *auth, const SipAuthSource *source)
 {
     guint8 raw[NONCE_RAW_LEN];
+    guint64 salt;
     guint64 now = (guint64) auth->now();
 
     for (int i = 7; i >= 0; i--, now >>= 8)
         raw[i] = now & 0xff;
-    if (RAND_bytes(raw + 8, SALT_LEN) != 1)
-        g_error("OpenSSL RAND_bytes failed");
+    salt = auth->salt++;
+    for (int i = 8 + SALT_LEN - 1; i >= 8; i--, salt >>= 8)
+        raw[i] = salt & 0xff;
     nonce_mac(auth, raw, source, raw + 8 + SALT_LEN);
     return g_base64_encode(raw, sizeof(raw));
 }
@@ -339,7 +346,7 @@ nonce_new(const SipAuth *auth, GInetAddress *source)
 typedef enum { NONCE_GOOD, NONCE_EXPIRED, NONCE_FORGED } NonceCheck;
 
 static NonceCheck
-nonce_check(const SipAuth *auth, const char *nonce, GInetAddress *source)
+nonce_check(const SipAuth *auth, const char *nonce, const SipAuthSource *source)
 {
     guint8 mac[MAC_LEN];
     g_autofree guint8 *raw = NULL;
@@ -403,11 +410,37 @@ nonce_count_fresh(SipAuth *auth, const char *nonce, guint32 nc)
 /* Failures and blocking                                               */
 /* ------------------------------------------------------------------ */
 
-static void
-count_failure(SipAuth *auth, GInetAddress *source)
+gboolean
+sip_auth_source_parse(const char *ip, SipAuthSource *out)
 {
-    g_autofree char *addr = g_inet_address_to_string(source);
-    Failures *f = g_hash_table_lookup(auth->failures, addr);
+    if (inet_pton(AF_INET, ip, out->bytes) == 1) {
+        out->len = 4;
+        return TRUE;
+    }
+    if (inet_pton(AF_INET6, ip, out->bytes) == 1) {
+        out->len = 16;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The canonical text of a source: the key of the failure table. */
+static void
+source_text(const SipAuthSource *source, char buf[INET6_ADDRSTRLEN])
+{
+    if (!inet_ntop(source->len == 4 ? AF_INET : AF_INET6, source->bytes, buf,
+                   INET6_ADDRSTRLEN))
+        buf[0] = '\0';
+}
+
+static void
+count_failure(SipAuth *auth, const SipAuthSource *source)
+{
+    char addr[INET6_ADDRSTRLEN];
+    Failures *f;
+
+    source_text(source, addr);
+    f = g_hash_table_lookup(auth->failures, addr);
     gint64 now = auth->now();
 
     if (!auth->config.max_failures)
@@ -444,14 +477,14 @@ sip_auth_any_failures(const SipAuth *auth)
 }
 
 gboolean
-sip_auth_is_blocked(SipAuth *auth, GInetAddress *source)
+sip_auth_is_blocked(SipAuth *auth, const SipAuthSource *source)
 {
-    g_autofree char *addr = NULL;
+    char addr[INET6_ADDRSTRLEN];
     Failures *f;
 
     if (g_hash_table_size(auth->failures) == 0)
         return FALSE;
-    addr = g_inet_address_to_string(source);
+    source_text(source, addr);
     f = g_hash_table_lookup(auth->failures, addr);
     return f && f->blocked_until > auth->now();
 }
@@ -459,9 +492,12 @@ sip_auth_is_blocked(SipAuth *auth, GInetAddress *source)
 gboolean
 sip_auth_unblock(SipAuth *auth, const char *address)
 {
-    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(address);
-    g_autofree char *canon = a ? g_inet_address_to_string(a) : g_strdup(address);
+    SipAuthSource a;
+    char canon[INET6_ADDRSTRLEN];
 
+    if (!sip_auth_source_parse(address, &a))
+        return g_hash_table_remove(auth->failures, address);
+    source_text(&a, canon);
     return g_hash_table_remove(auth->failures, canon);
 }
 
@@ -517,7 +553,7 @@ find_credentials(const SipAuth *auth, const SipMsg *msg, SipHeaderId id,
 
 SipAuthResult
 sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
-                GInetAddress *source, SipAuthSecretFunc lookup, gpointer data,
+                const SipAuthSource *source, SipAuthSecretFunc lookup, gpointer data,
                 char **username)
 {
     SipDigestParams d;
@@ -580,7 +616,7 @@ append_one(const SipAuth *auth, const char *nonce, gboolean proxy, gboolean stal
 }
 
 void
-sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
+sip_auth_append_challenge(SipAuth *auth, const SipAuthSource *source, gboolean proxy,
                           gboolean stale, gboolean md5_only, GString *out)
 {
     g_autofree char *nonce = nonce_new(auth, source);

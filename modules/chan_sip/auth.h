@@ -55,6 +55,16 @@ const char *sip_auth_get_realm(const SipAuth *auth);
 gboolean sip_auth_algorithm_from_name(const char *name, SipDigestAlgorithm *alg);
 const char *sip_auth_algorithm_name(SipDigestAlgorithm alg);
 
+/* The address a request came from, as the nonces and the failure count
+ * see it: 4 or 16 bytes. */
+typedef struct {
+    guint8 len;
+    guint8 bytes[16];
+} SipAuthSource;
+
+/* FALSE when `ip` is not an IPv4/IPv6 address (no brackets). */
+gboolean sip_auth_source_parse(const char *ip, SipAuthSource *out);
+
 /* Looks up the secret of an authentication user name; NULL = unknown. */
 typedef const char *(*SipAuthSecretFunc)(const char *username, gpointer data);
 
@@ -62,20 +72,20 @@ typedef const char *(*SipAuthSecretFunc)(const char *username, gpointer data);
  * Proxy-Authorization otherwise) for our realm.  On SIP_AUTH_OK
  * *username is set (g_free it).  Counts failures for `source`. */
 SipAuthResult sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
-                              GInetAddress *source, SipAuthSecretFunc lookup,
+                              const SipAuthSource *source, SipAuthSecretFunc lookup,
                               gpointer data, char **username);
 
 /* Appends the challenge header lines (WWW-Authenticate, or
  * Proxy-Authenticate when `proxy`), each ending in CRLF, with a fresh
  * nonce for `source`: one per configured algorithm, or only MD5 when
  * `md5_only` (for clients that reject a challenge they cannot use). */
-void sip_auth_append_challenge(SipAuth *auth, GInetAddress *source, gboolean proxy,
+void sip_auth_append_challenge(SipAuth *auth, const SipAuthSource *source, gboolean proxy,
                                gboolean stale, gboolean md5_only, GString *out);
 
 /* Blocking of sources that fail too often.  sip_auth_any_failures() is
  * a cheap first check for the per-request path. */
 gboolean sip_auth_any_failures(const SipAuth *auth);
-gboolean sip_auth_is_blocked(SipAuth *auth, GInetAddress *source);
+gboolean sip_auth_is_blocked(SipAuth *auth, const SipAuthSource *source);
 gboolean sip_auth_unblock(SipAuth *auth, const char *address);
 typedef void (*SipAuthBlockedFunc)(const char *address, guint failures,
                                    gint64 seconds_left, gpointer data);

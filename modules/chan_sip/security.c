@@ -217,12 +217,11 @@ sip_security_realm(void)
 gboolean
 sip_security_is_blocked(const char *ip)
 {
-    g_autoptr(GInetAddress) a = NULL;
+    SipAuthSource a;
 
     if (!auth || !sip_auth_any_failures(auth))
         return FALSE;
-    a = g_inet_address_new_from_string(ip);
-    return a && sip_auth_is_blocked(auth, a);
+    return sip_auth_source_parse(ip, &a) && sip_auth_is_blocked(auth, &a);
 }
 
 static const char *
@@ -253,7 +252,7 @@ wants_md5_only(const SipMsg *req)
 }
 
 static void
-challenge(SipServerTx *tx, GInetAddress *src, gboolean proxy, gboolean stale)
+challenge(SipServerTx *tx, const SipAuthSource *src, gboolean proxy, gboolean stale)
 {
     g_autoptr(GString) headers = g_string_new(NULL);
     SipResponse r = { .code = proxy ? 407 : 401, .headers = NULL };
@@ -268,18 +267,17 @@ gboolean
 sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
                                  const char *source_ip)
 {
-    g_autoptr(GInetAddress) src = NULL;
+    SipAuthSource src;
     g_autoptr(GString) headers = NULL;
     SipResponse r = { .code = 401 };
 
     if (!auth || req->method != SIP_METHOD_REGISTER ||
         sip_msg_count_headers(req, SIP_HDR_AUTHORIZATION) > 0)
         return FALSE;
-    src = g_inet_address_new_from_string(source_ip);
-    if (!src)
+    if (!sip_auth_source_parse(source_ip, &src))
         return FALSE;
     headers = g_string_new(NULL);
-    sip_auth_append_challenge(auth, src, FALSE, FALSE, wants_md5_only(req), headers);
+    sip_auth_append_challenge(auth, &src, FALSE, FALSE, wants_md5_only(req), headers);
     r.headers = headers->str;
     sip_respond_stateless(req, rx, &r);
     return TRUE;
@@ -290,7 +288,8 @@ sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
                           gboolean proxy, SipEndpoint **endpoint)
 {
     const SipMsg *req = sip_server_tx_get_request(tx);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string(peer->remote_ip);
+    SipAuthSource source;
+    const SipAuthSource *src = sip_auth_source_parse(peer->remote_ip, &source) ? &source : NULL;
     g_autofree char *user = NULL;
     SipResponse bad = { .code = 400, .reason = "Malformed credentials" };
     SipEndpoint *e;

@@ -19,6 +19,14 @@ lookup(const char *username, gpointer data)
     return strcmp(username, "1001") == 0 ? "pw1001" : NULL;
 }
 
+static SipAuthSource *
+source(const char *ip)
+{
+    SipAuthSource *s = g_new0(SipAuthSource, 1);
+    g_assert_true(sip_auth_source_parse(ip, s));
+    return s;
+}
+
 static SipAuth *
 new_auth(guint max_failures)
 {
@@ -32,7 +40,7 @@ new_auth(guint max_failures)
 
 /* Extracts the nonce of the first challenge line. */
 static char *
-challenge_nonce(SipAuth *auth, GInetAddress *src)
+challenge_nonce(SipAuth *auth, const SipAuthSource *src)
 {
     g_autoptr(GString) ch = g_string_new(NULL);
     const char *p, *q;
@@ -69,7 +77,7 @@ register_with(const char *user, const char *password, const char *alg_name,
 }
 
 static SipAuthResult
-verify(SipAuth *auth, GString *text, GInetAddress *src, char **user)
+verify(SipAuth *auth, GString *text, const SipAuthSource *src, char **user)
 {
     g_autoptr(SipMsg) msg = sip_msg_new();
 
@@ -99,7 +107,7 @@ static void
 test_challenge_offers_both(void)
 {
     SipAuth *auth = new_auth(0);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autoptr(GString) ch = g_string_new(NULL);
     const char *sha, *md5;
 
@@ -120,7 +128,7 @@ test_configured_order(void)
     SipAuthConfig c = { .realm = "r", .nonce_lifetime = 300, .n_algorithms = 2,
                         .algorithms = { SIP_DIGEST_ALG_MD5, SIP_DIGEST_ALG_SHA256 } };
     SipAuth *auth = sip_auth_new(&c);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autoptr(GString) ch = g_string_new(NULL);
 
     sip_auth_append_challenge(auth, src, TRUE, FALSE, FALSE, ch);
@@ -140,7 +148,7 @@ test_algorithm_not_offered(void)
     SipAuthConfig c = { .realm = "office.example", .nonce_lifetime = 300,
                         .n_algorithms = 1, .algorithms = { SIP_DIGEST_ALG_SHA256 } };
     SipAuth *auth = sip_auth_new(&c);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autofree char *nonce = (sip_auth_set_clock(auth, fake_clock),
                               challenge_nonce(auth, src));
     g_autoptr(GString) md5 = register_with("1001", "pw1001", "MD5",
@@ -155,7 +163,7 @@ static void
 test_good_and_replay(void)
 {
     SipAuth *auth = new_auth(0);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autofree char *nonce = challenge_nonce(auth, src);
     g_autoptr(GString) sha = register_with("1001", "pw1001", "SHA-256",
                                            SIP_DIGEST_ALG_SHA256, nonce, "00000001");
@@ -178,7 +186,7 @@ static void
 test_unknown_user_same_as_wrong_password(void)
 {
     SipAuth *auth = new_auth(0);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autofree char *nonce = challenge_nonce(auth, src);
     g_autoptr(GString) wrong = register_with("1001", "guess", "MD5",
                                              SIP_DIGEST_ALG_MD5, nonce, "00000001");
@@ -196,8 +204,8 @@ static void
 test_stale_and_foreign_nonce(void)
 {
     SipAuth *auth = new_auth(0);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
-    g_autoptr(GInetAddress) other = g_inet_address_new_from_string("::1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
+    g_autofree SipAuthSource *other = source("::1");
     g_autofree char *nonce = challenge_nonce(auth, src);
     g_autoptr(GString) req = register_with("1001", "pw1001", "MD5",
                                            SIP_DIGEST_ALG_MD5, nonce, "00000001");
@@ -223,7 +231,7 @@ static void
 test_no_or_other_credentials(void)
 {
     SipAuth *auth = new_auth(0);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.1");
+    g_autofree SipAuthSource *src = source("127.0.0.1");
     g_autoptr(GString) none = g_string_new(
         "REGISTER sip:office.example SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK2\r\n"
         "From: <sip:1001@office.example>;tag=a\r\nTo: <sip:1001@office.example>\r\n"
@@ -254,7 +262,7 @@ static void
 test_blocking(void)
 {
     SipAuth *auth = new_auth(3);
-    g_autoptr(GInetAddress) src = g_inet_address_new_from_string("127.0.0.2");
+    g_autofree SipAuthSource *src = source("127.0.0.2");
     char *user = NULL;
     guint n = 0;
 
