@@ -107,6 +107,22 @@ sip_addr_ip_string(const SipAddr *a, char *buf, gsize size)
     const void *src = a->u.sa.sa_family == AF_INET6
         ? (const void *) &a->u.sin6.sin6_addr : (const void *) &a->u.sin.sin_addr;
 
+    /* IPv4 by hand: inet_ntop formats with sprintf, and this runs for
+     * every request (received=, the peer's address). */
+    if (a->u.sa.sa_family == AF_INET && size >= INET_ADDRSTRLEN) {
+        const guint8 *b = src;
+        char *p = buf;
+        for (int i = 0; i < 4; i++) {
+            guint v = b[i];
+            if (v >= 100)
+                *p++ = (char) ('0' + v / 100);
+            if (v >= 10)
+                *p++ = (char) ('0' + v / 10 % 10);
+            *p++ = (char) ('0' + v % 10);
+            *p++ = i < 3 ? '.' : '\0';
+        }
+        return buf;
+    }
     if (!inet_ntop(a->u.sa.sa_family, src, buf, size))
         g_strlcpy(buf, "?", size);
     return buf;

@@ -383,6 +383,22 @@ test_merged(Fixture *f, gconstpointer data)
     assert_status(last(), "SIP/2.0 482 ");
 }
 
+/* The source address as text (received=, the peer): IPv4 is formatted
+ * by hand, so check it against inet_ntop's forms. */
+static void
+test_addr_text(void)
+{
+    const char *ips[] = { "0.0.0.0", "127.0.0.1", "10.20.255.1", "192.168.100.9",
+                          "255.255.255.255", "1.10.100.99", "::1", "2001:db8::5" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(ips); i++) {
+        SipAddr a;
+        char buf[64];
+        g_assert_true(sip_addr_from_ip(ips[i], strlen(ips[i]), 5060, &a));
+        g_assert_cmpstr(sip_addr_ip_string(&a, buf, sizeof(buf)), ==, ips[i]);
+    }
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 
 int
@@ -405,5 +421,6 @@ main(int argc, char **argv)
     ADD("/sip/handlers/cancel", test_handler_cancel);
     ADD("/sip/handlers/extension", test_handler_extension);
     ADD("/sip/handlers/ack", test_handler_ack);
+    g_test_add_func("/sip/transport/addr-text", test_addr_text);
     return g_test_run();
 }
