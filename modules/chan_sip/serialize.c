@@ -54,13 +54,39 @@ put_slice(SipMsgBuilder *b, SipSlice s)
         put(b, s.p, s.len);
 }
 
+gsize
+sip_format_uint(char buf[24], guint64 v)
+{
+    char tmp[24];
+    gsize n = 0, len;
+
+    do {
+        tmp[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    len = n;
+    for (gsize i = 0; i < len; i++)
+        buf[i] = tmp[len - 1 - i];
+    buf[len] = '\0';
+    return len;
+}
+
+void
+sip_format_hex64(char buf[17], guint64 v)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        buf[i] = digits[v & 0xf];
+    buf[16] = '\0';
+}
+
 static void
 put_uint(SipMsgBuilder *b, guint64 v)
 {
     char tmp[24];
-    int n = g_snprintf(tmp, sizeof tmp, "%" G_GUINT64_FORMAT, v);
 
-    put(b, tmp, (gsize) n);
+    put(b, tmp, sip_format_uint(tmp, v));
 }
 
 /* Append a value with every run of CR/LF/SP/HT inside a fold turned into

@@ -55,6 +55,12 @@ gboolean sip_slice_case_equal(SipSlice a, SipSlice b);
  * CR/LF/SP/HT by one SP.  Returns out->str + old length. */
 const char *sip_slice_unfold(SipSlice s, GString *out);
 
+/* Decimal text of v in buf (NUL-terminated); returns its length.  For
+ * the per-message paths, instead of printf. */
+gsize sip_format_uint(char buf[24], guint64 v);
+/* 16 lowercase hex digits of v and a NUL. */
+void sip_format_hex64(char buf[17], guint64 v);
+
 /* Parse a decimal unsigned number that fills the whole slice (after
  * trimming LWS).  FALSE on empty input, non-digits or a value > max. */
 gboolean sip_slice_to_uint(SipSlice s, guint64 max, guint64 *value);

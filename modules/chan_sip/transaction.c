@@ -64,8 +64,10 @@ void
 sip_random_token(char *buf, gsize size)
 {
     guint64 r = ((guint64) g_random_int() << 32) | g_random_int();
+    char hex[17];
 
-    g_snprintf(buf, size, "%016" G_GINT64_MODIFIER "x", r);
+    sip_format_hex64(hex, r);
+    g_strlcpy(buf, hex, size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -280,13 +282,15 @@ void
 sip_response_tag(const SipMsg *req, char *buf, gsize size)
 {
     guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325) ^ tag_secret;
+    char hex[17];
 
     h = hash64(h, req->call_id);
     h = hash64(h, req->from.tag);
     h = hash64(h, req->via.branch);
     h = hash64(h, req->cseq.method_name);
     h ^= req->cseq.number;
-    g_snprintf(buf, size, "%016" G_GINT64_MODIFIER "x", mix64(h ^ tag_secret));
+    sip_format_hex64(hex, mix64(h ^ tag_secret));
+    g_strlcpy(buf, hex, size);
 }
 
 static void

@@ -84,6 +84,7 @@ location_init(void)
     registrar.aors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_ptr_array_unref);
     registrar.timers = pbx_timers_new("registrar-timers");
+    registrar.scratch = g_string_sized_new(512);
 }
 
 void
@@ -91,6 +92,10 @@ location_shutdown(void)
 {
     g_clear_pointer(&registrar.aors, g_hash_table_unref);
     g_clear_pointer(&registrar.timers, pbx_timers_free);
+    if (registrar.scratch) {
+        g_string_free(registrar.scratch, TRUE);
+        registrar.scratch = NULL;
+    }
 }
 
 GPtrArray *

@@ -55,34 +55,56 @@ date_now(gint64 now)
     return text;
 }
 
-/* Appends a Contact line per current binding, then a Date line. */
+static void
+append_uint(GString *out, guint64 v)
+{
+    char buf[24];
+
+    g_string_append_len(out, buf, (gssize) sip_format_uint(buf, v));
+}
+
+/* Appends a Contact line per current binding, then a Date line (every
+ * 200 to a REGISTER: no printf). */
 static void
 append_bindings(const char *aor, GString *out)
 {
     GPtrArray *list = location_get(aor);
     gint64 now = reg_now();
-    const char *ds = date_now(now);
 
     for (guint i = 0; list && i < list->len; i++) {
         RegBinding *b = list->pdata[i];
-        g_string_append_printf(out, "Contact: <%s>;expires=%" G_GINT64_FORMAT,
-                               b->uri, MAX(b->expires - now, 0));
-        if (b->q >= 0)
-            g_string_append_printf(out, ";q=%d.%03d", b->q / 1000, b->q % 1000);
-        if (b->instance)
-            g_string_append_printf(out, ";+sip.instance=%s", b->instance);
-        if (b->reg_id >= 0)
-            g_string_append_printf(out, ";reg-id=%" G_GINT64_FORMAT, b->reg_id);
+        g_string_append(out, "Contact: <");
+        g_string_append(out, b->uri);
+        g_string_append(out, ">;expires=");
+        append_uint(out, (guint64) MAX(b->expires - now, 0));
+        if (b->q >= 0) {
+            char frac[5] = { '.', (char) ('0' + b->q / 100 % 10),
+                             (char) ('0' + b->q / 10 % 10), (char) ('0' + b->q % 10), 0 };
+            g_string_append(out, ";q=");
+            append_uint(out, (guint64) (b->q / 1000));
+            g_string_append(out, frac);
+        }
+        if (b->instance) {
+            g_string_append(out, ";+sip.instance=");
+            g_string_append(out, b->instance);
+        }
+        if (b->reg_id >= 0) {
+            g_string_append(out, ";reg-id=");
+            append_uint(out, (guint64) b->reg_id);
+        }
         g_string_append(out, "\r\n");
     }
-    g_string_append_printf(out, "Date: %s\r\n", ds);
+    g_string_append(out, "Date: ");
+    g_string_append(out, date_now(now));
+    g_string_append(out, "\r\n");
 }
 
 static void
 respond_ok(SipServerTx *tx, const char *aor)
 {
-    g_autoptr(GString) headers = g_string_new(NULL);
+    GString *headers = registrar.scratch;
 
+    g_string_truncate(headers, 0);
     append_bindings(aor, headers);
     respond(tx, 200, NULL, headers->str);
 }

@@ -52,6 +52,7 @@ typedef struct {
     RegConfig config;
     GHashTable *aors;         /* aor -> GPtrArray of RegBinding* */
     PbxTimers *timers;        /* expiry and qualify of every binding */
+    GString *scratch;         /* 200 OK headers, built and sent at once */
     struct _RegStore *store;
     PbxLogDomain *log;
 } Registrar;
