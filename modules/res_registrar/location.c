@@ -137,16 +137,16 @@ location_add(RegBinding *b, gboolean restored)
     pbx_timer_init(&b->qualify_timer, registrar.timers, qualify_tick, b);
     arm_expiry(b);
     if (!restored)
-        reg_store_save(registrar.store, b);
+        reg_store_save(registrar.store, b, TRUE);
     publish(restored ? "registrar/restored" : "registrar/registered", b);
     qualify_start(b);
 }
 
 void
-location_updated(RegBinding *b)
+location_updated(RegBinding *b, gboolean changed)
 {
     arm_expiry(b);
-    reg_store_save(registrar.store, b);
+    reg_store_save(registrar.store, b, changed);
     publish("registrar/refreshed", b);
 }
 

@@ -147,18 +147,21 @@ same_instance(const RegBinding *b, const SipContact *c)
 }
 
 /* *dst = a copy of the slice (NULL when absent), kept when unchanged:
- * a refresh usually repeats every field. */
-static void
+ * a refresh usually repeats every field.  TRUE when it changed. */
+static gboolean
 set_from_slice(char **dst, SipSlice s)
 {
     if (!s.p) {
+        if (!*dst)
+            return FALSE;
         g_clear_pointer(dst, g_free);
-        return;
+        return TRUE;
     }
     if (str_is_slice(*dst, s))
-        return;
+        return FALSE;
     g_free(*dst);
     *dst = g_strndup(s.p, s.len);
+    return TRUE;
 }
 
 static RegBinding *
@@ -204,29 +207,35 @@ behind_nat(const SipEndpoint *ep, const SipUri *contact, const SipPeerInfo *peer
            peer->transport == SIP_TRANSPORT_TCP;
 }
 
-static void
+/* Returns TRUE when more than cseq and expires changed (the store then
+ * rewrites the whole row). */
+static gboolean
 fill_binding(RegBinding *b, const Change *ch, const SipMsg *req,
              const SipPeerInfo *peer, const SipEndpoint *ep)
 {
     const SipHeader *ua = sip_msg_get_header(req, SIP_HDR_USER_AGENT, 0);
-
     SipSlice agent = { NULL, 0 };
+    gboolean nat = behind_nat(ep, &ch->parsed, peer);
+    gboolean changed = b->q != ch->c.q || b->reg_id != ch->c.reg_id ||
+                       b->transport != peer->transport ||
+                       b->source_port != peer->remote_port || b->behind_nat != nat;
 
     if (ua) {
         agent = ua->value;
         agent.len = MIN(agent.len, 200);
     }
-    set_from_slice(&b->call_id, req->call_id);
+    changed |= set_from_slice(&b->call_id, req->call_id);
+    changed |= set_from_slice(&b->instance, ch->c.instance);
+    changed |= set_from_slice(&b->user_agent, agent);
+    changed |= set_from_slice(&b->source_ip, sip_slice_from_str(peer->remote_ip));
     b->cseq = req->cseq.number;
     b->expires = reg_now() + ch->expires;
     b->q = ch->c.q;
-    set_from_slice(&b->instance, ch->c.instance);
     b->reg_id = ch->c.reg_id;
-    set_from_slice(&b->user_agent, agent);
     b->transport = peer->transport;
-    set_from_slice(&b->source_ip, sip_slice_from_str(peer->remote_ip));
     b->source_port = peer->remote_port;
-    b->behind_nat = behind_nat(ep, &ch->parsed, peer);
+    b->behind_nat = nat;
+    return changed;
 }
 
 static RegBinding *
@@ -321,8 +330,7 @@ apply_changes(const SipMsg *req, const SipPeerInfo *peer, const SipEndpoint *ep,
         if (b && ch->expires == 0) {
             location_remove(b, "registrar/unregistered");
         } else if (b) {
-            fill_binding(b, ch, req, peer, ep);
-            location_updated(b);
+            location_updated(b, fill_binding(b, ch, req, peer, ep));
         } else if (ch->expires > 0) {
             GPtrArray *list = location_get(aor);
             if (list && list->len >= ep->max_contacts)

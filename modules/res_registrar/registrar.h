@@ -66,7 +66,8 @@ GPtrArray *location_get(const char *aor);            /* borrowed, may be NULL */
 void location_add(RegBinding *b, gboolean restored); /* takes ownership */
 void location_remove(RegBinding *b, const char *event); /* frees b */
 void location_remove_aor(const char *aor, const char *event);
-void location_updated(RegBinding *b);                /* after a refresh */
+/* After a refresh; `changed`: more than cseq and expires changed. */
+void location_updated(RegBinding *b, gboolean changed);
 RegBinding *reg_binding_new(void);
 void reg_binding_free(RegBinding *b);
 gint64 reg_now(void);
@@ -80,7 +81,8 @@ void reg_store_free(RegStore *s);
 /* Loads every stored binding (synchronously, at start-up). */
 void reg_store_load(RegStore *s, void (*fn)(RegBinding *b, gpointer data),
                     gpointer data);
-void reg_store_save(RegStore *s, const RegBinding *b);
+/* full: every field may have changed; else only cseq and expires. */
+void reg_store_save(RegStore *s, const RegBinding *b, gboolean full);
 /* Deletes b's row; call before b is freed (the store keeps pointers to
  * bindings written since its last flush). */
 void reg_store_delete(RegStore *s, const RegBinding *b);

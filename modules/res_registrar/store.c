@@ -16,14 +16,14 @@ typedef struct _Batch Batch;
 
 typedef struct {
     void (*load)(RegStore *s, void (*fn)(RegBinding *b, gpointer data), gpointer data);
-    void (*save)(RegStore *s, const RegBinding *b);
+    void (*save)(RegStore *s, const RegBinding *b, gboolean full);
     void (*remove)(RegStore *s, const RegBinding *b);
     void (*free)(RegStore *s);
 } RegStoreOps;
 
 struct _RegStore {
     const RegStoreOps *ops;
-    GHashTable *dirty;        /* live RegBinding* to write (a set) */
+    GHashTable *dirty;        /* live RegBinding* to write -> SAVE_* */
     Batch *pending;           /* deletes so far, then the saves at flush */
     guint flush_source;
 };
@@ -37,8 +37,13 @@ struct _RegStore {
  * one text block and one array of rows, so that a flush costs a handful
  * of allocations however many bindings it carries.  Text fields are
  * offsets into `text`, -1 for NULL. */
+/* What a dirty binding needs: its whole row, or (a refresh that changed
+ * nothing else) only cseq and expires. */
+enum { SAVE_TIMES = 1, SAVE_FULL = 2 };
+
 typedef struct {
     gboolean del;             /* a delete: only aor and uri are set */
+    gboolean times_only;      /* an UPDATE of cseq and expires will do */
     gint aor, uri, call_id, instance, user_agent, source_ip;
     guint32 cseq;
     gint q, transport, source_port, behind_nat;
@@ -93,10 +98,11 @@ batch_text(Batch *b, const char *s)
 }
 
 static void
-batch_add_save(Batch *batch, const RegBinding *b)
+batch_add_save(Batch *batch, const RegBinding *b, gboolean times_only)
 {
     Row r = {
         .del = FALSE,
+        .times_only = times_only,
         .aor = batch_text(batch, b->aor),
         .uri = batch_text(batch, b->uri),
         .call_id = batch_text(batch, b->call_id),
@@ -156,6 +162,23 @@ save_row(sqlite3 *db, sqlite3_stmt *st, const Batch *batch, const Row *r)
         log_db_error(db, "save binding");
 }
 
+/* A refresh: cheaper than replacing the row (no index rewrite).  FALSE
+ * when the row is not there (then the whole row is written). */
+static gboolean
+update_times(sqlite3 *db, sqlite3_stmt *st, const Batch *batch, const Row *r)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->cseq);
+    sqlite3_bind_int64(st, 2, r->expires);
+    bind_text(st, 3, batch, r->aor);
+    bind_text(st, 4, batch, r->uri);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        log_db_error(db, "update binding");
+        return FALSE;
+    }
+    return sqlite3_changes(db) > 0;
+}
+
 static void
 delete_row(sqlite3 *db, sqlite3_stmt *st, const Batch *batch, const Row *r)
 {
@@ -171,10 +194,12 @@ static void
 job_batch(sqlite3 *db, gpointer data)
 {
     Batch *batch = data;
-    sqlite3_stmt *save = NULL, *del = NULL;
+    sqlite3_stmt *save = NULL, *del = NULL, *times = NULL;
 
     if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO registrar_bindings VALUES "
                            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &save, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE registrar_bindings SET cseq = ?, expires = ?"
+                           " WHERE aor = ? AND uri = ?", -1, &times, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM registrar_bindings WHERE aor = ? AND uri = ?",
                            -1, &del, NULL) != SQLITE_OK) {
         log_db_error(db, "prepare");
@@ -184,7 +209,7 @@ job_batch(sqlite3 *db, gpointer data)
             const Row *r = &g_array_index(batch->rows, Row, i);
             if (r->del)
                 delete_row(db, del, batch, r);
-            else
+            else if (!r->times_only || !update_times(db, times, batch, r))
                 save_row(db, save, batch, r);
         }
         if (!pbx_db_exec(db, "COMMIT", NULL))
@@ -192,6 +217,7 @@ job_batch(sqlite3 *db, gpointer data)
     }
     sqlite3_finalize(save);
     sqlite3_finalize(del);
+    sqlite3_finalize(times);
     batch_free(batch);
 }
 
@@ -269,12 +295,12 @@ take_batch(RegStore *s)
 {
     Batch *batch = s->pending ? s->pending : batch_new();
     GHashTableIter it;
-    gpointer key;
+    gpointer key, value;
 
     s->pending = NULL;
     g_hash_table_iter_init(&it, s->dirty);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        batch_add_save(batch, key);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        batch_add_save(batch, key, GPOINTER_TO_INT(value) == SAVE_TIMES);
     g_hash_table_remove_all(s->dirty);
     return batch;
 }
@@ -298,9 +324,12 @@ schedule_flush(RegStore *s)
 }
 
 static void
-sqlite_save(RegStore *s, const RegBinding *b)
+sqlite_save(RegStore *s, const RegBinding *b, gboolean full)
 {
-    g_hash_table_add(s->dirty, (gpointer) b);
+    gint was = GPOINTER_TO_INT(g_hash_table_lookup(s->dirty, b));
+
+    g_hash_table_insert(s->dirty, (gpointer) b,
+                        GINT_TO_POINTER(MAX(was, full ? SAVE_FULL : SAVE_TIMES)));
     schedule_flush(s);
 }
 
@@ -359,10 +388,10 @@ reg_store_load(RegStore *s, void (*fn)(RegBinding *b, gpointer data), gpointer d
 }
 
 void
-reg_store_save(RegStore *s, const RegBinding *b)
+reg_store_save(RegStore *s, const RegBinding *b, gboolean full)
 {
     if (s)
-        s->ops->save(s, b);
+        s->ops->save(s, b, full);
 }
 
 void

@@ -221,6 +221,16 @@ pbx.stop()
 t.ok(pbx.start(), "daemon starts after being killed", pbx.log_text())
 t.ok(len(contacts_of(pbx, "1008")) == 2, "bindings survive a crash",
      contacts_of(pbx, "1008"))
+# a refresh (only the expiry changes: the store updates just that)
+r = p8.register_auth("1008", "pw1008", expires=600)
+time.sleep(0.5)
+pbx.proc.send_signal(signal.SIGKILL)
+pbx.stop()
+t.ok(r and r[0] == 200 and pbx.start(), "refresh, crash, restart", pbx.log_text())
+c = contacts_of(pbx, "1008")
+left = sorted(int(m.group(1)) for m in (re.search(r"\s(\d+)\s+udp", x) for x in c) if m)
+t.ok(len(left) == 2 and 500 < left[0] <= 600 and 1700 < left[1] <= 1800,
+     "a refreshed expiry survives a crash (600 s and the other 1800 s)", c)
 
 # -- blocking after failed attempts ----------------------------------------
 bad = SipClient(pbx.sip_port, bind_host="127.0.0.2")
