@@ -10,7 +10,9 @@
  * has a route set, else the address the initial INVITE was exchanged
  * with (the INVITE's source for inbound legs, the registered contact's
  * address for outbound ones), not the Contact URI: that is what phones
- * behind NAT need, as Asterisk does with nat=yes.
+ * behind NAT need, as Asterisk does with nat=yes.  A leg dialed as a
+ * sip: URI has no registration to go by and follows RFC 3261 12.2.1.1:
+ * its requests go to the remote target (the Contact of the 2xx).
  */
 #include <string.h>
 #include "sip_channel.h"
@@ -92,6 +94,8 @@ sip_call_unref(SipCall *call)
     g_free(call->caller_name);
     g_free(call->callee);
     g_free(call->ack);
+    g_free(call->hop_name);
+    g_clear_object(&call->resolving);
     g_free(call);
 }
 
@@ -110,6 +114,8 @@ sip_call_end(SipCall *call)
     g_clear_handle_id(&call->retx_id, g_source_remove);
     g_clear_handle_id(&call->rel_id, g_source_remove);
     g_clear_handle_id(&call->timeout_id, g_source_remove);
+    if (call->resolving)
+        g_cancellable_cancel(call->resolving);
     sip_se_stop(call);
     if (call->peer && call->peer->peer == call)
         call->peer->peer = NULL;
@@ -164,20 +170,36 @@ sip_call_append_contact(const SipCall *call, GString *out)
                            call->transport == SIP_TRANSPORT_TCP ? ";transport=tcp" : "");
 }
 
-/* The next hop of an in-dialog request: the route set's first entry, or
- * the address the dialog was set up with (call->hop). */
+char *
+sip_call_hop_key(const SipTarget *t)
+{
+    return g_strdup_printf("%s %u %d", t->host, t->port ? t->port : 5060,
+                           t->transport == SIP_TRANSPORT_TCP);
+}
+
+/* The next hop of an in-dialog request: the route set's first entry, the
+ * remote target of a URI leg, or the address the dialog was set up with
+ * (call->hop); a DNS name resolved before as its address. */
 SipTarget
 sip_call_next_hop(SipCall *call, char *host, gsize size)
 {
     SipTarget t = call->hop;
     guint16 port;
     SipTransport tp;
+    gboolean uri_leg = call->outbound && !call->endpoint;
 
-    if (call->dialog && call->dialog->route_set->len
+    if (call->dialog && (call->dialog->route_set->len || uri_leg)
         && sip_dialog_next_hop(call->dialog, host, size, &port, &tp)) {
         t.host = host;
         t.port = port;
         t.transport = tp;
+    }
+    if (call->hop_name && call->hop_ip[0]) {
+        g_autofree char *key = sip_call_hop_key(&t);
+        if (strcmp(key, call->hop_name) == 0) {
+            g_strlcpy(host, call->hop_ip, size);
+            t.host = host;
+        }
     }
     return t;
 }

@@ -60,6 +60,13 @@ struct _SipCall {
     SipDialog *dialog;          /* the dialog of this leg (in the table) */
     SipTarget hop;              /* where in-dialog requests go */
     char hop_host[256];
+    /* The DNS name of a next hop resolved before ("host port transport")
+     * and its address: in-dialog requests to an unchanged target do not
+     * look it up again. */
+    char *hop_name;
+    char hop_ip[SIP_ADDR_STRLEN];
+    gboolean hop_lookup;        /* a lookup of the next hop is under way */
+    GCancellable *resolving;    /* DNS lookups of this call; cancelled at the end */
     char local_host[SIP_ADDR_STRLEN];   /* our IP for Contact, o= and c= */
     guint16 local_port;
     SipTransport transport;
@@ -108,6 +115,7 @@ struct _SipCall {
     SipFork *winner;
     guint timeout_id;
     guint best_code;
+    guint lookups;              /* forks whose host is being resolved */
     char *caller_number, *caller_name;
     char *callee;               /* the target endpoint / URI user */
     char *ack;                  /* the ACK for the winning 2xx (no Via) */
@@ -133,8 +141,13 @@ void sip_call_append_contact(const SipCall *call, GString *out);
 SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const char *sdp,
                                      SipResponseFunc fn, gpointer data,
                                      GDestroyNotify destroy);
-/* Where an in-dialog request of call goes (host written to buf). */
+/* Where an in-dialog request of call goes (host written to buf): the
+ * first route of the dialog, else, for a leg dialed as a sip: URI, the
+ * remote target (RFC 3261 12.2.1.1), else call->hop.  A DNS name whose
+ * address is cached (hop_name) comes back as that address. */
 SipTarget sip_call_next_hop(SipCall *call, char *host, gsize size);
+/* The cache key of a next hop; a new string. */
+char *sip_call_hop_key(const SipTarget *t);
 /* BYE on the leg's dialog (no response handling). */
 SipClientTx *sip_call_send_in_dialog_hdrs(SipCall *call, const char *method,
                                           const char *headers, const char *sdp,

@@ -2,10 +2,14 @@
  *
  * request() resolves the target: an endpoint name is looked up in the
  * registrar (every current contact becomes a fork), a sip:/sips: URI is
- * one fork.  call() sends one INVITE per fork in parallel, each with its
- * own Call-ID and the same SDP offer.  The first 2xx wins: it is ACKed
- * (outside the transaction, RFC 3261 13.2.2.4) and the other forks are
- * CANCELled; a 2xx arriving later from another fork gets ACK + BYE.
+ * one fork.  call() first resolves the forks whose host is a DNS name
+ * (asynchronously, resolve.h; one that does not resolve fails with 502),
+ * then sends one INVITE per fork in parallel, each with its own Call-ID
+ * and the same SDP offer.  The first 2xx wins: it is ACKed (outside the
+ * transaction, RFC 3261 13.2.2.4, to the dialog's next hop: for a URI
+ * target the Contact of the 2xx, looked up when it is a DNS name) and the
+ * other forks are CANCELled; a 2xx arriving later from another fork gets
+ * ACK + BYE.
  * When every fork failed, the channel hangs up with the cause of the best
  * final response (6xx first, then the lowest class, 4xx before 5xx).
  */
@@ -14,6 +18,7 @@
 #include "sip_channel.h"
 #include "security.h"
 #include "sip_core.h"
+#include "resolve.h"
 #include "../res_registrar/registrar_api.h"
 
 /* res_registrar depends on chan_sip: looked up per call, without a
@@ -171,7 +176,7 @@ fork_tx_gone(gpointer data)
 }
 
 static void
-send_ack(SipDialog *d, guint32 cseq, const SipTarget *target, char **keep)
+send_ack(SipDialog *d, guint32 cseq, const SipTarget *target)
 {
     g_autoptr(GString) ack = g_string_new(NULL);
 
@@ -179,10 +184,6 @@ send_ack(SipDialog *d, guint32 cseq, const SipTarget *target, char **keep)
     g_string_append(ack, "Content-Length: 0\r\n\r\n");
     if (!sip_send_stateless(target, ack->str, ack->len))
         pbx_warning(sip_log, "cannot send the ACK of %s", d->call_id);
-    if (keep) {
-        g_free(*keep);
-        *keep = g_strdup(ack->str);
-    }
 }
 
 /* A 2xx from a fork that lost (or after the call ended): ACK, then BYE
@@ -196,12 +197,71 @@ ack_and_bye(SipFork *fork, const SipMsg *resp)
 
     if (!sip_dialog_uac_update(d, resp))
         return;
-    send_ack(d, resp->cseq.number, &fork->target, NULL);
+    send_ack(d, resp->cseq.number, &fork->target);
     sip_dialog_build_request(d, "BYE", 0, bye);
     g_string_append(bye, "Content-Length: 0\r\n\r\n");
     if (!sip_client_tx_send(sip_channel_module(), &fork->target, bye->str, bye->len,
                             NULL, NULL, NULL, &error))
         pbx_warning(sip_log, "BYE to a late 2xx: %s", error->message);
+}
+
+static void send_2xx_ack(SipCall *call);
+
+/* The lookup of a 2xx's next hop is over: the ACK goes out now; a next
+ * hop that does not resolve ends the call (the callee gets no ACK and
+ * will give up on its own). */
+static void
+hop_resolved(const SipAddr *addr, const char *error, gpointer data)
+{
+    SipCall *call = data;
+    PbxChannel *chan;
+
+    call->hop_lookup = FALSE;
+    if (call->ended) {
+        sip_call_unref(call);
+        return;
+    }
+    if (addr) {
+        sip_addr_ip_string(addr, call->hop_ip, sizeof(call->hop_ip));
+        send_2xx_ack(call);
+        sip_call_unref(call);
+        return;
+    }
+    pbx_warning(sip_log, "%s: cannot send the ACK: %s does not resolve: %s",
+                call->dialog->call_id, call->hop_name, error);
+    chan = pbx_channel_ref(call->chan);
+    sip_call_end(call);
+    pbx_channel_hangup_from_tech(chan, PBX_CAUSE_DESTINATION_OUT_OF_ORDER);
+    pbx_channel_unref(chan);
+    sip_call_unref(call);
+}
+
+/* Sends call->ack (the ACK of the winning 2xx, without Via) to the
+ * dialog's next hop, once its address is known. */
+static void
+send_2xx_ack(SipCall *call)
+{
+    char host[256];
+    SipTarget t = sip_call_next_hop(call, host, sizeof(host));
+    SipAddr addr;
+
+    if (!call->ack)
+        return;
+    if (sip_resolve_literal(t.host, t.port, &addr)) {
+        if (!sip_send_stateless(&t, call->ack, strlen(call->ack)))
+            pbx_warning(sip_log, "cannot send the ACK of %s", call->dialog->call_id);
+        return;
+    }
+    if (call->hop_lookup)
+        return;                 /* sent when the lookup ends */
+    g_free(call->hop_name);
+    call->hop_name = sip_call_hop_key(&t);
+    call->hop_ip[0] = '\0';
+    call->hop_lookup = TRUE;
+    if (!call->resolving)
+        call->resolving = g_cancellable_new();
+    sip_resolve_async(t.host, t.port, t.transport, call->resolving, hop_resolved,
+                      sip_call_ref(call));
 }
 
 static void
@@ -220,8 +280,7 @@ win(SipFork *fork, const SipMsg *resp)
     SipCall *call = fork->call;
     SipSlice body;
     g_autoptr(GError) error = NULL;
-    char host[256];
-    SipTarget target;
+    g_autoptr(GString) ack = g_string_new(NULL);
 
     fork->winner = TRUE;
     fork->code = resp->status_code;
@@ -233,8 +292,11 @@ win(SipFork *fork, const SipMsg *resp)
     g_strlcpy(call->hop_host, fork->host, sizeof(call->hop_host));
     call->hop = fork->target;
     call->hop.host = call->hop_host;
-    target = sip_call_next_hop(call, host, sizeof(host));
-    send_ack(call->dialog, resp->cseq.number, &target, &call->ack);
+    sip_dialog_build_request(call->dialog, "ACK", resp->cseq.number, ack);
+    g_string_append(ack, "Content-Length: 0\r\n\r\n");
+    g_free(call->ack);
+    call->ack = g_string_free(g_steal_pointer(&ack), FALSE);
+    send_2xx_ack(call);
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
         && !sip_media_take_answer(call, body.p, body.len, &error))
         pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
@@ -367,9 +429,7 @@ fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
 
     if (code >= 200 && code < 300 && resp) {
         if (fork->winner) {
-            SipTarget t = call->hop;
-            if (call->ack)      /* a retransmitted 2xx: the same ACK again */
-                sip_send_stateless(&t, call->ack, strlen(call->ack));
+            send_2xx_ack(call);     /* a retransmitted 2xx: the same ACK again */
         } else if (over) {
             fork->code = code;
             ack_and_bye(fork, resp);
@@ -453,26 +513,35 @@ call_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-gboolean
-sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
+/* Opens the media and sends the INVITEs of the forks still pending (a
+ * fork whose host did not resolve is already over).  FALSE when not a
+ * single INVITE could be sent. */
+static gboolean
+send_invites(SipCall *call, GError **error)
 {
-    SipCall *call = pbx_channel_get_tech_pvt(chan);
     g_autofree char *sdp = NULL;
+    SipFork *first = NULL;
     guint sent = 0;
 
-    if (!call || !call->outbound || call->ended || call->forks->len == 0) {
-        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot call");
+    for (guint i = 0; i < call->forks->len && !first; i++)
+        if (((SipFork *) call->forks->pdata[i])->code == 0)
+            first = call->forks->pdata[i];
+    if (!first) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "no target address");
         return FALSE;
     }
-    sip_call_set_local(call, ((SipFork *) call->forks->pdata[0])->target.transport,
-                       ((SipFork *) call->forks->pdata[0])->host);
+    sip_call_set_local(call, first->target.transport, first->host);
     if (!sip_media_open(call, call->local_host, error))
         return FALSE;
     sdp = sip_media_offer(call);
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *fork = call->forks->pdata[i];
-        g_autoptr(GString) req = g_string_sized_new(1500);
+        g_autoptr(GString) req = NULL;
         g_autoptr(GError) err = NULL;
+        if (fork->code != 0)
+            continue;
+        req = g_string_sized_new(1500);
         build_invite(call, fork, sdp, req);
         sip_call_ref(call);             /* released by fork_tx_gone */
         fork->tx = sip_client_tx_send(sip_channel_module(), &fork->target, req->str, req->len,
@@ -492,6 +561,82 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
                     "no INVITE could be sent");
         return FALSE;
     }
+    return TRUE;
+}
+
+/* Every fork's host is resolved (or failed): the INVITEs go out. */
+static void
+lookups_done(SipCall *call)
+{
+    g_autoptr(GError) error = NULL;
+    PbxChannel *chan;
+
+    if (send_invites(call, &error))
+        return;
+    pbx_notice(sip_log, "call to %s: %s", call->callee, error->message);
+    chan = pbx_channel_ref(call->chan);
+    sip_call_end(call);
+    pbx_channel_hangup_from_tech(chan, call->best_code ? pbx_cause_from_sip(call->best_code)
+                                                       : PBX_CAUSE_TEMPORARY_FAILURE);
+    pbx_channel_unref(chan);
+}
+
+/* A fork's host name is looked up: the fork now goes to the address
+ * (fork->host holds it from here on), or it is over with 502 (RFC 3398
+ * maps 502 to "destination out of order": dial outcome unavailable). */
+static void
+fork_resolved(const SipAddr *addr, const char *error, gpointer data)
+{
+    SipFork *fork = data;
+    SipCall *call = fork->call;
+    g_autofree char *name = g_strdup(fork->host);
+
+    call->lookups--;
+    if (call->ended) {
+        sip_call_unref(call);
+        return;
+    }
+    if (addr) {
+        sip_addr_ip_string(addr, fork->host, sizeof(fork->host));
+        pbx_debug(sip_log, "%s is %s", name, fork->host);
+        if (!call->hop_name) {  /* the 2xx's next hop is often the same name */
+            SipTarget t = fork->target;
+            t.host = name;
+            call->hop_name = sip_call_hop_key(&t);
+            g_strlcpy(call->hop_ip, fork->host, sizeof(call->hop_ip));
+        }
+    } else {
+        pbx_notice(sip_log, "INVITE to %s: %s does not resolve: %s", fork->uri, name, error);
+        failed(fork, 502);      /* may end the call */
+    }
+    if (!call->ended && call->lookups == 0)
+        lookups_done(call);
+    sip_call_unref(call);
+}
+
+gboolean
+sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || !call->outbound || call->ended || call->forks->len == 0) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE, "cannot call");
+        return FALSE;
+    }
+    for (guint i = 0; i < call->forks->len; i++) {
+        SipFork *fork = call->forks->pdata[i];
+        SipAddr addr;
+        if (sip_resolve_literal(fork->host, fork->target.port, &addr))
+            continue;
+        if (!call->resolving)
+            call->resolving = g_cancellable_new();
+        call->lookups++;
+        sip_resolve_async(fork->host, fork->target.port, fork->target.transport,
+                          call->resolving, fork_resolved, fork);
+        sip_call_ref(call);             /* released by fork_resolved */
+    }
+    if (call->lookups == 0 && !send_invites(call, error))
+        return FALSE;
     if (timeout_ms)
         call->timeout_id = g_timeout_add(timeout_ms, call_timeout, call);
     return TRUE;
