@@ -1,5 +1,12 @@
 /* Carillon - dialing one or more targets in parallel; the first leg to
- * answer wins and the others are cancelled. */
+ * answer wins and the others are cancelled.
+ *
+ * Early media: the first leg to report PROGRESS (a 183 or a 1xx with SDP)
+ * has its media connected to the caller's (the tech's bridge_media, the
+ * same call the bridge makes on answer) so that the caller hears the
+ * callee's announcements or ringback before the answer.  Connecting it
+ * again when that leg wins changes nothing; when it fails or loses, it is
+ * disconnected. */
 #include "calls_private.h"
 
 typedef struct {
@@ -19,6 +26,7 @@ struct _PbxDial {
     gboolean finished;
     gboolean starting;          /* inside pbx_dial_start() */
     PbxChannel *winner;         /* answered while starting */
+    PbxChannel *early;          /* the leg whose early media the caller gets */
     PbxDialDoneFunc done;
     gpointer data;
 };
@@ -78,6 +86,41 @@ note_failure(PbxDial *d, PbxCause cause)
     }
 }
 
+/* Connects the media of a leg in PROGRESS to the caller's, once per dial. */
+static void
+early_media_start(PbxDial *d, PbxChannel *leg)
+{
+    const PbxChannelTech *tech = pbx_channel_get_tech(leg);
+    g_autoptr(GError) error = NULL;
+
+    if (d->early || !d->caller || !tech->bridge_media
+        || pbx_channel_get_tech(d->caller) != tech)
+        return;
+    if (!tech->bridge_media(d->caller, leg, &error)) {
+        pbx_debug(pbx_log_domain("channel"), "early media of %s: %s",
+                  pbx_channel_get_id(leg), error->message);
+        return;
+    }
+    d->early = pbx_channel_ref(leg);
+}
+
+/* Disconnects it again unless `keep` is that leg (it won: the bridge
+ * takes the media over). */
+static void
+early_media_stop(PbxDial *d, PbxChannel *keep)
+{
+    PbxChannel *leg = d->early;
+    const PbxChannelTech *tech;
+
+    if (!leg)
+        return;
+    d->early = NULL;
+    tech = pbx_channel_get_tech(leg);
+    if (leg != keep && tech->unbridge_media)
+        tech->unbridge_media(d->caller, leg);
+    pbx_channel_unref(leg);
+}
+
 static void
 dial_free(PbxDial *d)
 {
@@ -96,6 +139,7 @@ finish(PbxDial *d, PbxDialOutcome outcome, PbxChannel *winner, PbxCause cause)
     if (d->finished)
         return;
     d->finished = TRUE;
+    early_media_stop(d, winner);
     g_clear_handle_id(&d->timer, g_source_remove);
     g_clear_handle_id(&d->idle, g_source_remove);
     if (d->caller)
@@ -141,8 +185,10 @@ leg_state(PbxDial *d, PbxChannel *chan)
             pbx_channel_ring(d->caller);
         break;
     case PBX_CHANNEL_PROGRESS:
-        if (d->caller)
+        if (d->caller) {
             pbx_channel_progress(d->caller);
+            early_media_start(d, chan);
+        }
         break;
     case PBX_CHANNEL_UP:
         find_leg(d, chan)->done = TRUE;
@@ -173,6 +219,8 @@ leg_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
     l = find_leg(d, chan);
     l->done = TRUE;
     pbx_channel_unwatch(chan, l->watch);
+    if (chan == d->early)
+        early_media_stop(d, NULL);
     note_failure(d, pbx_channel_get_hangup_cause(chan));
     if (!d->starting && all_legs_done(d))
         finish(d, d->best, NULL, d->best_cause);
