@@ -6,9 +6,9 @@ URIs of raw callees (Python sockets on loopback, not registered):
 
   2001  sip:bob@127.0.0.1:P   answered; RTP both ways through Carillon;
                               BYE from the caller (the callee's Contact is
-                              sip:bob@localhost: the ACK of the 2xx and the
-                              BYE go there), then (a second call) from the
-                              callee
+                              sip:bob@localhost with another port: the ACK
+                              of the 2xx and the BYE go there), then (a
+                              second call) from the callee
   2002  sip:bob@localhost:P   the same with a host name in the URI and in
                               the callee's Contact: the INVITE, the ACK of
                               the 2xx and the BYE reach it through an
@@ -23,6 +23,8 @@ URIs of raw callees (Python sockets on loopback, not registered):
                               caller gets a 183 with Carillon's media
                               address and the callee's early RTP through
                               Carillon before the 200
+  2006  sip:bob@127.0.0.1:P;transport=tcp   answered; INVITE, ACK and BYE
+                              over TCP
 
 The dialplan logs "URI-DIAL <number> <outcome> <cause>" for every
 non-answered dial and hangs up with the outcome's own code, so the tests
@@ -52,6 +54,11 @@ def udp_socket():
 
 # the callees' SIP sockets (their ports go into the dialplan)
 callee_socks = {n: udp_socket() for n in ("2001", "2002", "2004", "2005")}
+# 2006 is dialed over TCP (;transport=tcp): its callee listens on TCP
+callee_socks["2006"] = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+callee_socks["2006"].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+callee_socks["2006"].bind(("127.0.0.1", 0))
+callee_socks["2006"].listen(4)
 port_of = {n: s.getsockname()[1] for n, s in callee_socks.items()}
 TARGETS = {
     "2001": f"sip:bob@127.0.0.1:{port_of['2001']}",
@@ -59,6 +66,7 @@ TARGETS = {
     "2003": "sip:x@nonexistent.invalid",
     "2004": f"sip:bob@127.0.0.1:{port_of['2004']}",
     "2005": f"sip:bob@127.0.0.1:{port_of['2005']}",
+    "2006": f"sip:bob@127.0.0.1:{port_of['2006']};transport=tcp",
 }
 # busy/unavailable/failed get codes of their own: the caller's final
 # response tells which outcome the dialplan saw.
@@ -174,10 +182,14 @@ class Endpoint:
 class Callee(Endpoint):
     """Answers INVITEs as told by `mode`: "answer", "busy" or "early"."""
 
-    def __init__(self, number, mode="answer", contact_host="127.0.0.1"):
+    def __init__(self, number, mode="answer", contact_host="127.0.0.1", alt=False):
         super().__init__(callee_socks[number])
         self.mode = mode
-        self.contact = f"<sip:bob@{contact_host}:{self.port}>"
+        # alt: the Contact names a second socket, not the one dialed
+        self.alt = udp_socket() if alt else None
+        self.alt_got = []       # requests that arrived there
+        self.contact_port = self.alt.getsockname()[1] if alt else self.port
+        self.contact = f"<sip:bob@{contact_host}:{self.contact_port}>"
         self.invite = None
         self.early_at = None    # when the 183 was sent
         self.answer_at = None   # when to send the 200 (early mode)
@@ -210,6 +222,48 @@ class Callee(Endpoint):
             self.respond(self.invite, 200, "OK", self.contact_hdr(), sdp(self.rtp_port))
 
 
+class TcpCallee(Callee):
+    """A callee answering on TCP connections Carillon opens to it."""
+
+    def __init__(self, number):
+        super().__init__(number, "answer")
+        self.contact = f"<sip:bob@127.0.0.1:{self.port};transport=tcp>"
+        self.conns = []
+        self.buf = {}
+
+    def send(self, text):
+        self.conns[-1].sendall(text.encode())
+
+    def accept(self):
+        c, _ = self.sock.accept()
+        self.conns.append(c)
+        self.buf[c] = b""
+
+    def receive(self, c):
+        """The complete messages read from connection c."""
+        data = c.recv(65535)
+        if not data:
+            self.conns.remove(c)
+            c.close()
+            return []
+        self.buf[c] += data
+        out = []
+        while b"\r\n\r\n" in self.buf[c]:
+            head, rest = self.buf[c].split(b"\r\n\r\n", 1)
+            m = re.search(rb"(?im)^(?:Content-Length|l)\s*:\s*(\d+)", head)
+            n = int(m.group(1)) if m else 0
+            if len(rest) < n:
+                break
+            out.append((head + b"\r\n\r\n" + rest[:n]).decode("utf-8", "replace"))
+            self.buf[c] = rest[n:]
+        return out
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.rtp.close()
+
+
 def pump(eps, seconds, until=None, tick=None):
     """Reads every socket of eps for up to `seconds` (less when until())."""
     deadline = time.time() + seconds
@@ -218,19 +272,32 @@ def pump(eps, seconds, until=None, tick=None):
             return True
         socks = {}
         for e in eps:
-            socks[e.sock] = (e, "sip")
+            socks[e.sock] = (e, "accept" if isinstance(e, TcpCallee) else "sip")
             socks[e.rtp] = (e, "rtp")
+            if getattr(e, "alt", None):
+                socks[e.alt] = (e, "alt")
+            for c in getattr(e, "conns", []):
+                socks[c] = (e, "tcp")
         rd, _, _ = select.select(list(socks), [], [], 0.05)
         for s in rd:
             e, kind = socks[s]
-            data, _ = s.recvfrom(65535)
-            if kind == "rtp":
-                e.rtp_in.append((time.time(), data))
+            if kind == "accept":
+                e.accept()
                 continue
-            text = data.decode("utf-8", "replace")
-            e.msgs.append((time.time(), text))
-            if isinstance(e, Callee):
-                e.on_message(text)
+            if kind == "tcp":
+                texts = e.receive(s)
+            else:
+                data, _ = s.recvfrom(65535)
+                if kind == "rtp":
+                    e.rtp_in.append((time.time(), data))
+                    continue
+                texts = [data.decode("utf-8", "replace")]
+                if kind == "alt":
+                    e.alt_got += texts
+            for text in texts:
+                e.msgs.append((time.time(), text))
+                if isinstance(e, Callee):
+                    e.on_message(text)
         for e in eps:
             if isinstance(e, Callee):
                 e.tick()
@@ -326,10 +393,12 @@ def daemon_answers_options():
         s.close()
 
 
-def answered_call(number, uri, contact_host, bye_from):
-    """One answered call to number (dialing uri); bye_from "caller"/"callee"."""
+def answered_call(number, uri, contact_host, bye_from, tcp=False, alt=False):
+    """One answered call to number (dialing uri); bye_from "caller"/"callee";
+    alt: the callee's Contact has another port than the URI."""
     what = f"{uri} (BYE from the {bye_from})"
-    callee = Callee(number, "answer", contact_host)
+    callee = (TcpCallee(number) if tcp
+              else Callee(number, "answer", contact_host, alt=alt))
     caller = Caller(number)
     eps = [caller, callee]
     try:
@@ -342,8 +411,10 @@ def answered_call(number, uri, contact_host, bye_from):
         t.ok(code == 200 and sdp_media(ok) is not None, f"{uri}: the caller gets 200 with SDP",
              (code, caller.msgs[-3:]))
         acks = callee.requests("ACK")
-        t.ok(len(acks) >= 1 and acks[0].startswith(f"ACK sip:bob@{contact_host}:{callee.port}"),
-             f"{uri}: the 2xx is ACKed to its Contact (sip:bob@{contact_host})",
+        t.ok(len(acks) >= 1
+             and acks[0].startswith(f"ACK sip:bob@{contact_host}:{callee.contact_port}")
+             and (not alt or acks[0] in callee.alt_got),
+             f"{uri}: the 2xx is ACKed at its Contact {callee.contact}",
              [head_of(x)[0] for x in acks] or callee.msgs)
         if code != 200 or not callee.invite:
             return
@@ -367,7 +438,8 @@ def answered_call(number, uri, contact_host, bye_from):
             byes = callee.requests("BYE")
             t.ok(caller.responses(200, "BYE"), f"{what}: the caller's BYE gets 200",
                  caller.msgs[-2:])
-            t.ok(byes and byes[0].startswith(f"BYE sip:bob@{contact_host}:{callee.port}"),
+            t.ok(byes and byes[0].startswith(f"BYE sip:bob@{contact_host}:{callee.contact_port}")
+                 and (not alt or byes[0] in callee.alt_got),
                  f"{what}: Carillon sends BYE to the callee's Contact",
                  [head_of(x)[0] for x in byes])
         else:
@@ -386,8 +458,18 @@ def answered_call(number, uri, contact_host, bye_from):
                  callee.msgs[-2:])
             t.ok(got_bye(), f"{what}: Carillon sends BYE to the caller", caller.msgs[-2:])
         pump(eps, 0.3)
+        if tcp:
+            t.ok(re.match(r"(?i)SIP/2\.0/TCP ", hdr(callee.invite, "Via") or "")
+                 and all(re.match(r"(?i)SIP/2\.0/TCP ", hdr(x, "Via") or "")
+                         for x in callee.requests("ACK") + callee.requests("BYE")),
+                 f"{uri}: INVITE, ACK and BYE came over TCP",
+                 [hdr(x, "Via") for _, x in callee.msgs])
     finally:
         caller.close()
+        if tcp:
+            callee.close()
+        elif alt:
+            callee.alt.close()
 
 
 try:
@@ -396,11 +478,14 @@ try:
     # URI whose 2xx has a host name Contact makes Carillon look the ACK's
     # target up; with "localhost" in the URI too, the INVITE's lookup is
     # reused.
-    for number, contact, by in (("2001", "localhost", "caller"),
-                                ("2001", "127.0.0.1", "callee"),
-                                ("2002", "localhost", "caller"),
-                                ("2002", "localhost", "callee")):
-        answered_call(number, TARGETS[number], contact, by)
+    # alt: the Contact's port is not the URI's, so the ACK and the BYE must
+    # follow the Contact, not the address the INVITE went to.
+    for number, contact, by, alt in (("2001", "localhost", "caller", True),
+                                     ("2001", "127.0.0.1", "callee", False),
+                                     ("2002", "localhost", "caller", False),
+                                     ("2002", "localhost", "callee", True)):
+        answered_call(number, TARGETS[number], contact, by, alt=alt)
+    answered_call("2006", TARGETS["2006"], "127.0.0.1", "caller", tcp=True)
 
     rc, out = pbx.rx("core show channels")
     t.ok(rc == 0 and not re.search(r"(?i)SIP/", out),
