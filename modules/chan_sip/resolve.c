@@ -35,13 +35,11 @@ sip_resolve_literal(const char *host, guint16 port, SipAddr *out)
 static gboolean
 pick_address(GList *addrs, const Lookup *lk, SipAddr *out)
 {
-    SipTransport tp = lk->transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP
-                                                         : SIP_TRANSPORT_UDP;
+    SipTransport tp = lk->transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
 
     for (GList *a = addrs; a; a = a->next) {
         g_autoptr(GSocketAddress) ga = g_inet_socket_address_new(a->data, lk->port);
-        if (sip_addr_from_gsocket_address(ga, out)
-            && sip_listeners_pick(tp, sip_addr_is_v6(out)))
+        if (sip_addr_from_gsocket_address(ga, out) && sip_listeners_pick(tp, sip_addr_is_v6(out)))
             return TRUE;
     }
     return FALSE;
@@ -58,15 +56,14 @@ looked_up(GObject *source, GAsyncResult *res, gpointer data)
     if (addrs && pick_address(addrs, lk, &addr))
         lk->fn(&addr, NULL, lk->data);
     else
-        lk->fn(NULL, error ? error->message : "no address of a bound transport's family",
-               lk->data);
+        lk->fn(NULL, error ? error->message : "no address of a bound transport's family", lk->data);
     g_resolver_free_addresses(addrs);
     g_free(lk);
 }
 
 void
-sip_resolve_async(const char *host, guint16 port, SipTransport transport,
-                  GCancellable *cancellable, SipResolveFunc fn, gpointer data)
+sip_resolve_async(const char *host, guint16 port, SipTransport transport, GCancellable *cancellable,
+                  SipResolveFunc fn, gpointer data)
 {
     Lookup *lk = g_new0(Lookup, 1);
     g_autoptr(GResolver) resolver = g_resolver_get_default();
