@@ -194,9 +194,9 @@ sip_addr_from_gsocket_address(GSocketAddress *ga, SipAddr *out)
     gssize len = g_socket_address_get_native_size(ga);
 
     memset(out, 0, sizeof(*out));
-    if (len <= 0 || (gsize) len > sizeof(out->u.ss))
+    if (len <= 0 || (gsize) len > sizeof(out->u))
         return FALSE;
-    if (!g_socket_address_to_native(ga, &out->u.ss, len, NULL))
+    if (!g_socket_address_to_native(ga, &out->u, len, NULL))
         return FALSE;
     out->len = (socklen_t) len;
     return out->u.sa.sa_family == AF_INET || out->u.sa.sa_family == AF_INET6;
@@ -351,7 +351,7 @@ route_source(const SipAddr *dest, SipAddr *out)
 
     if (fd < 0)
         return FALSE;
-    out->len = sizeof(out->u.ss);
+    out->len = sizeof(out->u);
     if (connect(fd, &dest->u.sa, dest->len) == 0
         && getsockname(fd, &out->u.sa, &out->len) == 0)
         ok = TRUE;

@@ -28,13 +28,13 @@
 
 G_BEGIN_DECLS
 
-/* A socket address without GObject allocation (IPv4 or IPv6). */
+/* A socket address without GObject allocation (IPv4 or IPv6 only: 32
+ * bytes, not a sockaddr_storage - every transaction keeps two). */
 typedef struct {
     union {
         struct sockaddr sa;
         struct sockaddr_in sin;
         struct sockaddr_in6 sin6;
-        struct sockaddr_storage ss;
     } u;
     socklen_t len;
 } SipAddr;

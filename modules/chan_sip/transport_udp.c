@@ -72,8 +72,8 @@ read_batch(Udp *u)
         memset(&bufs->msgs[i].msg_hdr, 0, sizeof(struct msghdr));
         bufs->msgs[i].msg_hdr.msg_iov = &bufs->iov[i];
         bufs->msgs[i].msg_hdr.msg_iovlen = 1;
-        bufs->msgs[i].msg_hdr.msg_name = &bufs->from[i].u.ss;
-        bufs->msgs[i].msg_hdr.msg_namelen = sizeof(bufs->from[i].u.ss);
+        bufs->msgs[i].msg_hdr.msg_name = &bufs->from[i].u;
+        bufs->msgs[i].msg_hdr.msg_namelen = sizeof(bufs->from[i].u);
     }
     do {
         n = recvmmsg(u->fd, bufs->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
