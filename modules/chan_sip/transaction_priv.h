@@ -57,7 +57,12 @@ struct _SipServerTx {
     guint t1, t2, t4;
     guint retx_ms;
     SipTimer timer_retx;        /* G, or the 100 Trying delay */
-    SipTimer timer_end;         /* H, I, J, L, or the TU safety net */
+    SipTimer timer_end;         /* H, I, L, J over streams, or the TU safety net */
+    /* Timer J over UDP: completed non-INVITE transactions wait in one
+     * list ordered by deadline (transaction_server.c), not in the heap. */
+    gboolean lingering;
+    gint64 linger_until;
+    SipServerTx *linger_prev, *linger_next;
     PbxModule *owner;
     SipServerTxFunc notify;
     gpointer notify_data;

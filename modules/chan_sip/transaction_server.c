@@ -70,6 +70,84 @@ merge_equal_fn(gconstpointer pa, gconstpointer pb)
         && sip_slice_same(a->call_id, b->call_id) && sip_slice_same(a->from_tag, b->from_tag);
 }
 
+/* Completed non-INVITE transactions over UDP all wait the same 64*T1
+ * (Timer J) to absorb retransmissions: at thousands of REGISTERs a second
+ * that is hundreds of thousands of them.  They wait in a list in deadline
+ * order - appended at the tail, so O(1) - under one timer for the head,
+ * instead of one heap entry each. */
+static struct {
+    SipServerTx *head, *tail;
+    SipTimer timer;
+} linger;
+
+
+static void
+linger_arm(void)
+{
+    if (!linger.head) {
+        sip_timer_stop(&linger.timer);
+        return;
+    }
+    sip_timer_start(&linger.timer,
+                    (guint) MAX(0, (linger.head->linger_until - sip_now() + 999) / 1000));
+}
+
+static void
+linger_remove(SipServerTx *tx)
+{
+    gboolean was_head = linger.head == tx;
+
+    if (!tx->lingering)
+        return;
+    if (tx->linger_prev)
+        tx->linger_prev->linger_next = tx->linger_next;
+    else
+        linger.head = tx->linger_next;
+    if (tx->linger_next)
+        tx->linger_next->linger_prev = tx->linger_prev;
+    else
+        linger.tail = tx->linger_prev;
+    tx->linger_prev = tx->linger_next = NULL;
+    tx->lingering = FALSE;
+    if (was_head)
+        linger_arm();
+}
+
+/* Inserted from the tail: in order unless T1 changed in between. */
+static void
+linger_add(SipServerTx *tx, guint ms)
+{
+    SipServerTx *after = linger.tail;
+
+    tx->linger_until = sip_now() + (gint64) ms * 1000;
+    while (after && after->linger_until > tx->linger_until)
+        after = after->linger_prev;
+    tx->linger_prev = after;
+    tx->linger_next = after ? after->linger_next : linger.head;
+    if (tx->linger_next)
+        tx->linger_next->linger_prev = tx;
+    else
+        linger.tail = tx;
+    if (after)
+        after->linger_next = tx;
+    else
+        linger.head = tx;
+    tx->lingering = TRUE;
+    if (linger.head == tx)
+        linger_arm();
+}
+
+static void
+linger_fired(SipTimer *t, gpointer data)
+{
+    gint64 now = sip_now();
+    guint budget = 4096;    /* a burst of expiries cannot starve I/O */
+
+    while (linger.head && linger.head->linger_until <= now && budget-- > 0)
+        tx_terminate(linger.head);      /* unlinks it */
+    linger_arm();
+}
+
 void
 sip_server_tx_table_init(void)
 {
@@ -77,6 +155,7 @@ sip_server_tx_table_init(void)
         return;
     table = g_hash_table_new(key_hash_fn, key_equal_fn);
     merge = g_hash_table_new(merge_hash_fn, merge_equal_fn);
+    sip_timer_init(&linger.timer, linger_fired, NULL);
 }
 
 void
@@ -98,6 +177,7 @@ sip_server_tx_table_shutdown(void)
     }
     g_clear_pointer(&table, g_hash_table_unref);
     g_clear_pointer(&merge, g_hash_table_unref);
+    sip_timer_stop(&linger.timer);
 }
 
 guint
@@ -214,6 +294,7 @@ tx_terminate(SipServerTx *tx)
     tx->state = SIP_TX_STATE_TERMINATED;
     sip_timer_stop(&tx->timer_retx);
     sip_timer_stop(&tx->timer_end);
+    linger_remove(tx);
     if (tx->in_merge) {
         g_hash_table_remove(merge, &tx->key);
         tx->in_merge = FALSE;
@@ -408,7 +489,10 @@ enter_final_state(SipServerTx *tx, guint code)
     sip_timer_stop(&tx->timer_end);
     if (!tx->invite) {
         tx->state = SIP_TX_STATE_COMPLETED;
-        start_end_timer(tx, tx->reliable ? 0 : 64 * tx->t1);     /* J */
+        if (tx->reliable)
+            tx_terminate(tx);                                   /* J = 0 */
+        else
+            linger_add(tx, 64 * tx->t1);                        /* J */
         return;
     }
     if (code < 300) {

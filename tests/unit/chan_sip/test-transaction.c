@@ -191,6 +191,45 @@ test_server_non_invite_udp(Fixture *f, gconstpointer data)
     sip_server_tx_unref(tx);
 }
 
+/* Completed non-INVITE transactions wait out Timer J in deadline order:
+ * each ends 64*T1 after its own final response, and a retransmission of
+ * any of them still gets its response (from the compacted copy). */
+static void
+test_server_non_invite_linger(Fixture *f, gconstpointer data)
+{
+    static const char *texts[] = {
+        "OPTIONS sip:bob@example.com SIP/2.0\n" HEADERS("OPTIONS", "z9hG4bKl1", "1"),
+        "OPTIONS sip:bob@example.com SIP/2.0\n" HEADERS("OPTIONS", "z9hG4bKl2", "2"),
+        "OPTIONS sip:bob@example.com SIP/2.0\n" HEADERS("OPTIONS", "z9hG4bKl3", "3"),
+    };
+    SipServerTx *tx[3];
+
+    for (guint i = 0; i < 3; i++) {
+        tx[i] = new_server_tx(f, texts[i]);
+        respond(tx[i], 200);
+        sip_server_tx_set_current(tx[i], NULL);
+        sip_timers_advance(1000);
+    }
+    g_assert_cmpuint(sip_server_tx_count(), ==, 3);
+    g_ptr_array_set_size(sent, 0);
+    sip_server_tx_receive(tx[1], parse(f, texts[1]), &f->rx);
+    g_assert_cmpuint(count_sent("SIP/2.0 200 OK"), ==, 1);
+    g_assert_nonnull(strstr(sent->pdata[0], "CSeq: 2 OPTIONS"));
+    /* the first completed at 0 s, now is 3 s: J ends it at 32 s */
+    sip_timers_advance(32000 - 3000 - 1);
+    g_assert_cmpuint(sip_server_tx_count(), ==, 3);
+    sip_timers_advance(1);
+    g_assert_cmpint(sip_server_tx_get_state(tx[0]), ==, SIP_TX_STATE_TERMINATED);
+    g_assert_cmpint(sip_server_tx_get_state(tx[1]), ==, SIP_TX_STATE_COMPLETED);
+    sip_timers_advance(1000);
+    g_assert_cmpint(sip_server_tx_get_state(tx[1]), ==, SIP_TX_STATE_TERMINATED);
+    g_assert_cmpint(sip_server_tx_get_state(tx[2]), ==, SIP_TX_STATE_COMPLETED);
+    sip_timers_advance(1000);
+    g_assert_cmpuint(sip_server_tx_count(), ==, 0);
+    for (guint i = 0; i < 3; i++)
+        sip_server_tx_unref(tx[i]);
+}
+
 static void
 test_server_non_invite_tcp(Fixture *f, gconstpointer data)
 {
@@ -665,6 +704,7 @@ main(int argc, char **argv)
     g_test_add_func("/sip/timer/heap", test_timer_heap);
     g_test_add_func("/sip/timer/order", test_timer_order);
     ADD("/sip/transaction/server/non-invite-udp", test_server_non_invite_udp, FALSE);
+    ADD("/sip/transaction/server/non-invite-linger", test_server_non_invite_linger, FALSE);
     ADD("/sip/transaction/server/non-invite-tcp", test_server_non_invite_tcp, TRUE);
     ADD("/sip/transaction/server/invite-100-trying", test_server_invite_trying, FALSE);
     ADD("/sip/transaction/server/invite-fast-answer", test_server_invite_fast_answer, FALSE);
