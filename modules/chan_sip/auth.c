@@ -198,6 +198,7 @@ sip_auth_set_clock(SipAuth *auth, gint64 (*now)(void))
  * provider tables on every use, which showed up in REGISTER profiles. */
 static EVP_MD *mds[3];
 static EVP_MD_CTX *md_ctx;      /* main context only: reused */
+static GString *verify_buf;     /* main context only: sip_auth_verify's fields */
 
 static const EVP_MD *
 fetched(int which)
@@ -215,6 +216,10 @@ sip_auth_release_globals(void)
     for (guint i = 0; i < G_N_ELEMENTS(mds); i++)
         g_clear_pointer(&mds[i], EVP_MD_free);
     g_clear_pointer(&md_ctx, EVP_MD_CTX_free);
+    if (verify_buf) {
+        g_string_free(verify_buf, TRUE);
+        verify_buf = NULL;
+    }
 }
 
 static const EVP_MD *
@@ -269,19 +274,18 @@ hash_hex(const EVP_MD *md, char *out, const char *const *parts)
     out[2 * n] = '\0';
 }
 
-char *
-sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
-                          const char *realm, const char *password,
-                          const char *method, const char *uri,
-                          const char *nonce, const char *nc, const char *cnonce,
-                          const char *qop)
+/* The response digest in resp (hex); FALSE for an unknown algorithm. */
+static gboolean
+compute_response(SipDigestAlgorithm alg, const char *username, const char *realm,
+                 const char *password, const char *method, const char *uri,
+                 const char *nonce, const char *nc, const char *cnonce,
+                 const char *qop, char resp[2 * EVP_MAX_MD_SIZE + 1])
 {
     const EVP_MD *md = algorithm_md(alg);
     char ha1[2 * EVP_MAX_MD_SIZE + 1], ha2[2 * EVP_MAX_MD_SIZE + 1];
-    char resp[2 * EVP_MAX_MD_SIZE + 1];
 
     if (!md)
-        return NULL;
+        return FALSE;
     hash_hex(md, ha1, (const char *const[]){ username, realm, password, NULL });
     if (algorithm_is_sess(alg)) {
         char base[sizeof(ha1)];
@@ -294,6 +298,21 @@ sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
                                                   ha2, NULL });
     else
         hash_hex(md, resp, (const char *const[]){ ha1, nonce, ha2, NULL });
+    return TRUE;
+}
+
+char *
+sip_auth_compute_response(SipDigestAlgorithm alg, const char *username,
+                          const char *realm, const char *password,
+                          const char *method, const char *uri,
+                          const char *nonce, const char *nc, const char *cnonce,
+                          const char *qop)
+{
+    char resp[2 * EVP_MAX_MD_SIZE + 1];
+
+    if (!compute_response(alg, username, realm, password, method, uri, nonce, nc,
+                          cnonce, qop, resp))
+        return NULL;
     return g_strdup(resp);
 }
 
@@ -520,12 +539,27 @@ sip_auth_foreach_blocked(SipAuth *auth, SipAuthBlockedFunc fn, gpointer data)
 /* Verification                                                        */
 /* ------------------------------------------------------------------ */
 
-static char *
-slice_dup_unquoted(SipSlice s)
+/* Appends the unquoted value and a NUL; returns its offset. */
+static gsize
+put_field(GString *buf, SipSlice s)
 {
-    GString *out = g_string_new(NULL);
-    sip_unquote(s, out);
-    return g_string_free(out, FALSE);
+    gsize at = buf->len;
+
+    sip_unquote(s, buf);
+    g_string_append_c(buf, '\0');
+    return at;
+}
+
+static gboolean
+realm_matches(const SipAuth *auth, SipSlice realm)
+{
+    g_autoptr(GString) plain = NULL;
+
+    if (!memchr(realm.p ? realm.p : "", '\\', realm.len))
+        return sip_slice_eq(realm, auth->config.realm);
+    plain = g_string_new(NULL);
+    sip_unquote(realm, plain);
+    return strcmp(plain->str, auth->config.realm) == 0;
 }
 
 /* Picks the first Digest credentials for our realm with an algorithm we
@@ -536,14 +570,12 @@ find_credentials(const SipAuth *auth, const SipMsg *msg, SipHeaderId id,
 {
     for (guint i = 0; i < sip_msg_count_headers(msg, id); i++) {
         const SipHeader *h = sip_msg_get_header(msg, id, i);
-        g_autofree char *realm = NULL;
 
         if (!sip_parse_digest(h->value, out))
             return -1;
         if (out->scheme != SIP_AUTH_SCHEME_DIGEST)
             continue;
-        realm = slice_dup_unquoted(out->realm);
-        if (strcmp(realm, auth->config.realm) != 0 || !algorithm_md(out->algorithm) ||
+        if (!realm_matches(auth, out->realm) || !algorithm_md(out->algorithm) ||
             !algorithm_offered(auth, out->algorithm))
             continue;
         return 1;
@@ -557,12 +589,13 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
                 char **username)
 {
     SipDigestParams d;
-    g_autofree char *user = NULL, *nonce = NULL, *uri = NULL, *cnonce = NULL;
-    g_autofree char *nc = NULL, *response = NULL, *expected = NULL;
-    g_autofree char *method = NULL;
-    const char *secret;
+    char expected[2 * EVP_MAX_MD_SIZE + 1], response[2 * EVP_MAX_MD_SIZE + 1];
+    gsize at_user, at_nonce, at_uri, at_cnonce, at_nc, at_method;
+    const char *user, *nonce, *secret;
+    GString *buf;
     NonceCheck nonce_state;
     int found;
+    gboolean match, too_long;
 
     found = find_credentials(auth, msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
                                               : SIP_HDR_AUTHORIZATION, &d);
@@ -575,24 +608,41 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
         d.qop_mask != SIP_DIGEST_QOP_AUTH || !sip_slice_present(d.cnonce) ||
         !sip_slice_present(d.nc))
         return SIP_AUTH_BAD_REQUEST;
-    user = slice_dup_unquoted(d.username);
-    nonce = slice_dup_unquoted(d.nonce);
+    too_long = d.response.len >= sizeof(response);    /* wrong, like any other */
+    /* Every field as a C string in one reused buffer (offsets, since the
+     * buffer may move while it grows). */
+    if (!verify_buf)
+        verify_buf = g_string_sized_new(512);
+    buf = verify_buf;
+    g_string_truncate(buf, 0);
+    at_user = put_field(buf, d.username);
+    at_nonce = put_field(buf, d.nonce);
+    at_uri = put_field(buf, d.uri);
+    at_cnonce = put_field(buf, d.cnonce);
+    at_nc = buf->len;
+    g_string_append_len(buf, d.nc.p, d.nc.len);
+    g_string_append_c(buf, '\0');
+    at_method = buf->len;
+    g_string_append_len(buf, msg->method_name.p, msg->method_name.len);
+    g_string_append_c(buf, '\0');
+    user = buf->str + at_user;
+    nonce = buf->str + at_nonce;
+    for (guint i = 0; i < d.response.len && !too_long; i++)
+        response[i] = g_ascii_tolower(d.response.p[i]);
+    response[too_long ? 0 : d.response.len] = '\0';
+
     nonce_state = nonce_check(auth, nonce, source);
     if (nonce_state == NONCE_FORGED)
         return SIP_AUTH_CHALLENGE;   /* not ours, or from another address */
-
-    uri = slice_dup_unquoted(d.uri);
-    cnonce = slice_dup_unquoted(d.cnonce);
-    nc = g_strndup(d.nc.p, d.nc.len);
-    response = g_ascii_strdown(d.response.p, d.response.len);
-    method = g_strndup(msg->method_name.p, msg->method_name.len);
     secret = lookup(user, data);
     /* Unknown users take the same path with a secret nobody knows. */
-    expected = sip_auth_compute_response(d.algorithm, user, auth->config.realm,
-                                         secret ? secret : auth->dummy_secret,
-                                         method, uri, nonce, nc, cnonce, "auth");
-    if (strlen(expected) != strlen(response) ||
-        CRYPTO_memcmp(expected, response, strlen(expected)) != 0 || !secret) {
+    match = compute_response(d.algorithm, user, auth->config.realm,
+                             secret ? secret : auth->dummy_secret,
+                             buf->str + at_method, buf->str + at_uri, nonce,
+                             buf->str + at_nc, buf->str + at_cnonce, "auth", expected);
+    match = match && !too_long && strlen(expected) == d.response.len &&
+            CRYPTO_memcmp(expected, response, d.response.len) == 0;
+    if (!match || !secret) {
         count_failure(auth, source);
         return SIP_AUTH_FAILED;
     }
@@ -600,7 +650,7 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
         return SIP_AUTH_STALE;
     if (!nonce_count_fresh(auth, nonce, d.nc_value))
         return SIP_AUTH_CHALLENGE;   /* replayed: make it fetch a new nonce */
-    *username = g_steal_pointer(&user);
+    *username = g_strdup(user);
     return SIP_AUTH_OK;
 }
 
@@ -608,11 +658,15 @@ static void
 append_one(const SipAuth *auth, const char *nonce, gboolean proxy, gboolean stale,
            SipDigestAlgorithm alg, GString *out)
 {
-    g_string_append_printf(out, "%s: Digest realm=\"%s\", nonce=\"%s\", "
-                           "algorithm=%s, qop=\"auth\"%s\r\n",
-                           proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
-                           auth->config.realm, nonce, sip_auth_algorithm_name(alg),
-                           stale ? ", stale=true" : "");
+    /* per challenge: appends, not printf */
+    g_string_append(out, proxy ? "Proxy-Authenticate: Digest realm=\""
+                               : "WWW-Authenticate: Digest realm=\"");
+    g_string_append(out, auth->config.realm);
+    g_string_append(out, "\", nonce=\"");
+    g_string_append(out, nonce);
+    g_string_append(out, "\", algorithm=");
+    g_string_append(out, sip_auth_algorithm_name(alg));
+    g_string_append(out, stale ? ", qop=\"auth\", stale=true\r\n" : ", qop=\"auth\"\r\n");
 }
 
 void

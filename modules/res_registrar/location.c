@@ -104,23 +104,35 @@ location_get(const char *aor)
     return g_hash_table_lookup(registrar.aors, aor);
 }
 
+static void arm_expiry(RegBinding *b);
+
+/* The timer is armed for the expiry known when it was set; a refresh only
+ * moves b->expires, and the timer re-arms itself when it finds the binding
+ * still has time left (no heap update per refresh). */
 static void
 binding_expired(PbxTimer *t, gpointer data)
 {
     RegBinding *b = data;
 
+    if (b->expires > reg_now()) {
+        arm_expiry(b);
+        return;
+    }
     pbx_info(registrar.log, "%s: contact %s expired", b->aor, b->uri);
     location_remove(b, "registrar/expired");
 }
 
-/* One timer set for all bindings (carillon/timer.h): re-arming on every
- * refresh is a heap update, not a GSource. */
+/* One timer set for all bindings (carillon/timer.h), not a GSource each.
+ * Re-armed only when the expiry moved earlier than the armed deadline. */
 static void
 arm_expiry(RegBinding *b)
 {
-    gint64 left = b->expires - reg_now();
+    gint64 left = CLAMP(b->expires - reg_now(), 0, G_MAXUINT / 1000);
+    gint64 due = pbx_timers_now(registrar.timers) + left * G_USEC_PER_SEC;
 
-    pbx_timer_start(&b->expiry_timer, (guint) CLAMP(left, 0, G_MAXUINT / 1000) * 1000);
+    if (pbx_timer_armed(&b->expiry_timer) && b->expiry_timer.deadline <= due)
+        return;
+    pbx_timer_start(&b->expiry_timer, (guint) left * 1000);
 }
 
 void

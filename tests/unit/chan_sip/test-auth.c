@@ -200,6 +200,36 @@ test_unknown_user_same_as_wrong_password(void)
     sip_auth_free(auth);
 }
 
+/* A response longer than any digest (or in upper case) is compared like
+ * any other: too long fails, case does not matter. */
+static void
+test_response_shape(void)
+{
+    SipAuth *auth = new_auth(0);
+    g_autofree SipAuthSource *src = source("127.0.0.1");
+    g_autofree char *nonce = challenge_nonce(auth, src);
+    g_autoptr(GString) good = register_with("1001", "pw1001", "MD5",
+                                            SIP_DIGEST_ALG_MD5, nonce, "00000001");
+    g_autoptr(GString) upper = g_string_new(good->str);
+    g_autoptr(GString) longer = g_string_new(good->str);
+    const char *r = strstr(good->str, "response=\"") + strlen("response=\"");
+    gsize at = (gsize) (r - good->str);
+    char *user = NULL;
+
+    for (gsize i = at; i < at + 32; i++)
+        upper->str[i] = g_ascii_toupper(upper->str[i]);
+    g_string_insert(longer, (gssize) at, "0123456789abcdef0123456789abcdef"
+                                         "0123456789abcdef0123456789abcdef"
+                                         "0123456789abcdef0123456789abcdef"
+                                         "0123456789abcdef0123456789abcdef");
+    g_assert_cmpint(verify(auth, longer, src, &user), ==, SIP_AUTH_FAILED);
+    g_assert_null(user);
+    g_assert_cmpint(verify(auth, upper, src, &user), ==, SIP_AUTH_OK);
+    g_assert_cmpstr(user, ==, "1001");
+    g_free(user);
+    sip_auth_free(auth);
+}
+
 static void
 test_stale_and_foreign_nonce(void)
 {
@@ -306,6 +336,7 @@ main(int argc, char **argv)
     g_test_add_func("/sip/auth/good-and-replay", test_good_and_replay);
     g_test_add_func("/sip/auth/unknown-user-same-as-wrong-password",
                     test_unknown_user_same_as_wrong_password);
+    g_test_add_func("/sip/auth/response-shape", test_response_shape);
     g_test_add_func("/sip/auth/stale-and-foreign-nonce", test_stale_and_foreign_nonce);
     g_test_add_func("/sip/auth/no-or-other-credentials", test_no_or_other_credentials);
     g_test_add_func("/sip/auth/blocking", test_blocking);
