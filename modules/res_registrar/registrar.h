@@ -19,6 +19,7 @@ typedef struct {
     guint max_expiry;         /* longer requests are cut to this */
     guint default_expiry;     /* when the request gives none */
     guint qualify_timeout;    /* ms to wait for an OPTIONS answer */
+    guint write_delay;        /* ms binding writes are coalesced (store.c) */
 } RegConfig;
 
 /* One binding of an address of record to a contact. */

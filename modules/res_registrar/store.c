@@ -6,7 +6,8 @@
  * thread never waits for the disk.  Expiry is stored as wall-clock time,
  * so after a restart or crash each binding comes back with what remains
  * of its lifetime and no phone has to register again.  Writes are batched
- * (see FLUSH_DELAY_MS): a crash loses at most that much.
+ * for registrar.conf `write_delay` ms (default 1 s): a crash loses at most
+ * that much (Kamailio's usrloc write-back waits 60 s by default).
  */
 #include <string.h>
 
@@ -28,10 +29,9 @@ struct _RegStore {
     guint flush_source;
 };
 
-/* Writes are coalesced for this long and then go to the database thread
- * as one transaction: a phone refreshing twice is written once, and a
- * burst of registrations costs one commit. */
-#define FLUSH_DELAY_MS 100
+/* Writes are coalesced for write_delay ms and then go to the database
+ * thread as one transaction: a phone refreshing twice is written once, and
+ * a burst of registrations costs one commit. */
 
 /* What a batch writes, copied out of the bindings when it is flushed:
  * one text block and one array of rows, so that a flush costs a handful
@@ -320,7 +320,7 @@ static void
 schedule_flush(RegStore *s)
 {
     if (!s->flush_source)
-        s->flush_source = g_timeout_add(FLUSH_DELAY_MS, flush_now, s);
+        s->flush_source = g_timeout_add(registrar.config.write_delay, flush_now, s);
 }
 
 static void
