@@ -1,10 +1,12 @@
 /* Carillon chan_sip - digest authentication (RFC 7616 / RFC 8760 / RFC 3261 22).
  *
  * Challenges offer the configured algorithms together (one header each,
- * in the configured order; SHA-256 and MD5 by default), qop="auth".  Nonces are stateless: base64url(time || HMAC-SHA256(key,
- * time || source address || realm)), so a nonce is only good from the
- * address it was issued to and for `nonce_lifetime` seconds; an expired
- * nonce with a good HMAC gets stale=true.  Nonce-count replay protection
+ * in the configured order; SHA-256 and MD5 by default), qop="auth".
+ * Nonces are stateless: base64(time || salt || MAC(key, time || salt ||
+ * source address || realm)), the MAC being SipHash-2-4 under two random
+ * 128-bit keys (siphash.h), so a nonce is only good from the address it
+ * was issued to and for `nonce_lifetime` seconds; an expired nonce with a
+ * good MAC gets stale=true.  Nonce-count replay protection
  * keeps the highest nc per nonce (bounded table, entries die with their
  * nonce).  An unknown user is verified against a random secret, so the
  * response, its timing and the challenge that follows are the same as for

@@ -171,11 +171,11 @@ find_binding(const char *aor, const Change *ch)
 
     for (guint i = 0; list && i < list->len; i++) {
         RegBinding *b = list->pdata[i];
-        SipUri other;
         if (same_instance(b, &ch->c))
             return b;
-        if (sip_uri_parse(sip_slice_from_str(b->uri), &other) &&
-            sip_uri_equal(&ch->parsed, &other))
+        if (b->parse_state == 0)
+            b->parse_state = sip_uri_parse(sip_slice_from_str(b->uri), &b->parsed) ? 1 : -1;
+        if (b->parse_state > 0 && sip_uri_equal(&ch->parsed, &b->parsed))
             return b;
     }
     return NULL;

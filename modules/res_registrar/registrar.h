@@ -39,6 +39,8 @@ typedef struct {
     guint16 source_port;
     gboolean behind_nat;      /* ... and whether to send there */
     /* run-time state, not stored */
+    SipUri parsed;            /* uri parsed (slices into uri, which never changes) */
+    gint parse_state;         /* 0 not yet, 1 parsed, -1 unparsable */
     RegStatus status;
     gint64 rtt_us;
     PbxTimer expiry_timer;    /* armed while in the location service */

@@ -4,6 +4,7 @@
 #include <carillon/carillon.h>
 
 #include "../../../modules/chan_sip/auth.h"
+#include "../../../modules/chan_sip/siphash.h"
 
 static gint64 fake_now = 1000;
 
@@ -200,6 +201,24 @@ test_unknown_user_same_as_wrong_password(void)
     sip_auth_free(auth);
 }
 
+/* SipHash-2-4 against the paper's vectors (appendix A: key 00..0f,
+ * message 00..0e; and the empty message of the reference test set). */
+static void
+test_siphash_vectors(void)
+{
+    guint8 key[16], msg[64];
+
+    for (guint i = 0; i < sizeof(key); i++)
+        key[i] = (guint8) i;
+    for (guint i = 0; i < sizeof(msg); i++)
+        msg[i] = (guint8) i;
+    g_assert_cmphex(sip_siphash24(key, msg, 15), ==, G_GUINT64_CONSTANT(0xa129ca6149be45e5));
+    g_assert_cmphex(sip_siphash24(key, msg, 0), ==, G_GUINT64_CONSTANT(0x726fdb47dd0e0e31));
+    /* every length through two blocks differs from its neighbours */
+    for (guint n = 1; n < 17; n++)
+        g_assert_cmphex(sip_siphash24(key, msg, n), !=, sip_siphash24(key, msg, n - 1));
+}
+
 /* A response longer than any digest (or in upper case) is compared like
  * any other: too long fails, case does not matter. */
 static void
@@ -337,6 +356,7 @@ main(int argc, char **argv)
     g_test_add_func("/sip/auth/unknown-user-same-as-wrong-password",
                     test_unknown_user_same_as_wrong_password);
     g_test_add_func("/sip/auth/response-shape", test_response_shape);
+    g_test_add_func("/sip/auth/siphash-vectors", test_siphash_vectors);
     g_test_add_func("/sip/auth/stale-and-foreign-nonce", test_stale_and_foreign_nonce);
     g_test_add_func("/sip/auth/no-or-other-credentials", test_no_or_other_credentials);
     g_test_add_func("/sip/auth/blocking", test_blocking);
