@@ -80,13 +80,6 @@ sift_down(PbxTimers *set, guint i)
     heap_set(set, i, t);
 }
 
-/* Tells the GSource when the earliest timer is due. */
-static void
-update_source(PbxTimers *set)
-{
-    if (set->source)
-        g_source_set_ready_time(set->source, set->len ? set->heap[0]->deadline : -1);
-}
 
 static void
 heap_remove(PbxTimers *set, PbxTimer *t)
@@ -120,14 +113,8 @@ pbx_timer_init(PbxTimer *timer, PbxTimers *set, PbxTimerFunc fn, gpointer data)
 void
 pbx_timer_stop(PbxTimer *timer)
 {
-    gboolean was_top;
-
-    if (!timer->index)
-        return;
-    was_top = timer->index == 1;
-    heap_remove(timer->set, timer);
-    if (was_top)
-        update_source(timer->set);
+    if (timer->index)
+        heap_remove(timer->set, timer);
 }
 
 void
@@ -147,8 +134,6 @@ pbx_timer_start(PbxTimer *timer, guint ms)
     set->heap[set->len] = timer;
     timer->index = ++set->len;
     sift_up(set, set->len - 1);
-    if (timer->index == 1)
-        update_source(set);
 }
 
 /* Fires every timer due at `now`, at most `budget` of them so that a burst
@@ -170,11 +155,44 @@ source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     PbxTimers *set = ((TimerSource *) source)->set;
 
     run_due(set, g_get_monotonic_time(), 4096);
-    update_source(set);
     return G_SOURCE_CONTINUE;
 }
 
+/* The GSource asks the heap at every main-loop iteration (prepare and
+ * check) instead of being told with g_source_set_ready_time(): that call
+ * wakes the context up (an eventfd write and read) every time, which at
+ * an arm or a stop per message is two system calls per message.  Timers
+ * are armed on the main context only, so the next prepare sees them. */
+static gboolean
+source_prepare(GSource *source, gint *timeout)
+{
+    PbxTimers *set = ((TimerSource *) source)->set;
+    gint64 left;
+
+    if (!set->len) {
+        *timeout = -1;
+        return FALSE;
+    }
+    left = set->heap[0]->deadline - g_source_get_time(source);
+    if (left <= 0) {
+        *timeout = 0;
+        return TRUE;
+    }
+    *timeout = (gint) MIN((left + 999) / 1000, G_MAXINT);
+    return FALSE;
+}
+
+static gboolean
+source_check(GSource *source)
+{
+    PbxTimers *set = ((TimerSource *) source)->set;
+
+    return set->len && set->heap[0]->deadline <= g_source_get_time(source);
+}
+
 static GSourceFuncs source_funcs = {
+    .prepare = source_prepare,
+    .check = source_check,
     .dispatch = source_dispatch,
 };
 
@@ -188,7 +206,6 @@ pbx_timers_new(const char *name)
     g_source_set_name(set->source, name);
     g_source_set_priority(set->source, G_PRIORITY_DEFAULT);
     g_source_attach(set->source, NULL);
-    update_source(set);
     return set;
 }
 
