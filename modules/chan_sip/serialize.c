@@ -29,8 +29,17 @@ static void
 put(SipMsgBuilder *b, const char *p, gsize n)
 {
     if (b->out != NULL) {
-        g_string_append_len(b->out, p, (gssize) n);
-        b->len = b->out->len;
+        GString *out = b->out;
+        if (out->len + n < out->allocated_len) {
+            /* the common case inline: g_string_append_len() is a call
+             * into g_string_insert_len() with its checks, per piece */
+            memcpy(out->str + out->len, p, n);
+            out->len += n;
+            out->str[out->len] = '\0';
+        } else {
+            g_string_append_len(out, p, (gssize) n);
+        }
+        b->len = out->len;
         return;
     }
     if (b->overflow || n > b->size - b->len) {
