@@ -4,8 +4,8 @@ sipp UAC as 1001 (digest auth on the INVITE, 407) calling it through the
 sample office dialplan.  Answered calls hung up by either side with RTP
 relayed through Carillon, busy (486), no answer (480 after the ring
 timeout), CANCEL by the caller (487), an unknown extension (404), an
-extension that is not registered (480), hold passthrough with re-INVITE,
-and the loop / Max-Forwards checks (482 / 483)."""
+extension that is not registered (480), hold passthrough with re-INVITE
+and with UPDATE, and the loop / Max-Forwards checks (482 / 483)."""
 import os
 import re
 import shutil
@@ -190,6 +190,16 @@ try:
     t.ok(rc_c == 0, "hold: the caller's re-INVITEs are answered (recvonly, then sendrecv)",
          out_c + errors(UAC_PORT))
     t.ok(rc_u == 0, "hold: the callee gets re-INVITEs with sendonly, then sendrecv",
+         out_u + errors(UAS_PORT))
+
+    # ---- hold and resume by UPDATE (RFC 3311) on the caller's leg ---------------
+    callee = uas(os.path.join(SIPP, "uas-hold.xml"))
+    time.sleep(0.3)
+    rc_c, out_c = uac(os.path.join(SIPP, "uac-hold-update.xml"), pause_ms=500)
+    rc_u, out_u = finish(callee)
+    t.ok(rc_c == 0, "hold by UPDATE: answered with recvonly, then sendrecv",
+         out_c + errors(UAC_PORT))
+    t.ok(rc_u == 0, "hold by UPDATE: the callee is put on hold and resumed",
          out_u + errors(UAS_PORT))
 
     # ---- busy ---------------------------------------------------------------------
