@@ -38,6 +38,10 @@ typedef void (*PbxDialDoneFunc)(PbxDial *dial, PbxDialOutcome outcome,
 PbxDial *pbx_dial_start(PbxChannel *caller, const char *const *targets,
                         const PbxDialOptions *options, PbxDialDoneFunc done,
                         gpointer data);
+/* Inside done, when the outcome is the failure of a leg (every leg
+ * failed): that leg (borrowed), whose tech may have left details such as
+ * the SIP status in its variables; NULL otherwise. */
+PbxChannel *pbx_dial_get_failed_leg(PbxDial *dial);
 /* Hangs up every leg and ends the dial as CANCELLED (done runs). */
 void pbx_dial_cancel(PbxDial *dial);
 const char *pbx_dial_outcome_to_string(PbxDialOutcome outcome);

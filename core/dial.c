@@ -21,6 +21,9 @@ struct _PbxDial {
     GArray *legs;               /* Leg */
     PbxDialOutcome best;        /* best failure seen so far */
     PbxCause best_cause;
+    guint failures;             /* legs failed so far */
+    PbxChannel *best_leg;       /* the leg behind it (a reference), or NULL */
+    PbxChannel *failed_leg;     /* best_leg while done runs for it */
     guint timer;
     guint idle;
     gboolean finished;
@@ -73,16 +76,20 @@ rank(PbxDialOutcome o)
     return ranks[o];
 }
 
+/* leg: the channel that failed, NULL when none was created. */
 static void
-note_failure(PbxDial *d, PbxCause cause)
+note_failure(PbxDial *d, PbxCause cause, PbxChannel *leg)
 {
     PbxDialOutcome o = pbx_dial_outcome_from_cause(cause);
 
     if (o == PBX_DIAL_CANCELLED)
         o = PBX_DIAL_FAILED;
-    if (rank(o) < rank(d->best)) {
+    /* the first failure counts even when it is only "failed" */
+    if (!d->failures++ || rank(o) < rank(d->best)) {
         d->best = o;
         d->best_cause = cause;
+        g_clear_pointer(&d->best_leg, pbx_channel_unref);
+        d->best_leg = leg ? pbx_channel_ref(leg) : NULL;
     }
 }
 
@@ -127,6 +134,7 @@ dial_free(PbxDial *d)
     for (guint i = 0; i < d->legs->len; i++)
         pbx_channel_unref(g_array_index(d->legs, Leg, i).chan);
     g_array_unref(d->legs);
+    g_clear_pointer(&d->best_leg, pbx_channel_unref);
     pbx_channel_unref(d->caller);
     g_free(d);
 }
@@ -154,6 +162,14 @@ finish(PbxDial *d, PbxDialOutcome outcome, PbxChannel *winner, PbxCause cause)
     }
     d->done(d, outcome, winner, cause, d->data);
     dial_free(d);
+}
+
+/* Every leg failed: the best failure is the outcome. */
+static void
+finish_failed(PbxDial *d)
+{
+    d->failed_leg = d->best_leg;
+    finish(d, d->best, NULL, d->best_cause);
 }
 
 static gboolean
@@ -221,9 +237,9 @@ leg_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
     pbx_channel_unwatch(chan, l->watch);
     if (chan == d->early)
         early_media_stop(d, NULL);
-    note_failure(d, pbx_channel_get_hangup_cause(chan));
+    note_failure(d, pbx_channel_get_hangup_cause(chan), chan);
     if (!d->starting && all_legs_done(d))
-        finish(d, d->best, NULL, d->best_cause);
+        finish_failed(d);
 }
 
 static void
@@ -253,7 +269,7 @@ nothing_started(gpointer data)
     if (d->winner)
         finish(d, PBX_DIAL_ANSWERED, d->winner, PBX_CAUSE_ANSWERED_ELSEWHERE);
     else
-        finish(d, d->best, NULL, d->best_cause);
+        finish_failed(d);
     return G_SOURCE_REMOVE;
 }
 
@@ -271,7 +287,7 @@ start_leg(PbxDial *d, const char *target, const PbxDialOptions *options)
                                         PBX_CHANNEL_ERROR_UNAVAILABLE) ||
                         g_error_matches(error, PBX_CHANNEL_ERROR,
                                         PBX_CHANNEL_ERROR_NO_TECH)
-                        ? PBX_CAUSE_UNALLOCATED : PBX_CAUSE_TEMPORARY_FAILURE);
+                        ? PBX_CAUSE_UNALLOCATED : PBX_CAUSE_TEMPORARY_FAILURE, NULL);
         return;
     }
     l.chan = chan;                   /* the request's reference */
@@ -322,4 +338,10 @@ void
 pbx_dial_cancel(PbxDial *dial)
 {
     finish(dial, PBX_DIAL_CANCELLED, NULL, PBX_CAUSE_ORIGINATOR_CANCEL);
+}
+
+PbxChannel *
+pbx_dial_get_failed_leg(PbxDial *dial)
+{
+    return dial->failed_leg;
 }

@@ -217,13 +217,27 @@ call_set_header(lua_State *L)
 
 /* ------------------------------------------------------------ dial */
 
+/* detail.code: the SIP status the failed leg got (SIP_HANGUP_STATUS,
+ * set by chan_sip) when there is one, so that a 600 is passed on as
+ * 600; else the status of the cause. */
+static guint
+failure_code(PbxCause cause, PbxChannel *failed)
+{
+    const char *s = failed ? pbx_channel_get_var(failed, "SIP_HANGUP_STATUS") : NULL;
+    guint64 code;
+
+    if (s && g_ascii_string_to_unsigned(s, 10, 300, 699, &code, NULL))
+        return (guint) code;
+    return pbx_cause_to_sip(cause);
+}
+
 static void
-push_details(lua_State *co, PbxCause cause, PbxChannel *peer)
+push_details(lua_State *co, PbxCause cause, guint code, PbxChannel *peer)
 {
     lua_createtable(co, 0, 3);
     lua_pushstring(co, pbx_cause_to_string(cause));
     lua_setfield(co, -2, "cause");
-    lua_pushinteger(co, pbx_cause_to_sip(cause));
+    lua_pushinteger(co, code);
     lua_setfield(co, -2, "code");
     if (peer) {
         lua_pushstring(co, pbx_channel_get_name(peer));
@@ -238,7 +252,7 @@ bridge_ended(PbxBridge *bridge, PbxChannel *gone, PbxCause cause, gpointer data)
 
     c->bridge = NULL;
     lua_pushliteral(c->co, "answered");
-    push_details(c->co, cause, pbx_bridge_get_peer(bridge, c->chan));
+    push_details(c->co, cause, pbx_cause_to_sip(cause), pbx_bridge_get_peer(bridge, c->chan));
     dp_wake(c, 2);
 }
 
@@ -248,7 +262,8 @@ dial_failed_after_answer(Call *c, PbxChannel *peer, const char *why)
     pbx_warning(dp_dom, "%s: %s", pbx_channel_get_name(c->chan), why);
     pbx_channel_hangup(peer, PBX_CAUSE_TEMPORARY_FAILURE);
     lua_pushliteral(c->co, "failed");
-    push_details(c->co, PBX_CAUSE_TEMPORARY_FAILURE, peer);
+    push_details(c->co, PBX_CAUSE_TEMPORARY_FAILURE,
+                 pbx_cause_to_sip(PBX_CAUSE_TEMPORARY_FAILURE), peer);
     dp_wake(c, 2);
 }
 
@@ -265,7 +280,7 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered,
     c->dial = NULL;
     if (outcome != PBX_DIAL_ANSWERED) {
         lua_pushstring(c->co, pbx_dial_outcome_to_string(outcome));
-        push_details(c->co, cause, NULL);
+        push_details(c->co, cause, failure_code(cause, pbx_dial_get_failed_leg(dial)), NULL);
         dp_wake(c, 2);
         return;
     }

@@ -413,11 +413,25 @@ sip_channel_on_ack(SipCall *call, const SipMsg *req)
         sip_media_take_answer(call, body.p, body.len, NULL);
 }
 
+/* The final response to reject the INVITE with: the status the dialplan
+ * asked for (call:hangup(600) sets SIP_HANGUP_STATUS), when it is one
+ * (3xx-6xx), else the one of the cause. */
+static guint
+hangup_status(const SipCall *call, PbxCause cause)
+{
+    const char *s = call->chan ? pbx_channel_get_var(call->chan, "SIP_HANGUP_STATUS") : NULL;
+    guint64 code;
+
+    if (s && g_ascii_string_to_unsigned(s, 10, 300, 699, &code, NULL))
+        return (guint) code;
+    return pbx_cause_to_sip(cause);
+}
+
 /* Hangup before the answer: the final response for the cause. */
 void
 sip_channel_in_hangup(SipCall *call, PbxCause cause)
 {
     if (call->invite_tx)
-        respond_invite(call, pbx_cause_to_sip(cause), FALSE);
+        respond_invite(call, hangup_status(call, cause), FALSE);
     sip_call_end(call);
 }

@@ -363,6 +363,20 @@ provisional(SipFork *fork, const SipMsg *resp, guint code)
         pbx_channel_set_state(call->chan, PBX_CHANNEL_RINGING);
 }
 
+/* The leg ends with the far end's final status: kept in
+ * SIP_HANGUP_STATUS so that the dialplan can pass it on unchanged (the
+ * cause alone would turn a 600 into a 486). */
+static void
+set_hangup_status(PbxChannel *chan, guint code)
+{
+    char buf[8];
+
+    if (code < 300 || code > 699)
+        return;
+    g_snprintf(buf, sizeof buf, "%u", code);
+    pbx_channel_set_var(chan, "SIP_HANGUP_STATUS", buf);
+}
+
 static void
 failed(SipFork *fork, guint code)
 {
@@ -376,6 +390,7 @@ failed(SipFork *fork, guint code)
         if (((SipFork *) call->forks->pdata[i])->code == 0)
             return;
     chan = pbx_channel_ref(call->chan);
+    set_hangup_status(chan, call->best_code);
     sip_call_end(call);
     pbx_channel_hangup_from_tech(chan, pbx_cause_from_sip(call->best_code));
     pbx_channel_unref(chan);

@@ -22,7 +22,14 @@ t = Tap()
 pbx = Carillon()
 # A short ring so the no-answer case does not take 20 s.
 lua = open(os.path.join(pbx.etc, "extensions.lua")).read()
-pbx.write_file("extensions.lua", re.sub(r"RING_SECONDS = \d+", "RING_SECONDS = 3", lua))
+lua = re.sub(r"RING_SECONDS = \d+", "RING_SECONDS = 3", lua)
+# Extension "hangupNNN": the dialplan rejects the call with call:hangup(NNN).
+lua = lua.replace("        local n = tonumber(call.to)\n",
+                  "        local code = call.to:match('^hangup(%d+)$')\n"
+                  "        if code then return call:hangup(tonumber(code)) end\n"
+                  "        local n = tonumber(call.to)\n", 1)
+assert "hangup(%d+)" in lua
+pbx.write_file("extensions.lua", lua)
 pbx.conf("rtp.conf", "general", "port_start", "34000")
 pbx.conf("rtp.conf", "general", "port_end", "34999")
 # No OPTIONS pings: the sipp UAS would take one for an unexpected message.
@@ -222,6 +229,26 @@ try:
     t.ok(rc_c == 0, "decline: the caller gets 603", out_c + errors(UAC_PORT))
     t.ok(rc_u == 0, "decline: the callee's 603 is ACKed", out_u + errors(UAS_PORT))
 
+    # ---- other final responses of the callee reach the caller unchanged ----------
+    for code, reason in ((600, "Busy Everywhere"), (503, "Service Unavailable")):
+        rejecting = os.path.join(pbx.run_dir, f"uas-reject-{code}.xml")
+        with open(rejecting, "w") as f:
+            f.write(open(os.path.join(SIPP, "uas-busy.xml")).read()
+                    .replace("486 Busy Here", f"{code} {reason}"))
+        callee = uas(rejecting)
+        time.sleep(0.3)
+        rc_c, out_c = uac(scenario("uac-fail.xml", code))
+        rc_u, out_u = finish(callee)
+        t.ok(rc_c == 0, f"the callee's {code} reaches the caller as {code}",
+             errors(UAC_PORT) + out_c)
+        t.ok(rc_u == 0, f"the callee's {code} is ACKed", out_u + errors(UAS_PORT))
+
+    # ---- call:hangup(code) in the dialplan: that status, unchanged ---------------
+    for code in (600, 603, 404, 503):
+        rc_c, out_c = uac(scenario("uac-fail.xml", code), callee=f"hangup{code}")
+        t.ok(rc_c == 0, f"call:hangup({code}): the caller gets {code}",
+             out_c + errors(UAC_PORT))
+
     # ---- no answer: the dial times out, the callee gets CANCEL --------------------
     callee = uas(os.path.join(SIPP, "uas-ring.xml"))
     time.sleep(0.3)
@@ -312,6 +339,12 @@ try:
         raw_request(c, "INVITE", callee, f"z9hG4bK{os.urandom(6).hex()}", 2, extra=auth,
                     body=body)
         return c.recv(8.0)
+
+    c = SipClient(pbx.sip_port)
+    r = auth_invite(c, "hangup600", SDP.format(pts="0 8"))
+    t.ok(r is not None and r[0] == 600 and r[1] == "Busy Everywhere",
+         "call:hangup(600): 600 with its default reason phrase", r and r[:2])
+    c.close()
 
     c = SipClient(pbx.sip_port)
     r = auth_invite(c, "1002", SDP.format(pts="18"))
