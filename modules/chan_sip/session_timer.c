@@ -137,15 +137,23 @@ sip_se_on_uac_2xx(SipCall *call, const SipMsg *resp)
     sip_se_start(call);
 }
 
-static gboolean
-se_expired(gpointer data)
+/* The one timer of the leg, for a refresh or for the expiry. */
+static void
+se_arm(SipCall *call, SipTimerFunc fn, guint ms)
+{
+    sip_timer_stop(&call->se_timer);
+    sip_timer_init(&call->se_timer, fn, call);
+    sip_timer_start(&call->se_timer, ms);
+}
+
+static void
+se_expired(SipTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
 
-    call->se_timer_id = 0;
     if (call->ended)
-        return G_SOURCE_REMOVE;
+        return;
     pbx_notice(sip_log, "session timer expired on %s (%u s without a refresh): hanging up",
                call->dialog ? call->dialog->call_id : "?", call->se_interval);
     sip_channel_send_bye(call);
@@ -155,26 +163,28 @@ se_expired(gpointer data)
         pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
         pbx_channel_unref(chan);
     }
-    return G_SOURCE_REMOVE;
 }
 
-static gboolean
-se_refresh(gpointer data)
+static void
+se_refresh(SipTimer *timer, gpointer data)
 {
     SipCall *call = data;
 
-    call->se_timer_id = 0;
     if (call->ended)
-        return G_SOURCE_REMOVE;
+        return;
     if (!sip_call_refresh_session(call)) {
         /* a re-INVITE of ours is in progress: try again shortly */
-        call->se_timer_id = g_timeout_add(1000, se_refresh, call);
-        return G_SOURCE_REMOVE;
+        se_arm(call, se_refresh, 1000);
+        return;
     }
     /* the 2xx restarts the timer; without one, expire as the watcher would */
-    call->se_timer_id = g_timeout_add((guint) MIN((guint64) call->se_interval * 500, G_MAXUINT),
-                                      se_expired, call);
-    return G_SOURCE_REMOVE;
+    se_arm(call, se_expired, (guint) MIN((guint64) call->se_interval * 500, G_MAXUINT));
+}
+
+void
+sip_se_init(SipCall *call)
+{
+    sip_timer_init(&call->se_timer, se_refresh, call);
 }
 
 /* (Re)arms the leg's timer after a 2xx that set the interval. */
@@ -187,14 +197,13 @@ sip_se_start(SipCall *call)
     if (!call->se_interval || call->ended)
         return;
     if (call->se_we_refresh)
-        call->se_timer_id = g_timeout_add((guint) MIN(n / 2, G_MAXUINT), se_refresh, call);
+        se_arm(call, se_refresh, (guint) MIN(n / 2, G_MAXUINT));
     else
-        call->se_timer_id = g_timeout_add((guint) MIN(n - MIN(32000, n / 3), G_MAXUINT),
-                                          se_expired, call);
+        se_arm(call, se_expired, (guint) MIN(n - MIN(32000, n / 3), G_MAXUINT));
 }
 
 void
 sip_se_stop(SipCall *call)
 {
-    g_clear_handle_id(&call->se_timer_id, g_source_remove);
+    sip_timer_stop(&call->se_timer);
 }

@@ -61,7 +61,19 @@ sip_call_new(gboolean outbound)
     call->remote_dir = SDP_DIR_SENDRECV;
     call->max_forwards = 70;
     call->forks = g_ptr_array_new();
+    sip_se_init(call);
+    sip_channel_in_init(call);
+    sip_channel_out_init(call);
     return call;
+}
+
+static void
+stop_timers(SipCall *call)
+{
+    sip_timer_stop(&call->retx_timer);
+    sip_timer_stop(&call->rel_timer);
+    sip_timer_stop(&call->timeout_timer);
+    sip_se_stop(call);
 }
 
 SipCall *
@@ -77,6 +89,7 @@ sip_call_unref(SipCall *call)
     if (!call || --call->refs > 0)
         return;
     g_assert(call->chan == NULL);
+    stop_timers(call);
     if (call->rtp && sip_channel_rtp())
         sip_channel_rtp()->session_free(call->rtp);
     sip_dialog_free(call->dialog);
@@ -111,12 +124,9 @@ sip_call_end(SipCall *call)
         sip_dialogs_remove(call->dialog);
         call->dialog->state = SIP_DIALOG_TERMINATED;
     }
-    g_clear_handle_id(&call->retx_id, g_source_remove);
-    g_clear_handle_id(&call->rel_id, g_source_remove);
-    g_clear_handle_id(&call->timeout_id, g_source_remove);
+    stop_timers(call);
     if (call->resolving)
         g_cancellable_cancel(call->resolving);
-    sip_se_stop(call);
     if (call->peer && call->peer->peer == call)
         call->peer->peer = NULL;
     call->peer = NULL;

@@ -29,6 +29,7 @@
 #include "sdp.h"
 #include "transport.h"
 #include "transaction.h"
+#include "timer.h"
 #include "../res_rtp/rtp_api.h"
 
 G_BEGIN_DECLS
@@ -89,13 +90,13 @@ struct _SipCall {
     guint se_interval;          /* s; 0 = no session timer */
     gboolean se_we_refresh;     /* we are the refresher, else we watch */
     gboolean se_peer_timer;     /* the far end supports timer */
-    guint se_timer_id;          /* refresh (N/2) or expiry timer */
+    SipTimer se_timer;          /* refresh (N/2) or expiry timer */
     guint se_min;               /* Min-SE to ask for (after a 422) */
 
     /* inbound */
     SipServerTx *invite_tx;     /* a reference until the final response */
     gboolean acked;
-    guint retx_id;              /* 2xx retransmission (RFC 3261 13.3.1.4) */
+    SipTimer retx_timer;        /* 2xx retransmission (RFC 3261 13.3.1.4) */
     guint retx_ms;
     gint64 retx_deadline;
     gint max_forwards;          /* of the INVITE, for the outbound leg */
@@ -105,7 +106,7 @@ struct _SipCall {
     guint32 invite_cseq;
     guint rel_code;             /* the 18x awaiting PRACK, 0 if none */
     gboolean rel_sdp;           /* ... and it carried our SDP */
-    guint rel_id;               /* its retransmission (RFC 3262 3) */
+    SipTimer rel_timer;         /* its retransmission (RFC 3262 3) */
     guint rel_ms;
     gint64 rel_deadline;
     gboolean answer_pending;    /* answered before the PRACK came */
@@ -113,7 +114,7 @@ struct _SipCall {
     /* outbound */
     GPtrArray *forks;           /* SipFork *, owned by their transactions */
     SipFork *winner;
-    guint timeout_id;
+    SipTimer timeout_timer;     /* the dial timeout */
     guint best_code;
     guint lookups;              /* forks whose host is being resolved */
     char *caller_number, *caller_name;
@@ -122,6 +123,9 @@ struct _SipCall {
 };
 
 extern const PbxChannelTech sip_channel_tech;
+
+/* Per-call timers live in chan_sip's timer set (timer.h), embedded here;
+ * sip_call_end() and the last unref stop them. */
 
 /* ---- sip_channel.c ---- */
 gboolean sip_channel_load(PbxModule *self, GError **error);
@@ -168,6 +172,7 @@ gboolean sip_se_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
 void sip_se_append_response(const SipCall *call, GString *hdrs);
 void sip_se_append_request(const SipCall *call, GString *hdrs);
 void sip_se_on_uac_2xx(SipCall *call, const SipMsg *resp);
+void sip_se_init(SipCall *call);
 void sip_se_start(SipCall *call);
 void sip_se_stop(SipCall *call);
 gboolean sip_call_refresh_session(SipCall *call);
@@ -177,6 +182,7 @@ const RtpApi *sip_channel_rtp(void);
 /* ---- sip_channel_in.c ---- */
 gboolean sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer);
 void sip_channel_on_ack(SipCall *call, const SipMsg *req);
+void sip_channel_in_init(SipCall *call);
 gboolean sip_channel_in_ring(PbxChannel *chan);
 gboolean sip_channel_in_progress(PbxChannel *chan);
 gboolean sip_channel_in_answer(PbxChannel *chan, GError **error);
@@ -187,6 +193,7 @@ gboolean sip_channel_on_prack(SipServerTx *tx, const SipMsg *req);
 PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,
                                 PbxChannel *requester, const PbxDialOptions *options,
                                 GError **error);
+void sip_channel_out_init(SipCall *call);
 gboolean sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error);
 void sip_channel_out_hangup(SipCall *call, PbxCause cause);
 

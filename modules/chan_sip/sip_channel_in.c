@@ -188,6 +188,16 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     return TRUE;
 }
 
+static void retransmit_18x(SipTimer *timer, gpointer data);
+static void retransmit_2xx(SipTimer *timer, gpointer data);
+
+void
+sip_channel_in_init(SipCall *call)
+{
+    sip_timer_init(&call->rel_timer, retransmit_18x, call);
+    sip_timer_init(&call->retx_timer, retransmit_2xx, call);
+}
+
 /* A provisional or final response on the INVITE with Contact and, when
  * sdp, our SDP. */
 static gboolean
@@ -216,15 +226,14 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
 
 /* RFC 3262 3: the reliable 18x again at T1, 2*T1, ... until its PRACK;
  * none within 64*T1: 504 the INVITE and hang up. */
-static gboolean
-retransmit_18x(gpointer data)
+static void
+retransmit_18x(SipTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
     gint64 left;
 
-    if (g_get_monotonic_time() >= call->rel_deadline) {
-        call->rel_id = 0;
+    if (sip_now() >= call->rel_deadline) {
         pbx_notice(sip_log, "no PRACK for the %u of %s: 504", call->rel_code,
                    call->dialog->call_id);
         call->rel_code = 0;
@@ -235,14 +244,13 @@ retransmit_18x(gpointer data)
             pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
             pbx_channel_unref(chan);
         }
-        return G_SOURCE_REMOVE;
+        return;
     }
     respond_invite(call, call->rel_code, call->rel_sdp);
     call->rel_ms *= 2;
     /* the last wait ends at 64*T1, not after it */
-    left = (call->rel_deadline - g_get_monotonic_time()) / 1000;
-    call->rel_id = g_timeout_add(MAX(1, MIN((gint64) call->rel_ms, left)), retransmit_18x, call);
-    return G_SOURCE_REMOVE;
+    left = (call->rel_deadline - sip_now()) / 1000;
+    sip_timer_start(&call->rel_timer, (guint) MAX(1, MIN((gint64) call->rel_ms, left)));
 }
 
 /* A 180/183: reliable (Require: 100rel + RSeq) when the INVITE required
@@ -266,10 +274,9 @@ respond_provisional(SipCall *call, guint code, gboolean sdp)
         return FALSE;
     }
     call->rel_ms = sip_stack.settings.t1;
-    call->rel_deadline = g_get_monotonic_time() + 64 * (gint64) sip_stack.settings.t1 * 1000;
-    call->rel_id = g_timeout_add(call->hop.transport == SIP_TRANSPORT_TCP
-                                 ? 64 * sip_stack.settings.t1 : call->rel_ms,
-                                 retransmit_18x, call);
+    call->rel_deadline = sip_now() + 64 * (gint64) sip_stack.settings.t1 * 1000;
+    sip_timer_start(&call->rel_timer, call->hop.transport == SIP_TRANSPORT_TCP
+                                      ? 64 * sip_stack.settings.t1 : call->rel_ms);
     return TRUE;
 }
 
@@ -295,14 +302,13 @@ sip_channel_in_progress(PbxChannel *chan)
 
 /* 13.3.1.4: the 2xx again at T1, 2*T1, ... capped at T2, until the ACK;
  * none within 64*T1: BYE and hang up. */
-static gboolean
-retransmit_2xx(gpointer data)
+static void
+retransmit_2xx(SipTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
 
-    if (g_get_monotonic_time() >= call->retx_deadline) {
-        call->retx_id = 0;
+    if (sip_now() >= call->retx_deadline) {
         pbx_notice(sip_log, "no ACK for the 2xx of %s: hanging up", call->dialog->call_id);
         sip_channel_send_bye(call);
         chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
@@ -311,12 +317,11 @@ retransmit_2xx(gpointer data)
             pbx_channel_hangup_from_tech(chan, PBX_CAUSE_RECOVERY_ON_TIMER_EXPIRE);
             pbx_channel_unref(chan);
         }
-        return G_SOURCE_REMOVE;
+        return;
     }
     respond_invite(call, 200, TRUE);
     call->retx_ms = MIN(call->retx_ms * 2, sip_stack.settings.t2);
-    call->retx_id = g_timeout_add(call->retx_ms, retransmit_2xx, call);
-    return G_SOURCE_REMOVE;
+    sip_timer_start(&call->retx_timer, call->retx_ms);
 }
 
 static gboolean
@@ -329,15 +334,15 @@ send_answer(SipCall *call, GError **error)
     }
     call->answered = TRUE;
     /* a reliable 18x without SDP still unacknowledged: the 2xx ends it */
-    g_clear_handle_id(&call->rel_id, g_source_remove);
+    sip_timer_stop(&call->rel_timer);
     call->rel_code = 0;
     call->dialog->state = SIP_DIALOG_CONFIRMED;
     call->retx_ms = sip_stack.settings.t1;
-    call->retx_deadline = g_get_monotonic_time() + 64 * (gint64) sip_stack.settings.t1 * 1000;
+    call->retx_deadline = sip_now() + 64 * (gint64) sip_stack.settings.t1 * 1000;
     if (call->hop.transport != SIP_TRANSPORT_TCP)
-        call->retx_id = g_timeout_add(call->retx_ms, retransmit_2xx, call);
+        sip_timer_start(&call->retx_timer, call->retx_ms);
     else
-        call->retx_id = g_timeout_add(64 * sip_stack.settings.t1, retransmit_2xx, call);
+        sip_timer_start(&call->retx_timer, 64 * sip_stack.settings.t1);
     sip_se_start(call);
     if (call->chan)
         pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
@@ -385,7 +390,7 @@ sip_channel_on_prack(SipServerTx *tx, const SipMsg *req)
         sip_server_tx_respond(tx, &r);
         return TRUE;
     }
-    g_clear_handle_id(&call->rel_id, g_source_remove);
+    sip_timer_stop(&call->rel_timer);
     call->rel_code = 0;
     sip_server_tx_respond(tx, &ok);
     if (call->answer_pending) {
@@ -403,7 +408,7 @@ sip_channel_on_ack(SipCall *call, const SipMsg *req)
     if (call->outbound || call->acked || !call->answered)
         return;
     call->acked = TRUE;
-    g_clear_handle_id(&call->retx_id, g_source_remove);
+    sip_timer_stop(&call->retx_timer);
     if (call->invite_tx) {
         sip_server_tx_set_notify(call->invite_tx, NULL, NULL);
         g_clear_pointer(&call->invite_tx, sip_server_tx_unref);

@@ -302,7 +302,7 @@ win(SipFork *fork, const SipMsg *resp)
         pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
                    error->message);
     cancel_forks(call, fork);
-    g_clear_handle_id(&call->timeout_id, g_source_remove);
+    sip_timer_stop(&call->timeout_timer);
     call->answered = TRUE;
     sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
@@ -514,18 +514,22 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
                            strlen(sdp), sdp);
 }
 
-static gboolean
-call_timeout(gpointer data)
+static void
+call_timeout(SipTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan = pbx_channel_ref(call->chan);
 
-    call->timeout_id = 0;
     cancel_forks(call, NULL);
     sip_call_end(call);
     pbx_channel_hangup_from_tech(chan, PBX_CAUSE_NO_ANSWER);
     pbx_channel_unref(chan);
-    return G_SOURCE_REMOVE;
+}
+
+void
+sip_channel_out_init(SipCall *call)
+{
+    sip_timer_init(&call->timeout_timer, call_timeout, call);
 }
 
 /* Opens the media and sends the INVITEs of the forks still pending (a
@@ -653,7 +657,7 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
     if (call->lookups == 0 && !send_invites(call, error))
         return FALSE;
     if (timeout_ms)
-        call->timeout_id = g_timeout_add(timeout_ms, call_timeout, call);
+        sip_timer_start(&call->timeout_timer, timeout_ms);
     return TRUE;
 }
 
