@@ -3,6 +3,7 @@
 #pragma once
 
 #include <carillon/carillon.h>
+#include <carillon/timer.h>
 
 G_BEGIN_DECLS
 
@@ -11,6 +12,12 @@ G_BEGIN_DECLS
 
 /* channel.c */
 guint pbx_channel_count(void);
+/* The timer set of the call model (channels, dials, the dialplan's
+ * calls): one heap behind one GSource instead of a GSource per call.
+ * Made on first use; freed by pbx_calls_timers_shutdown() once no
+ * channel is left (the daemon, after the modules). */
+PbxTimers *pbx_calls_timers(void);
+void pbx_calls_timers_shutdown(void);
 
 /* bridge.c */
 PbxBridge *pbx_bridge_find_by_channel(const PbxChannel *chan);

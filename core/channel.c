@@ -26,6 +26,7 @@ struct _PbxChannel {
     GArray *watchers;            /* Watcher */
     guint next_watch_id;
     gboolean dispatched;
+    PbxTimer dispatch_timer;     /* holds a reference while armed */
 };
 
 typedef struct {
@@ -49,8 +50,23 @@ static gpointer new_handler_data;
 static PbxChannelReferHandler refer_handler;
 static gpointer refer_handler_data;
 static PbxLogDomain *dom;
+static PbxTimers *call_timers;
 
 G_DEFINE_QUARK(pbx-channel-error-quark, pbx_channel_error)
+
+PbxTimers *
+pbx_calls_timers(void)
+{
+    if (!call_timers)
+        call_timers = pbx_timers_new("call-timers");
+    return call_timers;
+}
+
+void
+pbx_calls_timers_shutdown(void)
+{
+    g_clear_pointer(&call_timers, pbx_timers_free);
+}
 
 static const char *const state_names[] = {
     "DOWN", "RING", "RINGING", "PROGRESS", "UP", "HANGUP",
@@ -471,8 +487,8 @@ pbx_channel_refer(PbxChannel *chan, const char *target,
     return refer_handler(chan, target, referred_by, refer_handler_data);
 }
 
-static gboolean
-dispatch_idle(gpointer data)
+static void
+dispatch_now(PbxTimer *timer, gpointer data)
 {
     PbxChannel *c = data;
 
@@ -483,16 +499,19 @@ dispatch_idle(gpointer data)
             pbx_channel_hangup(c, PBX_CAUSE_UNALLOCATED);
     }
     pbx_channel_unref(c);
-    return G_SOURCE_REMOVE;
 }
 
+/* The handler runs from the main loop (a zero-delay timer of the call
+ * set), never inside the tech's own request handling. */
 void
 pbx_channel_dispatch(PbxChannel *chan)
 {
     PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(chan != NULL && !chan->dispatched);
     chan->dispatched = TRUE;
-    g_idle_add(dispatch_idle, pbx_channel_ref(chan));
+    pbx_channel_ref(chan);
+    pbx_timer_init(&chan->dispatch_timer, pbx_calls_timers(), dispatch_now, chan);
+    pbx_timer_start(&chan->dispatch_timer, 0);
 }
 
 void

@@ -429,6 +429,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
 out:
     pbx_dialplan_shutdown();
     pbx_modules_shutdown();
+    pbx_calls_timers_shutdown();
     pbx_db_shutdown();
     pbx_ctl_stop();
     if (pid_file)

@@ -24,8 +24,8 @@ struct _PbxDial {
     guint failures;             /* legs failed so far */
     PbxChannel *best_leg;       /* the leg behind it (a reference), or NULL */
     PbxChannel *failed_leg;     /* best_leg while done runs for it */
-    guint timer;
-    guint idle;
+    PbxTimer timer;             /* options->timeout_ms */
+    PbxTimer idle;              /* reports what happened while starting */
     gboolean finished;
     gboolean starting;          /* inside pbx_dial_start() */
     PbxChannel *winner;         /* answered while starting */
@@ -148,8 +148,8 @@ finish(PbxDial *d, PbxDialOutcome outcome, PbxChannel *winner, PbxCause cause)
         return;
     d->finished = TRUE;
     early_media_stop(d, winner);
-    g_clear_handle_id(&d->timer, g_source_remove);
-    g_clear_handle_id(&d->idle, g_source_remove);
+    pbx_timer_stop(&d->timer);
+    pbx_timer_stop(&d->idle);
     if (d->caller)
         pbx_channel_unwatch(d->caller, d->caller_watch);
     for (guint i = 0; i < d->legs->len; i++) {
@@ -250,27 +250,21 @@ caller_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
         finish(data, PBX_DIAL_CANCELLED, NULL, PBX_CAUSE_ORIGINATOR_CANCEL);
 }
 
-static gboolean
-timed_out(gpointer data)
+static void
+timed_out(PbxTimer *timer, gpointer data)
 {
-    PbxDial *d = data;
-
-    d->timer = 0;
-    finish(d, PBX_DIAL_NOANSWER, NULL, PBX_CAUSE_NO_ANSWER);
-    return G_SOURCE_REMOVE;
+    finish(data, PBX_DIAL_NOANSWER, NULL, PBX_CAUSE_NO_ANSWER);
 }
 
-static gboolean
-nothing_started(gpointer data)
+static void
+nothing_started(PbxTimer *timer, gpointer data)
 {
     PbxDial *d = data;
 
-    d->idle = 0;
     if (d->winner)
         finish(d, PBX_DIAL_ANSWERED, d->winner, PBX_CAUSE_ANSWERED_ELSEWHERE);
     else
         finish_failed(d);
-    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -316,6 +310,8 @@ pbx_dial_start(PbxChannel *caller, const char *const *targets,
     d->best_cause = PBX_CAUSE_TEMPORARY_FAILURE;
     d->done = done;
     d->data = data;
+    pbx_timer_init(&d->timer, pbx_calls_timers(), timed_out, d);
+    pbx_timer_init(&d->idle, pbx_calls_timers(), nothing_started, d);
     if (caller)
         d->caller_watch = pbx_channel_watch(caller, caller_changed, d);
     /* A leg may fail or answer inside request()/call(); the dial must not
@@ -326,11 +322,11 @@ pbx_dial_start(PbxChannel *caller, const char *const *targets,
         start_leg(d, targets[i], options);
     d->starting = FALSE;
     if (d->winner || all_legs_done(d)) {
-        d->idle = g_idle_add(nothing_started, d);
+        pbx_timer_start(&d->idle, 0);
         return d;
     }
     if (options->timeout_ms)
-        d->timer = g_timeout_add(options->timeout_ms, timed_out, d);
+        pbx_timer_start(&d->timer, options->timeout_ms);
     return d;
 }
 

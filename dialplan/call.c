@@ -77,16 +77,14 @@ hung_up(PbxChannel *chan)
 
 /* ------------------------------------------------------------ answer */
 
-static gboolean
-answer_timed_out(gpointer data)
+static void
+answer_timed_out(PbxTimer *timer, gpointer data)
 {
     Call *c = data;
 
-    c->timer = 0;
     lua_pushnil(c->co);
     lua_pushliteral(c->co, "timeout");
     dp_wake(c, 2);
-    return G_SOURCE_REMOVE;
 }
 
 /* call:answer() -> true | nil, msg, code.  Waits until the tech reports
@@ -118,7 +116,7 @@ call_answer(lua_State *L)
     }
     if (hung_up(chan))
         return push_fail(L, "the call has hung up", "hangup");
-    c->timer = g_timeout_add(ANSWER_TIMEOUT_MS, answer_timed_out, c);
+    dp_start_timer(c, answer_timed_out, ANSWER_TIMEOUT_MS);
     return dp_wait(L, c, WAIT_ANSWER);
 }
 
@@ -435,15 +433,13 @@ call_dial(lua_State *L)
 
 /* ------------------------------------------------------------ sleep */
 
-static gboolean
-sleep_over(gpointer data)
+static void
+sleep_over(PbxTimer *timer, gpointer data)
 {
     Call *c = data;
 
-    c->timer = 0;
     lua_pushboolean(c->co, TRUE);
     dp_wake(c, 1);
-    return G_SOURCE_REMOVE;
 }
 
 /* pbx.sleep(seconds) -> true | nil, "hangup" */
@@ -458,7 +454,7 @@ dp_lua_sleep(lua_State *L)
         return luaL_error(L, "pbx.sleep can only wait inside on_invite");
     if (hung_up(c->chan))
         return push_fail(L, "the call has hung up", "hangup");
-    c->timer = g_timeout_add((guint) (secs * 1000), sleep_over, c);
+    dp_start_timer(c, sleep_over, (guint) (secs * 1000));
     return dp_wait(L, c, WAIT_SLEEP);
 }
 

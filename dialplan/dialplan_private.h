@@ -40,12 +40,12 @@ struct _PbxDialplanCall {
     int call_ref;               /* registry ref of the "pbx.call" userdata */
     guint chan_watch;
     WaitKind wait;
-    guint timer;
+    PbxTimer timer;             /* answer timeout or sleep */
     PbxDial *dial;
     PbxBridge *bridge;
     gboolean keep_caller;
     char *dial_target;
-    guint wake_source;
+    PbxTimer wake;              /* armed: a resume is pending */
     int wake_nargs;
     guint64 instructions;       /* since the last resume */
     gint64 slice_start;
@@ -76,6 +76,8 @@ void dp_push_call(lua_State *L, PbxChannel *chan);
 void dp_close_call(lua_State *L, int idx);
 /* Suspends the running call for `kind`; returns what lua_yieldk gives. */
 int dp_wait(lua_State *L, Call *c, WaitKind kind);
+/* Arms the call's one wait timer (answer timeout, sleep). */
+void dp_start_timer(Call *c, PbxTimerFunc fn, guint ms);
 void dp_wake(Call *c, int nargs);
 /* pbx.sleep(seconds) */
 int dp_lua_sleep(lua_State *L);

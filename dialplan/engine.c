@@ -255,6 +255,8 @@ call_free(Call *c)
     lua_State *L = c->script->L;
 
     calls = g_list_remove(calls, c);
+    pbx_timer_stop(&c->timer);
+    pbx_timer_stop(&c->wake);
     if (c->chan_watch)
         pbx_channel_unwatch(c->chan, c->chan_watch);
     pbx_channel_set_dialplan_data(c->chan, NULL);
@@ -325,23 +327,31 @@ call_run(Call *c, int nargs)
     }
 }
 
-static gboolean
-wake_idle(gpointer data)
+static void
+wake_now(PbxTimer *timer, gpointer data)
 {
     Call *c = data;
 
-    c->wake_source = 0;
     c->wait = WAIT_NONE;
     call_run(c, c->wake_nargs);
-    return G_SOURCE_REMOVE;
 }
 
+/* The coroutine resumes from the main loop (a zero-delay timer), never
+ * from inside the callback that ended its wait. */
 void
 dp_wake(Call *c, int nargs)
 {
-    g_return_if_fail(c->wake_source == 0);
+    g_return_if_fail(!pbx_timer_armed(&c->wake));
     c->wake_nargs = nargs;
-    c->wake_source = g_idle_add(wake_idle, c);
+    pbx_timer_start(&c->wake, 0);
+}
+
+void
+dp_start_timer(Call *c, PbxTimerFunc fn, guint ms)
+{
+    pbx_timer_stop(&c->timer);
+    pbx_timer_init(&c->timer, pbx_calls_timers(), fn, c);
+    pbx_timer_start(&c->timer, ms);
 }
 
 void
@@ -392,16 +402,16 @@ call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
         dp_run_dtmf(c, detail);
         return;
     }
-    if (c->wake_source)
+    if (pbx_timer_armed(&c->wake))
         return;
     if (c->wait == WAIT_ANSWER && kind == PBX_CHANNEL_EVENT_STATE &&
         pbx_channel_get_state(chan) == PBX_CHANNEL_UP) {
-        g_clear_handle_id(&c->timer, g_source_remove);
+        pbx_timer_stop(&c->timer);
         lua_pushboolean(c->co, TRUE);
         dp_wake(c, 1);
     } else if ((c->wait == WAIT_ANSWER || c->wait == WAIT_SLEEP) &&
                kind == PBX_CHANNEL_EVENT_HANGUP) {
-        g_clear_handle_id(&c->timer, g_source_remove);
+        pbx_timer_stop(&c->timer);
         lua_pushnil(c->co);
         lua_pushliteral(c->co, "hangup");
         dp_wake(c, 2);
@@ -441,6 +451,8 @@ new_channel(PbxChannel *chan, gpointer data)
         return;
     }
     c = g_new0(Call, 1);
+    pbx_timer_init(&c->timer, pbx_calls_timers(), NULL, c);
+    pbx_timer_init(&c->wake, pbx_calls_timers(), wake_now, c);
     c->script = s;
     dp_script_ref(s);
     s->calls++;
@@ -594,12 +606,12 @@ pbx_dialplan_shutdown(void)
     pbx_channel_set_refer_handler(NULL, NULL);
     while (calls) {
         Call *c = calls->data;
-        g_clear_handle_id(&c->timer, g_source_remove);
+        pbx_timer_stop(&c->timer);
         if (c->dial)
             pbx_dial_cancel(c->dial);
         if (c->bridge)
             pbx_bridge_set_end_func(c->bridge, NULL, NULL);
-        g_clear_handle_id(&c->wake_source, g_source_remove);
+        pbx_timer_stop(&c->wake);
         call_end(c, FALSE);
     }
     dp_script_unref(current);
