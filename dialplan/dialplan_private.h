@@ -33,6 +33,7 @@ typedef enum {
 /* One inbound channel in the dialplan: its on_invite coroutine and what
  * it waits for. */
 struct _PbxDialplanCall {
+    GList link;                 /* in the engine's list of calls */
     Script *script;
     PbxChannel *chan;
     lua_State *co;

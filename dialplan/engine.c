@@ -23,7 +23,7 @@ static const PbxOption conf_opts[] = {
 static DialplanConf conf;
 static Script *current;
 static GList *old_scripts;      /* replaced scripts with calls left */
-static GList *calls;            /* Call */
+static GQueue calls = G_QUEUE_INIT;    /* Call, linked through c->link */
 static guint generation;
 
 /* ------------------------------------------------------------ config */
@@ -254,7 +254,7 @@ call_free(Call *c)
 {
     lua_State *L = c->script->L;
 
-    calls = g_list_remove(calls, c);
+    g_queue_unlink(&calls, &c->link);   /* O(1): the link is in the call */
     pbx_timer_stop(&c->timer);
     pbx_timer_stop(&c->wake);
     if (c->chan_watch)
@@ -466,7 +466,8 @@ new_channel(PbxChannel *chan, gpointer data)
     lua_xmove(s->L, c->co, 1);               /* its argument */
     pbx_channel_set_dialplan_data(chan, c);
     c->chan_watch = pbx_channel_watch(chan, call_chan_changed, c);
-    calls = g_list_prepend(calls, c);   /* O(1); order does not matter */
+    c->link.data = c;
+    g_queue_push_head_link(&calls, &c->link);
     call_run(c, 1);
 }
 
@@ -575,7 +576,7 @@ dp_old_script_calls(void)
 guint
 dp_active_calls(void)
 {
-    return g_list_length(calls);
+    return calls.length;
 }
 
 guint
@@ -604,8 +605,8 @@ pbx_dialplan_shutdown(void)
 {
     pbx_channel_set_new_handler(NULL, NULL);
     pbx_channel_set_refer_handler(NULL, NULL);
-    while (calls) {
-        Call *c = calls->data;
+    while (calls.head) {
+        Call *c = calls.head->data;
         pbx_timer_stop(&c->timer);
         if (c->dial)
             pbx_dial_cancel(c->dial);
