@@ -2,6 +2,7 @@
 #include "calls_private.h"
 
 struct _PbxBridge {
+    GList link;                 /* in `bridges` while not ended */
     gint refs;
     char *id;
     PbxChannel *leg[2];
@@ -9,12 +10,18 @@ struct _PbxBridge {
     gboolean hangup_peer[2];
     gboolean media;
     gboolean ended;
+    gboolean overlaps;          /* a leg was in another live bridge */
     PbxBridgeEndFunc end_fn;
     gpointer end_data;
     gint64 created;
 };
 
-static GList *bridges;          /* PbxBridge, each a reference */
+/* Live bridges, newest first, each a reference, linked through their
+ * own `link` (O(1) removal); and channel -> its newest live bridge, so
+ * that the CDR of every channel does not walk all bridges. */
+static GQueue bridges = G_QUEUE_INIT;
+static GHashTable *by_channel;
+static guint overlapping;       /* live bridges with `overlaps` set */
 static guint64 bridge_seq;
 
 PbxBridge *
@@ -51,6 +58,24 @@ publish(const PbxBridge *br, const char *type, PbxChannel *gone, PbxCause cause)
     pbx_event_publish(ev);
 }
 
+/* A channel in two live bridges at once maps to the newer; when that one
+ * ends, the older is looked for, which takes a walk only while such
+ * overlapping bridges exist (normally a bridge ends before its channels
+ * are bridged again). */
+static void
+forget_channel(PbxBridge *br, PbxChannel *chan)
+{
+    if (g_hash_table_lookup(by_channel, chan) != br)
+        return;
+    g_hash_table_remove(by_channel, chan);
+    for (GList *l = overlapping ? bridges.head : NULL; l; l = l->next) {
+        if (pbx_bridge_get_peer(l->data, chan)) {
+            g_hash_table_insert(by_channel, chan, l->data);
+            return;
+        }
+    }
+}
+
 /* Ends the bridge once: stop watching, disconnect media, hang up the
  * peer of `gone` when asked to, tell the owner, publish, drop the list's
  * reference. */
@@ -76,7 +101,11 @@ end_bridge(PbxBridge *br, PbxChannel *gone, PbxCause cause)
     publish(br, "bridge/destroyed", gone, cause);
     if (br->end_fn)
         br->end_fn(br, gone, cause, br->end_data);
-    bridges = g_list_remove(bridges, br);
+    g_queue_unlink(&bridges, &br->link);
+    if (br->overlaps)
+        overlapping--;
+    for (int i = 0; i < 2; i++)
+        forget_channel(br, br->leg[i]);
     pbx_bridge_unref(br);
     pbx_bridge_unref(br);
 }
@@ -135,7 +164,17 @@ pbx_bridge_new(PbxChannel *a, PbxChannel *b, GError **error)
     }
     for (int i = 0; i < 2; i++)
         br->watch[i] = pbx_channel_watch(br->leg[i], leg_changed, br);
-    bridges = g_list_prepend(bridges, br);   /* newest first: O(1) */
+    br->link.data = br;
+    g_queue_push_head_link(&bridges, &br->link);
+    if (!by_channel)
+        by_channel = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (int i = 0; i < 2; i++) {
+        if (g_hash_table_lookup(by_channel, br->leg[i]))
+            br->overlaps = TRUE;
+        g_hash_table_insert(by_channel, br->leg[i], br);
+    }
+    if (br->overlaps)
+        overlapping++;
     publish(br, "bridge/created", NULL, PBX_CAUSE_NONE);
     return br;
 }
@@ -199,7 +238,7 @@ pbx_bridge_list(void)
     GPtrArray *out = g_ptr_array_new_with_free_func(
         (GDestroyNotify) pbx_bridge_unref);
 
-    for (GList *l = g_list_last(bridges); l; l = l->prev)   /* oldest first */
+    for (GList *l = bridges.tail; l; l = l->prev)   /* oldest first */
         g_ptr_array_add(out, pbx_bridge_ref(l->data));
     return out;
 }
@@ -207,9 +246,5 @@ pbx_bridge_list(void)
 PbxBridge *
 pbx_bridge_find_by_channel(const PbxChannel *chan)
 {
-    for (GList *l = bridges; l; l = l->next) {
-        if (pbx_bridge_get_peer(l->data, chan))
-            return l->data;
-    }
-    return NULL;
+    return by_channel ? g_hash_table_lookup(by_channel, chan) : NULL;
 }
