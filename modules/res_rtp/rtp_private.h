@@ -107,6 +107,7 @@ struct _RtpWorker {
     int epfd;
     int evfd;
     GAsyncQueue *cmds;
+    gint wake_pending;          /* atomic: evfd written, commands not yet drained */
     guint n_sessions;           /* atomic, for the CLI */
 
     /* Hot path buffers, used only by the worker thread. */

@@ -360,6 +360,9 @@ drain_commands(RtpWorker *w)
 
     if (read(w->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
         g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
+    /* cleared before popping: a command pushed from here on either is
+     * popped below or writes the eventfd again */
+    g_atomic_int_set(&w->wake_pending, 0);
     while ((cmd = g_async_queue_try_pop(w->cmds)))
         if (!apply_command(w, cmd))
             return FALSE;
@@ -436,12 +439,17 @@ rtp_worker_new(RtpEngine *e, guint index, GError **error)
     return w;
 }
 
+/* The eventfd is written only when the worker has no wake-up pending:
+ * the several commands of one SIP message (new session, remote, relay)
+ * cost one write and one wake-up of the worker, not one each. */
 void
 rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
 {
     guint64 one = 1;
 
     g_async_queue_push(w->cmds, cmd);
+    if (!g_atomic_int_compare_and_exchange(&w->wake_pending, 0, 1))
+        return;
     if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
 }
