@@ -180,21 +180,23 @@ sqlite_write(sqlite3 *db, const PbxCdr *cdr)
 {
     static gboolean created;
     g_autoptr(GError) error = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
 
     if (!created && !pbx_db_exec(db, create_sql, &error)) {
         g_warning("cdr: %s", error->message);
         return;
     }
     created = TRUE;
-    if (sqlite3_prepare_v2(db, insert_sql, -1, &st, NULL) != SQLITE_OK) {
-        g_warning("cdr: %s", sqlite3_errmsg(db));
+    st = pbx_db_prepare_cached(db, insert_sql, &error);   /* not parsed per call */
+    if (!st) {
+        g_warning("cdr: %s", error->message);
         return;
     }
     bind_row(st, cdr);
     if (sqlite3_step(st) != SQLITE_DONE)
         g_warning("cdr: insert: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);     /* they point into cdr */
 }
 
 /* ------------------------------------------------------------ CLI */

@@ -25,6 +25,7 @@ static sqlite3 *conn;
 static char *db_path;
 static PbxLogDomain *dom;
 static Job stop_marker;
+static GHashTable *cached;      /* SQL text -> sqlite3_stmt, database thread only */
 
 G_DEFINE_QUARK(pbx-db-error-quark, pbx_db_error)
 
@@ -39,6 +40,36 @@ pbx_db_exec(sqlite3 *db, const char *sql, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+static void
+finalize_stmt(gpointer st)
+{
+    sqlite3_finalize(st);
+}
+
+sqlite3_stmt *
+pbx_db_prepare_cached(sqlite3 *db, const char *sql, GError **error)
+{
+    sqlite3_stmt *st;
+
+    g_return_val_if_fail(db == conn, NULL);
+    if (!cached)
+        cached = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       finalize_stmt);
+    st = g_hash_table_lookup(cached, sql);
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        g_set_error(error, PBX_DB_ERROR, 0, "%s: %s", sql, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    g_hash_table_insert(cached, g_strdup(sql), st);
+    return st;
 }
 
 const char *
@@ -166,6 +197,7 @@ pbx_db_shutdown(void)
     g_async_queue_push(queue, &stop_marker);
     g_thread_join(thread);
     thread = NULL;
+    g_clear_pointer(&cached, g_hash_table_destroy);    /* finalizes them */
     sqlite3_close(conn);
     conn = NULL;
     g_async_queue_unref(queue);

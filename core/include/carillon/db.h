@@ -38,6 +38,12 @@ PBX_API void pbx_db_run_sync(PbxDbJobFunc job, gpointer data);
  * statement on failure. */
 PBX_API gboolean pbx_db_exec(sqlite3 *db, const char *sql, GError **error);
 
+/* For jobs that run the same statement again and again (a CDR per call):
+ * the statement of `sql`, prepared once and kept by the database until
+ * it closes, reset and with its bindings cleared.  Borrowed: bind, step,
+ * never finalize.  NULL with error set when it does not prepare. */
+PBX_API sqlite3_stmt *pbx_db_prepare_cached(sqlite3 *db, const char *sql, GError **error);
+
 /* Path of the database file. */
 PBX_API const char *pbx_db_get_path(void);
 

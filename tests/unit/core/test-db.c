@@ -64,6 +64,33 @@ bad_sql(sqlite3 *db, gpointer data)
     g_assert_nonnull(strstr(error->message, "no such table: nowhere"));
 }
 
+/* The same statement comes back, reset and without bindings. */
+static void
+insert_cached(sqlite3 *db, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    sqlite3_stmt **first = data;
+    sqlite3_stmt *st = pbx_db_prepare_cached(db, "INSERT INTO t VALUES (?)", &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(st);
+    if (*first)
+        g_assert_true(st == *first);
+    *first = st;
+    sqlite3_bind_int(st, 1, 6);
+    g_assert_cmpint(sqlite3_step(st), ==, SQLITE_DONE);
+}
+
+static void
+prepare_error(sqlite3 *db, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null(pbx_db_prepare_cached(db, "SELECT * FROM nowhere", &error));
+    g_assert_error(error, PBX_DB_ERROR, 0);
+    g_assert_nonnull(strstr(error->message, "no such table: nowhere"));
+}
+
 static void
 test_jobs_in_order(void)
 {
@@ -86,6 +113,18 @@ test_jobs_in_order(void)
     pbx_db_run_sync(journal_mode, mode);
     g_assert_cmpstr(mode->str, ==, "wal");
     pbx_db_run_sync(bad_sql, NULL);
+
+    /* A cached statement: the same one the second time, reset so that it
+     * steps again. */
+    {
+        sqlite3_stmt *first = NULL;
+        g_autoptr(GString) more = g_string_new(NULL);
+        pbx_db_run_sync(insert_cached, &first);
+        pbx_db_run_sync(insert_cached, &first);
+        pbx_db_run_sync(prepare_error, NULL);
+        pbx_db_run_sync(read_back, more);
+        g_assert_cmpstr(more->str, ==, "1,2,3,4,5,6,6,");
+    }
 
     /* Completions arrive on the main context, in order. */
     deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
