@@ -29,7 +29,9 @@ struct _RtpEngine {
     GHashTable *sessions;       /* id -> RtpSession, holds a reference */
     GAsyncQueue *events;
     int evfd;
+    gint events_pending;        /* atomic: evfd written, events not yet drained */
     guint source_id;
+    GSource *wakes;             /* flushes deferred wake-ups (defer_wakes) */
     guint synced;               /* EV_SYNCED seen */
     guint arrivals;             /* EV_DETACHED seen */
     gboolean stopping;
@@ -195,6 +197,9 @@ rtp_engine_dispatch(RtpEngine *e)
 
     if (read(e->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
         g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
+    /* cleared before popping: an event posted from here on either is
+     * popped below or writes the eventfd again */
+    g_atomic_int_set(&e->events_pending, 0);
     while ((ev = g_async_queue_try_pop(e->events)))
         handle_event(e, ev);
 }
@@ -212,8 +217,60 @@ rtp_engine_post(RtpEngine *e, RtpCmd *ev)
     guint64 one = 1;
 
     g_async_queue_push(e->events, ev);
+    if (!g_atomic_int_compare_and_exchange(&e->events_pending, 0, 1))
+        return;     /* the main context has a wake-up coming */
     if (write(e->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
+}
+
+gboolean
+rtp_engine_wakes_deferred(const RtpEngine *e)
+{
+    return e->wakes != NULL && !e->stopping;
+}
+
+void
+rtp_engine_flush_wakes(RtpEngine *e)
+{
+    for (guint i = 0; i < e->n_workers; i++)
+        rtp_worker_flush_wake(e->workers[i]);
+}
+
+typedef struct {
+    GSource base;
+    RtpEngine *engine;
+} WakeSource;
+
+/* Runs as the main loop prepares to poll: after every dispatch of the
+ * iteration, so each worker is woken once for all their commands. */
+static gboolean
+wakes_prepare(GSource *source, gint *timeout)
+{
+    rtp_engine_flush_wakes(((WakeSource *) source)->engine);
+    *timeout = -1;
+    return FALSE;
+}
+
+static gboolean
+wakes_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs wakes_funcs = {
+    .prepare = wakes_prepare,
+    .dispatch = wakes_dispatch,
+};
+
+void
+rtp_engine_defer_wakes(RtpEngine *e)
+{
+    if (e->wakes)
+        return;
+    e->wakes = g_source_new(&wakes_funcs, sizeof(WakeSource));
+    ((WakeSource *) e->wakes)->engine = e;
+    g_source_set_name(e->wakes, "rtp-wakes");
+    g_source_attach(e->wakes, NULL);
 }
 
 static gboolean
@@ -244,6 +301,7 @@ rtp_engine_sync(RtpEngine *e)
         for (guint i = 0; i < e->n_workers; i++)
             rtp_worker_push(e->workers[i], cmd_new(CMD_SYNC, NULL));
         while (e->synced < target) {
+            rtp_engine_flush_wakes(e);      /* events may queue commands */
             RtpCmd *ev = g_async_queue_timeout_pop(e->events, G_USEC_PER_SEC);
 
             if (ev)
@@ -578,7 +636,14 @@ rtp_engine_free(RtpEngine *e)
 
     if (!e)
         return;
+    if (e->workers)
+        rtp_engine_flush_wakes(e);
     e->stopping = TRUE;
+    if (e->wakes) {
+        g_source_destroy(e->wakes);
+        g_source_unref(e->wakes);
+        e->wakes = NULL;
+    }
     for (guint i = 0; i < e->n_workers; i++)
         rtp_worker_free(e->workers[i]);
     while ((ev = g_async_queue_try_pop(e->events)))

@@ -118,6 +118,7 @@ rtp_load(PbxModule *self, GError **error)
     engine = rtp_engine_new(conf, error);
     if (!engine)
         return FALSE;
+    rtp_engine_defer_wakes(engine);
     module = self;
     if (!pbx_cli_register(self, commands, G_N_ELEMENTS(commands), NULL, error)) {
         g_clear_pointer(&engine, rtp_engine_free);

@@ -52,6 +52,10 @@ void rtp_engine_free(RtpEngine *e);
 void rtp_engine_set_conf(RtpEngine *e, const RtpConf *conf);
 const RtpConf *rtp_engine_get_conf(const RtpEngine *e);
 guint rtp_engine_get_n_workers(const RtpEngine *e);
+/* In the daemon: the commands of one main-loop iteration (a call's two
+ * sessions, their remotes, their relay) wake each worker once, just
+ * before the loop polls, instead of once per command. */
+void rtp_engine_defer_wakes(RtpEngine *e);
 /* Live sessions (not yet freed), oldest first.  Free the array only. */
 GPtrArray *rtp_engine_list_sessions(RtpEngine *e);
 /* Processes what the workers reported; the engine's GSource does this by

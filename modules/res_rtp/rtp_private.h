@@ -108,6 +108,7 @@ struct _RtpWorker {
     int evfd;
     GAsyncQueue *cmds;
     gint wake_pending;          /* atomic: evfd written, commands not yet drained */
+    gboolean wake_deferred;     /* main only: evfd to write at the next flush */
     guint n_sessions;           /* atomic, for the CLI */
 
     /* Hot path buffers, used only by the worker thread. */
@@ -121,13 +122,21 @@ struct _RtpWorker {
 
 /* worker.c */
 RtpWorker *rtp_worker_new(RtpEngine *e, guint index, GError **error);
-/* Queues cmd (taking it) and wakes the worker. */
+/* Queues cmd (taking it) and wakes the worker (or marks the wake-up for
+ * rtp_worker_flush_wake() when the engine defers them). */
 void rtp_worker_push(RtpWorker *w, RtpCmd *cmd);
+void rtp_worker_flush_wake(RtpWorker *w);
 /* Stops the thread and frees the worker. */
 void rtp_worker_free(RtpWorker *w);
 
 /* engine.c, callable from workers */
 void rtp_engine_post(RtpEngine *e, RtpCmd *ev);
+/* TRUE when wake-ups of workers wait for the main loop's next iteration
+ * (rtp_engine_defer_wakes). */
+gboolean rtp_engine_wakes_deferred(const RtpEngine *e);
+/* Writes the wake-ups deferred so far. */
+void rtp_engine_flush_wakes(RtpEngine *e);
+
 void rtp_session_unref(RtpSession *s);
 void rtp_cmd_free(RtpCmd *cmd);
 

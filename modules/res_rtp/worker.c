@@ -439,19 +439,38 @@ rtp_worker_new(RtpEngine *e, guint index, GError **error)
     return w;
 }
 
-/* The eventfd is written only when the worker has no wake-up pending:
- * the several commands of one SIP message (new session, remote, relay)
- * cost one write and one wake-up of the worker, not one each. */
-void
-rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
+static void
+wake(RtpWorker *w)
 {
     guint64 one = 1;
 
+    if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
+}
+
+/* The eventfd is written only when the worker has no wake-up pending, and
+ * with deferred wakes not before the main loop's next iteration: the
+ * commands of one SIP message (new session, remote, relay) cost one write
+ * and one wake-up of the worker, not one each. */
+void
+rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
+{
     g_async_queue_push(w->cmds, cmd);
     if (!g_atomic_int_compare_and_exchange(&w->wake_pending, 0, 1))
         return;
-    if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
+    if (rtp_engine_wakes_deferred(w->engine))
+        w->wake_deferred = TRUE;
+    else
+        wake(w);
+}
+
+void
+rtp_worker_flush_wake(RtpWorker *w)
+{
+    if (!w->wake_deferred)
+        return;
+    w->wake_deferred = FALSE;
+    wake(w);
 }
 
 void
@@ -464,6 +483,7 @@ rtp_worker_free(RtpWorker *w)
     cmd = g_new0(RtpCmd, 1);
     cmd->type = CMD_STOP;
     rtp_worker_push(w, cmd);
+    rtp_worker_flush_wake(w);
     g_thread_join(w->thread);
     while ((cmd = g_async_queue_try_pop(w->cmds)))
         rtp_cmd_free(cmd);
