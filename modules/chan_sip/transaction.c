@@ -8,6 +8,7 @@ SipTxStats sip_tx_stats;
 
 static guint64 tag_secret;
 static GString *out_buf;     /* reused for stateless answers */
+static SipMsg *scratch_msg;  /* reused for parses that end at once */
 
 static const char *const state_names[SIP_TX_STATE__COUNT] = {
     [SIP_TX_STATE_CALLING] = "Calling",
@@ -46,6 +47,15 @@ sip_transactions_shutdown(void)
         g_string_free(out_buf, TRUE);
         out_buf = NULL;
     }
+    g_clear_pointer(&scratch_msg, sip_msg_free);
+}
+
+SipMsg *
+sip_scratch_msg(void)
+{
+    if (!scratch_msg)
+        scratch_msg = sip_msg_new();
+    return scratch_msg;
 }
 
 void

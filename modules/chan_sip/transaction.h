@@ -84,6 +84,9 @@ void sip_respond_stateless(const SipMsg *req, const SipRx *rx, const SipResponse
 /* The shared buffer responses are built in (emptied): use it and copy out
  * before anything else can run. */
 GString *sip_scratch_out(void);
+/* A SipMsg (6 KB) to parse into when the result is used and dropped
+ * before anything else can run: no allocation and zeroing per parse. */
+SipMsg *sip_scratch_msg(void);
 
 /* Random hex token (RFC 3261 19.3: >= 32 random bits); size >= 17. */
 void sip_random_token(char *buf, gsize size);

@@ -249,7 +249,7 @@ tx_new(PbxModule *owner, const char *request, gsize len, SipResponseFunc fn,
        gpointer data, GDestroyNotify destroy, GError **error)
 {
     SipClientTx *tx;
-    g_autoptr(SipMsg) msg = sip_msg_new();
+    SipMsg *msg = sip_scratch_msg();    /* checked, then dropped */
     char token[24];
 
     if (!parse_request(msg, request, len, error))
@@ -277,6 +277,18 @@ tx_new(PbxModule *owner, const char *request, gsize len, SipResponseFunc fn,
     /* B / F run from creation, DNS time included. */
     sip_timer_start(&tx->timer_end, 64 * tx->t1);
     return tx;
+}
+
+/* The request as sent, parsed when first needed (CANCEL, ACK): most
+ * transactions never need it. */
+static const SipMsg *
+request_msg(SipClientTx *tx)
+{
+    if (!tx->req_msg) {
+        tx->req_msg = sip_msg_new();
+        sip_msg_parse(tx->req_msg, tx->req, tx->req_len, SIP_PARSE_DATAGRAM, NULL);
+    }
+    return tx->req_msg;
 }
 
 /* Inserts our Via after the request line. */
@@ -308,8 +320,6 @@ tx_start(SipClientTx *tx, SipListener *l, const SipAddr *dest)
     tx->dest = *dest;
     tx->reliable = l->klass->reliable;
     add_via(tx);
-    tx->req_msg = sip_msg_new();
-    sip_msg_parse(tx->req_msg, tx->req, tx->req_len, SIP_PARSE_DATAGRAM, NULL);
     tx->started = TRUE;
     if (!tx_send(tx, tx->req, tx->req_len)) {
         report_failure_later(tx);
@@ -434,7 +444,7 @@ send_cancel(SipClientTx *tx)
     SipClientTx *ctx;
 
     tx->cancel_pending = FALSE;
-    sip_msg_build_cancel(tx->req_msg, out);
+    sip_msg_build_cancel(request_msg(tx), out);
     sip_client_tx_table_init();
     ctx = g_new0(SipClientTx, 1);
     ctx->ref_count = 1;
@@ -491,7 +501,7 @@ send_ack(SipClientTx *tx, const SipMsg *resp)
 {
     if (!tx->ack) {
         g_autoptr(GString) out = g_string_sized_new(512);
-        sip_msg_build_ack(tx->req_msg, resp, out);
+        sip_msg_build_ack(request_msg(tx), resp, out);
         tx->ack_len = out->len;
         tx->ack = g_string_free(g_steal_pointer(&out), FALSE);
     }

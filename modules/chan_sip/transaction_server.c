@@ -353,6 +353,24 @@ request_msg(SipServerTx *tx)
     return tx->req_msg;
 }
 
+/* The request to build a response from: the one being dispatched, the
+ * TU's parsed copy, or (answering later, e.g. an INVITE) the copy parsed
+ * into the scratch message, not kept: 6 KB less per transaction. */
+static const SipMsg *
+response_source(SipServerTx *tx)
+{
+    SipMsg *scratch;
+
+    if (tx->cur_msg)
+        return tx->cur_msg;
+    if (tx->req_msg || !tx->req)
+        return request_msg(tx);
+    scratch = sip_scratch_msg();
+    sip_msg_parse(scratch, tx->req, tx->req_len,
+                  tx->reliable ? SIP_PARSE_STREAM : SIP_PARSE_DATAGRAM, NULL);
+    return scratch;
+}
+
 /* Copies the request from its first byte to the end of its body. */
 static void
 copy_request(SipServerTx *tx, const SipMsg *req)
@@ -575,7 +593,7 @@ sip_server_tx_respond(SipServerTx *tx, const SipResponse *resp)
         tx->to_tag = g_strdup(resp->to_tag);
     }
     out = sip_scratch_out();
-    sip_response_build(request_msg(tx), &tx->src, resp, tx->to_tag, out);
+    sip_response_build(response_source(tx), &tx->src, resp, tx->to_tag, out);
     keep_response(tx, out->str, out->len,
                   !tx->invite && !tx->reliable && resp->code >= 200 && !tx->req_msg);
     tx->resp_code = resp->code;
