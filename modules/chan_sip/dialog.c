@@ -200,13 +200,29 @@ static void
 append_party(GString *out, const char *name, const char *display, const char *uri,
              const char *tag)
 {
-    g_string_append_printf(out, "%s: ", name);
-    if (display && *display)
-        g_string_append_printf(out, "\"%s\" ", display);
-    g_string_append_printf(out, "<%s>", uri);
-    if (tag)
-        g_string_append_printf(out, ";tag=%s", tag);
+    g_string_append(out, name);
+    g_string_append(out, ": ");
+    if (display && *display) {
+        g_string_append_c(out, '"');
+        g_string_append(out, display);
+        g_string_append(out, "\" ");
+    }
+    g_string_append_c(out, '<');
+    g_string_append(out, uri);
+    g_string_append_c(out, '>');
+    if (tag) {
+        g_string_append(out, ";tag=");
+        g_string_append(out, tag);
+    }
     g_string_append(out, "\r\n");
+}
+
+static void
+append_route(GString *out, const char *uri)
+{
+    g_string_append(out, "Route: <");
+    g_string_append(out, uri);
+    g_string_append(out, ">\r\n");
 }
 
 void
@@ -214,24 +230,30 @@ sip_dialog_build_request(SipDialog *d, const char *method, guint32 cseq, GString
 {
     GPtrArray *rs = d->route_set;
     gboolean strict = rs->len > 0 && !uri_is_loose(rs->pdata[0]);
-    guint first = 0;
+    guint first = strict ? 1 : 0;
+    char num[24];
 
     if (cseq == 0)
         cseq = sip_dialog_next_cseq(d);
-    if (strict) {
-        g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, (char *) rs->pdata[0]);
-        first = 1;
-    } else {
-        g_string_append_printf(out, "%s %s SIP/2.0\r\n", method, d->remote_target);
-    }
+    /* every in-dialog request: appends, not printf */
+    g_string_append(out, method);
+    g_string_append_c(out, ' ');
+    g_string_append(out, strict ? (const char *) rs->pdata[0] : d->remote_target);
+    g_string_append(out, " SIP/2.0\r\n");
     for (guint i = first; i < rs->len; i++)
-        g_string_append_printf(out, "Route: <%s>\r\n", (char *) rs->pdata[i]);
+        append_route(out, rs->pdata[i]);
     if (strict)
-        g_string_append_printf(out, "Route: <%s>\r\n", d->remote_target);
+        append_route(out, d->remote_target);
     g_string_append(out, "Max-Forwards: 70\r\n");
     append_party(out, "From", NULL, d->local_uri, d->local_tag);
     append_party(out, "To", d->remote_display, d->remote_uri, d->remote_tag);
-    g_string_append_printf(out, "Call-ID: %s\r\nCSeq: %u %s\r\n", d->call_id, cseq, method);
+    g_string_append(out, "Call-ID: ");
+    g_string_append(out, d->call_id);
+    g_string_append(out, "\r\nCSeq: ");
+    g_string_append_len(out, num, (gssize) sip_format_uint(num, cseq));
+    g_string_append_c(out, ' ');
+    g_string_append(out, method);
+    g_string_append(out, "\r\n");
 }
 
 gboolean
@@ -261,8 +283,8 @@ sip_dialog_next_hop(const SipDialog *d, char *host, gsize size, guint16 *port,
 static char *
 make_key(const char *call_id, const char *local_tag, const char *remote_tag)
 {
-    return g_strdup_printf("%s\n%s\n%s", call_id ? call_id : "",
-                           local_tag ? local_tag : "", remote_tag ? remote_tag : "");
+    return g_strconcat(call_id ? call_id : "", "\n", local_tag ? local_tag : "", "\n",
+                       remote_tag ? remote_tag : "", NULL);
 }
 
 void
