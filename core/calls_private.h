@@ -79,6 +79,8 @@ void pbx_cdr_set_store(const PbxCdrStore *store);
 void pbx_cdr_register_cli(void);
 /* Turns CDR writing on (the daemon does once the database is open). */
 void pbx_cdr_enable(gboolean on);
+/* Sends the records gathered so far to the database thread now. */
+void pbx_cdr_flush(void);
 const char *pbx_cdr_disposition(PbxCause cause, gboolean answered);
 
 /* channel_cli.c */

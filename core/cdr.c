@@ -3,7 +3,9 @@
  * One record per call, made when its inbound leg ends: caller, callee,
  * times, disposition, cause, codec and RTP statistics.  Records go to a
  * PbxCdrStore on the database thread (pbx_db_submit), so the main thread
- * never waits for the disk; the SQLite store writes table `cdr`.  The
+ * never waits for the disk; the SQLite store writes table `cdr`.  Records
+ * are gathered for BATCH_MS and written in one transaction (one commit
+ * per batch, not per call); shutting down writes what is gathered.  The
  * last RECENT_MAX records are also kept in memory for `cdr show recent`.
  */
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "calls_private.h"
 
 #define RECENT_MAX 100
+#define BATCH_MS 200
 
 static void sqlite_write(sqlite3 *db, const PbxCdr *cdr);
 
@@ -18,6 +21,8 @@ static const PbxCdrStore sqlite_store = { "sqlite", sqlite_write };
 static const PbxCdrStore *store = &sqlite_store;
 static gboolean enabled;
 static GQueue recent = G_QUEUE_INIT;     /* PbxCdr, newest first */
+static GPtrArray *pending;               /* PbxCdr to write */
+static guint flush_id;
 
 static void
 cdr_free(PbxCdr *cdr)
@@ -51,9 +56,15 @@ pbx_cdr_set_store(const PbxCdrStore *s)
     store = s ? s : &sqlite_store;
 }
 
+static void create_job(sqlite3 *db, gpointer data);
+
 void
 pbx_cdr_enable(gboolean on)
 {
+    if (!on)
+        pbx_cdr_flush();
+    else if (!enabled && store == &sqlite_store)
+        pbx_db_submit(create_job, NULL, NULL);  /* the table is there from the start */
     enabled = on;
     if (!on) {
         g_queue_clear_full(&recent, (GDestroyNotify) cdr_free);
@@ -107,10 +118,42 @@ fill(PbxCdr *cdr, PbxChannel *chan)
     cdr->rtp = *pbx_channel_get_rtp_stats(chan);
 }
 
+/* One transaction for a batch (a GPtrArray of PbxCdr). */
 static void
 write_job(sqlite3 *db, gpointer data)
 {
-    store->write(db, data);
+    GPtrArray *batch = data;
+
+    pbx_db_exec(db, "BEGIN", NULL);
+    for (guint i = 0; i < batch->len; i++)
+        store->write(db, batch->pdata[i]);
+    pbx_db_exec(db, "COMMIT", NULL);
+}
+
+static void
+batch_free(gpointer data)
+{
+    g_ptr_array_unref(data);
+}
+
+void
+pbx_cdr_flush(void)
+{
+    if (flush_id) {
+        g_source_remove(flush_id);
+        flush_id = 0;
+    }
+    if (pending && pending->len > 0)
+        pbx_db_submit(write_job, batch_free, g_steal_pointer(&pending));
+    g_clear_pointer(&pending, g_ptr_array_unref);
+}
+
+static gboolean
+flush_due(gpointer data)
+{
+    flush_id = 0;
+    pbx_cdr_flush();
+    return G_SOURCE_REMOVE;
 }
 
 void
@@ -124,7 +167,11 @@ pbx_cdr_channel_ended(PbxChannel *chan)
     g_queue_push_head(&recent, cdr_copy(&cdr));
     while (recent.length > RECENT_MAX)
         cdr_free(g_queue_pop_tail(&recent));
-    pbx_db_submit(write_job, (PbxDbDoneFunc) cdr_free, cdr_copy(&cdr));
+    if (!pending)
+        pending = g_ptr_array_new_with_free_func((GDestroyNotify) cdr_free);
+    g_ptr_array_add(pending, cdr_copy(&cdr));
+    if (!flush_id)
+        flush_id = g_timeout_add(BATCH_MS, flush_due, NULL);
     g_free(cdr.id);
     g_free(cdr.caller);
     g_free(cdr.callee);
@@ -172,6 +219,15 @@ bind_row(sqlite3_stmt *st, const PbxCdr *c)
     sqlite3_bind_int64(st, 17, (sqlite3_int64) c->rtp.packets_lost);
     sqlite3_bind_double(st, 18, c->rtp.jitter_ms);
     sqlite3_bind_double(st, 19, c->rtp.rtt_ms);
+}
+
+static void
+create_job(sqlite3 *db, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (db && !pbx_db_exec(db, create_sql, &error))
+        g_warning("cdr: %s", error->message);
 }
 
 /* Runs on the database thread; creates the table on first use. */

@@ -430,6 +430,7 @@ out:
     pbx_dialplan_shutdown();
     pbx_modules_shutdown();
     pbx_calls_timers_shutdown();
+    pbx_cdr_flush();
     pbx_db_shutdown();
     pbx_ctl_stop();
     if (pid_file)

@@ -406,6 +406,7 @@ test_cdr_written(void)
     b = new_caller();
     dial(b, busy, 0, &r);
     pbx_channel_hangup(b, PBX_CAUSE_USER_BUSY);
+    pbx_cdr_flush();            /* records are gathered for one batch */
     pbx_db_run_sync(read_cdrs, rows);
     g_assert_cmpstr(rows->str, ==,
                     "1001,1002,ANSWERED,NORMAL_CLEARING,PCMU,1,0;"
