@@ -109,6 +109,8 @@ struct _RtpWorker {
     GAsyncQueue *cmds;
     gint wake_pending;          /* atomic: evfd written, commands not yet drained */
     gboolean wake_deferred;     /* main only: evfd to write at the next flush */
+    gint lazy_pending;          /* atomic: commands queued without a wake-up */
+    gint64 lazy_seen;           /* worker only: when it noticed lazy_pending */
     guint n_sessions;           /* atomic, for the CLI */
 
     /* Hot path buffers, used only by the worker thread. */

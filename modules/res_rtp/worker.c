@@ -361,12 +361,28 @@ drain_commands(RtpWorker *w)
     if (read(w->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
         g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
     /* cleared before popping: a command pushed from here on either is
-     * popped below or writes the eventfd again */
+     * popped below or writes the eventfd (or sets lazy_pending) again */
     g_atomic_int_set(&w->wake_pending, 0);
+    g_atomic_int_set(&w->lazy_pending, 0);
+    w->lazy_seen = 0;
     while ((cmd = g_async_queue_try_pop(w->cmds)))
         if (!apply_command(w, cmd))
             return FALSE;
     return TRUE;
+}
+
+/* Commands that need not act at once (see rtp_worker_push) are applied
+ * within LAZY_MS to 2 * LAZY_MS, also while packets keep the worker busy. */
+#define LAZY_MS 20
+
+static gboolean
+lazy_due(RtpWorker *w)
+{
+    gint64 now = g_get_monotonic_time();
+
+    if (!w->lazy_seen)
+        w->lazy_seen = now;
+    return now - w->lazy_seen >= LAZY_MS * 1000;
 }
 
 static gpointer
@@ -377,7 +393,8 @@ worker_main(gpointer data)
 
     for (;;) {
         gboolean commands = FALSE;
-        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, -1);
+        gboolean lazy = g_atomic_int_get(&w->lazy_pending);
+        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, lazy ? LAZY_MS : -1);
 
         if (n < 0 && errno != EINTR) {
             g_warning("res_rtp: epoll_wait: %s", g_strerror(errno));
@@ -393,6 +410,8 @@ worker_main(gpointer data)
             else
                 receive_rtp(w, ep->session);
         }
+        if (!commands && lazy)
+            commands = lazy_due(w);
         if (commands && !drain_commands(w))
             break;
     }
@@ -439,6 +458,23 @@ rtp_worker_new(RtpEngine *e, guint index, GError **error)
     return w;
 }
 
+/* A new session's socket can wait in the kernel, and a session going
+ * away can keep its sockets a few ms longer: those commands do not wake
+ * the worker (they go with the next wake-up or within LAZY_MS).  What
+ * changes where packets go, and what someone waits for, wakes it. */
+static gboolean
+command_is_urgent(RtpCmdType type)
+{
+    switch (type) {
+    case CMD_ATTACH:
+    case CMD_UNLINK:
+    case CMD_FREE:
+        return FALSE;
+    default:
+        return TRUE;
+    }
+}
+
 static void
 wake(RtpWorker *w)
 {
@@ -456,6 +492,10 @@ void
 rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
 {
     g_async_queue_push(w->cmds, cmd);
+    if (!command_is_urgent(cmd->type)) {
+        g_atomic_int_set(&w->lazy_pending, 1);
+        return;
+    }
     if (!g_atomic_int_compare_and_exchange(&w->wake_pending, 0, 1))
         return;
     if (rtp_engine_wakes_deferred(w->engine))
