@@ -323,6 +323,7 @@ watch_output(SipConn *c, gboolean on)
     if (on && !c->out_source) {
         c->out_source = g_socket_create_source(c->socket, G_IO_OUT, NULL);
         g_source_set_callback(c->out_source, G_SOURCE_FUNC(conn_writable), c, NULL);
+        g_source_set_can_recurse(c->out_source, TRUE);    /* see transport_udp.c */
         g_source_attach(c->out_source, NULL);
     } else if (!on) {
         destroy_source(&c->out_source);
@@ -519,6 +520,7 @@ sip_conn_new(SipListener *l, GSocket *socket, const SipAddr *remote,
     g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
     c->in_source = g_socket_create_source(socket, G_IO_IN, NULL);
     g_source_set_callback(c->in_source, G_SOURCE_FUNC(conn_readable), c, NULL);
+    g_source_set_can_recurse(c->in_source, TRUE);     /* see transport_udp.c */
     g_source_attach(c->in_source, NULL);
     if (connecting)
         watch_output(c, TRUE);
@@ -620,6 +622,7 @@ tcp_open(SipListener *l, GError **error)
     t->socket = g_steal_pointer(&sock);
     t->source = g_socket_create_source(t->socket, G_IO_IN, NULL);
     g_source_set_callback(t->source, G_SOURCE_FUNC(listener_readable), l, NULL);
+    g_source_set_can_recurse(t->source, TRUE);        /* see transport_udp.c */
     g_source_attach(t->source, NULL);
     l->priv = t;
     return TRUE;

@@ -203,6 +203,11 @@ udp_open(SipListener *l, GError **error)
     u->fd = g_socket_get_fd(sock);
     u->source = g_socket_create_source(sock, G_IO_IN, NULL);
     g_source_set_callback(u->source, G_SOURCE_FUNC(udp_readable), l, NULL);
+    /* GLib (2.74) blocks a non-recursive source around its dispatch by
+     * taking its fd out of the poll set and putting it back, and each of
+     * those wakes the context: two eventfd writes and a read per batch.
+     * Nothing here runs a nested main loop, so let it "recurse". */
+    g_source_set_can_recurse(u->source, TRUE);
     g_source_attach(u->source, NULL);
     l->priv = u;
     buffers_ref();

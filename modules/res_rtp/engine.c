@@ -615,6 +615,9 @@ rtp_engine_new(const RtpConf *conf, GError **error)
         return NULL;
     }
     e->source_id = g_unix_fd_add(e->evfd, G_IO_IN, events_ready, e);
+    /* no fd removal and re-add around each dispatch (each would wake the
+     * context): see chan_sip's transport_udp.c */
+    g_source_set_can_recurse(g_main_context_find_source_by_id(NULL, e->source_id), TRUE);
     e->workers = g_new0(RtpWorker *, worker_count(conf));
     for (guint i = 0; i < worker_count(conf); i++) {
         e->workers[i] = rtp_worker_new(e, i, error);
