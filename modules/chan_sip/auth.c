@@ -329,10 +329,12 @@ nonce_mac(const SipAuth *auth, const guint8 head[8 + SALT_LEN], const SipAuthSou
  * challenge, so nonce counts of different clients never collide.  The
  * salt is a counter from a random start (unforgeable through the MAC,
  * never repeated within a process; a restart draws a new start). */
-static char *
-nonce_new(SipAuth *auth, const SipAuthSource *source)
+static void
+nonce_new(SipAuth *auth, const SipAuthSource *source, char out[NONCE_B64_LEN + 1])
 {
     guint8 raw[NONCE_RAW_LEN];
+    gint state = 0, save = 0;
+    gsize n;
     guint64 salt;
     guint64 now = (guint64) auth->now();
 
@@ -342,7 +344,10 @@ nonce_new(SipAuth *auth, const SipAuthSource *source)
     for (int i = 8 + SALT_LEN - 1; i >= 8; i--, salt >>= 8)
         raw[i] = salt & 0xff;
     nonce_mac(auth, raw, source, raw + 8 + SALT_LEN);
-    return g_base64_encode(raw, sizeof(raw));
+    G_STATIC_ASSERT((NONCE_RAW_LEN + 2) / 3 * 4 == NONCE_B64_LEN);
+    n = g_base64_encode_step(raw, sizeof(raw), FALSE, out, &state, &save);
+    n += g_base64_encode_close(FALSE, out + n, &state, &save);
+    out[n] = '\0';
 }
 
 typedef enum { NONCE_GOOD, NONCE_EXPIRED, NONCE_FORGED } NonceCheck;
@@ -656,8 +661,9 @@ void
 sip_auth_append_challenge(SipAuth *auth, const SipAuthSource *source, gboolean proxy,
                           gboolean stale, gboolean md5_only, GString *out)
 {
-    g_autofree char *nonce = nonce_new(auth, source);
+    char nonce[NONCE_B64_LEN + 1];
 
+    nonce_new(auth, source, nonce);
     if (md5_only) {
         append_one(auth, nonce, proxy, stale, SIP_DIGEST_ALG_MD5, out);
         return;

@@ -30,6 +30,7 @@ static const PbxOption auth_opts[] = {
 static SipAuth *auth;
 static SipEndpointTable *endpoints;
 static GPtrArray *md5_only_agents;   /* GPatternSpec* */
+static GString *challenge_lines;      /* reused: see challenge_buf() */
 static PbxLogDomain *dom;
 
 static gboolean
@@ -194,6 +195,10 @@ sip_security_unload(void)
     sip_auth_release_globals();
     g_clear_pointer(&endpoints, sip_endpoint_table_unref);
     g_clear_pointer(&md5_only_agents, g_ptr_array_unref);
+    if (challenge_lines) {
+        g_string_free(challenge_lines, TRUE);
+        challenge_lines = NULL;
+    }
 }
 
 SipEndpoint *
@@ -239,11 +244,14 @@ static gboolean
 wants_md5_only(const SipMsg *req)
 {
     const SipHeader *ua = req ? sip_msg_get_header(req, SIP_HDR_USER_AGENT, 0) : NULL;
-    g_autofree char *text = NULL;
+    char text[257];
+    gsize n;
 
     if (!ua || !md5_only_agents || md5_only_agents->len == 0)
         return FALSE;
-    text = g_strndup(ua->value.p, MIN(ua->value.len, 256));
+    n = MIN(ua->value.len, sizeof(text) - 1);
+    memcpy(text, ua->value.p, n);
+    text[n] = '\0';
     for (guint i = 0; i < md5_only_agents->len; i++) {
         if (g_pattern_spec_match_string(md5_only_agents->pdata[i], text))
             return TRUE;
@@ -251,10 +259,20 @@ wants_md5_only(const SipMsg *req)
     return FALSE;
 }
 
+/* The challenge lines of one response, built and sent at once. */
+static GString *
+challenge_buf(void)
+{
+    if (!challenge_lines)
+        challenge_lines = g_string_sized_new(512);
+    g_string_truncate(challenge_lines, 0);
+    return challenge_lines;
+}
+
 static void
 challenge(SipServerTx *tx, const SipAuthSource *src, gboolean proxy, gboolean stale)
 {
-    g_autoptr(GString) headers = g_string_new(NULL);
+    GString *headers = challenge_buf();
     SipResponse r = { .code = proxy ? 407 : 401, .headers = NULL };
 
     sip_auth_append_challenge(auth, src, proxy, stale,
@@ -268,7 +286,7 @@ sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
                                  const char *source_ip)
 {
     SipAuthSource src;
-    g_autoptr(GString) headers = NULL;
+    GString *headers;
     SipResponse r = { .code = 401 };
 
     if (!auth || req->method != SIP_METHOD_REGISTER ||
@@ -276,7 +294,7 @@ sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
         return FALSE;
     if (!sip_auth_source_parse(source_ip, &src))
         return FALSE;
-    headers = g_string_new(NULL);
+    headers = challenge_buf();
     sip_auth_append_challenge(auth, &src, FALSE, FALSE, wants_md5_only(req), headers);
     r.headers = headers->str;
     sip_respond_stateless(req, rx, &r);
