@@ -34,7 +34,7 @@ struct _SipAuth {
     /* Highest nc per nonce, in two generations of nonce_lifetime each:
      * lookups see both, inserts go to the current one, and a rotation
      * drops the previous one whole (no scans, bounded memory). */
-    GHashTable *nc_current;   /* nonce -> GUINT_TO_POINTER(nc) */
+    GHashTable *nc_current;   /* nonce salt -> GUINT_TO_POINTER(nc) */
     GHashTable *nc_previous;
     gint64 generation_started;
     GHashTable *failures;     /* address string -> Failures */
@@ -126,8 +126,8 @@ sip_auth_new(const SipAuthConfig *config)
         g_error("OpenSSL RAND_bytes failed");
     for (guint i = 0; i < sizeof(raw); i++)
         g_snprintf(auth->dummy_secret + 2 * i, 3, "%02x", raw[i]);
-    auth->nc_current = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    auth->nc_previous = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    auth->nc_current = g_hash_table_new(g_direct_hash, NULL);
+    auth->nc_previous = g_hash_table_new(g_direct_hash, NULL);
     auth->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            g_free);
     auth->now = monotonic_seconds;
@@ -353,23 +353,29 @@ nonce_new(SipAuth *auth, const SipAuthSource *source, char out[NONCE_B64_LEN + 1
 typedef enum { NONCE_GOOD, NONCE_EXPIRED, NONCE_FORGED } NonceCheck;
 
 static NonceCheck
-nonce_check(const SipAuth *auth, const char *nonce, const SipAuthSource *source)
+nonce_check(const SipAuth *auth, const char *nonce, const SipAuthSource *source,
+            guint64 *salt)
 {
     guint8 mac[MAC_LEN];
-    g_autofree guint8 *raw = NULL;
-    gsize len = 0;
+    guint8 raw[NONCE_B64_LEN];      /* decoding writes up to 3/4 of the text */
+    gint state = 0;
+    guint save = 0;
+    gsize len;
     gint64 stamp = 0;
 
     if (strlen(nonce) != NONCE_B64_LEN)
         return NONCE_FORGED;
-    raw = g_base64_decode(nonce, &len);
-    if (!raw || len != NONCE_RAW_LEN)
+    len = g_base64_decode_step(nonce, NONCE_B64_LEN, raw, &state, &save);
+    if (len != NONCE_RAW_LEN)
         return NONCE_FORGED;
     nonce_mac(auth, raw, source, mac);
     if (CRYPTO_memcmp(mac, raw + 8 + SALT_LEN, MAC_LEN) != 0)
         return NONCE_FORGED;
     for (int i = 0; i < 8; i++)
         stamp = (stamp << 8) | raw[i];
+    *salt = 0;
+    for (int i = 8; i < 8 + SALT_LEN; i++)
+        *salt = (*salt << 8) | raw[i];
     if (auth->now() - stamp > (gint64) auth->config.nonce_lifetime ||
         stamp > auth->now())
         return NONCE_EXPIRED;
@@ -383,16 +389,21 @@ rotate_generations(SipAuth *auth, gint64 now)
         return;
     g_hash_table_unref(auth->nc_previous);
     auth->nc_previous = auth->nc_current;
-    auth->nc_current = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    auth->nc_current = g_hash_table_new(g_direct_hash, NULL);
     auth->generation_started = now;
 }
 
 /* TRUE when nc is higher than any seen with this (unexpired) nonce, and
- * records it. */
+ * records it.  A nonce is known by its salt: a counter, so no two nonces
+ * of this process share one, and the MAC was checked (no allocation per
+ * request for the key). */
+G_STATIC_ASSERT(GLIB_SIZEOF_VOID_P >= 8);
+
 static gboolean
-nonce_count_fresh(SipAuth *auth, const char *nonce, guint32 nc)
+nonce_count_fresh(SipAuth *auth, guint64 salt, guint32 nc)
 {
     GHashTable *where = auth->nc_current;
+    gpointer nonce = GSIZE_TO_POINTER(salt);
     gpointer last;
 
     rotate_generations(auth, auth->now());
@@ -404,12 +415,12 @@ nonce_count_fresh(SipAuth *auth, const char *nonce, guint32 nc)
     if (where) {
         if (nc <= GPOINTER_TO_UINT(last))
             return FALSE;
-        g_hash_table_insert(where, g_strdup(nonce), GUINT_TO_POINTER(nc));
+        g_hash_table_insert(where, nonce, GUINT_TO_POINTER(nc));
         return TRUE;
     }
     if (g_hash_table_size(auth->nc_current) >= MAX_NC_ENTRIES)
         return FALSE;   /* flooded: make the client fetch a new nonce */
-    g_hash_table_insert(auth->nc_current, g_strdup(nonce), GUINT_TO_POINTER(nc));
+    g_hash_table_insert(auth->nc_current, nonce, GUINT_TO_POINTER(nc));
     return TRUE;
 }
 
@@ -584,6 +595,7 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
     NonceCheck nonce_state;
     int found;
     gboolean match, too_long;
+    guint64 salt = 0;
 
     found = find_credentials(auth, msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
                                               : SIP_HDR_AUTHORIZATION, &d);
@@ -619,7 +631,7 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
         response[i] = g_ascii_tolower(d.response.p[i]);
     response[too_long ? 0 : d.response.len] = '\0';
 
-    nonce_state = nonce_check(auth, nonce, source);
+    nonce_state = nonce_check(auth, nonce, source, &salt);
     if (nonce_state == NONCE_FORGED)
         return SIP_AUTH_CHALLENGE;   /* not ours, or from another address */
     secret = lookup(user, data);
@@ -636,7 +648,7 @@ sip_auth_verify(SipAuth *auth, const SipMsg *msg, gboolean proxy,
     }
     if (nonce_state == NONCE_EXPIRED)
         return SIP_AUTH_STALE;
-    if (!nonce_count_fresh(auth, nonce, d.nc_value))
+    if (!nonce_count_fresh(auth, salt, d.nc_value))
         return SIP_AUTH_CHALLENGE;   /* replayed: make it fetch a new nonce */
     *username = g_strdup(user);
     return SIP_AUTH_OK;
