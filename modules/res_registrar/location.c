@@ -48,32 +48,20 @@ reg_contact_free(RegContact *c)
     g_free(c);
 }
 
-static const char *
-port_text(guint16 port, char buf[8])
-{
-    char *p = buf + 7;
-
-    *p = '\0';
-    do {
-        *--p = (char) ('0' + port % 10);
-        port /= 10;
-    } while (port);
-    return p;
-}
-
 /* Called per registration: no printf. */
 static void
 publish(const char *type, const RegBinding *b)
 {
     PbxEvent *ev = pbx_event_new(type);
-    char source[80], port[8];
+    char source[80], port[24];
 
     pbx_event_set(ev, "aor", b->aor);
     pbx_event_set(ev, "contact", b->uri);
     g_strlcpy(source, b->transport == SIP_TRANSPORT_TCP ? "tcp:" : "udp:", sizeof(source));
     g_strlcat(source, b->source_ip, sizeof(source));
     g_strlcat(source, ":", sizeof(source));
-    g_strlcat(source, port_text(b->source_port, port), sizeof(source));
+    sip_format_uint(port, b->source_port);
+    g_strlcat(source, port, sizeof(source));
     pbx_event_set(ev, "source", source);
     pbx_event_publish(ev);
 }
