@@ -240,6 +240,24 @@ secret_of(const char *username, gpointer data)
  * whose algorithm they do not know instead of skipping it.  The choice
  * depends on the User-Agent only, never on the user, so it reveals
  * nothing about which users exist. */
+/* The source as the auth code keys it, straight from the socket address
+ * (no text round trip on the per-request path). */
+static gboolean
+source_of(const SipAddr *a, SipAuthSource *out)
+{
+    if (a->u.sa.sa_family == AF_INET) {
+        out->len = 4;
+        memcpy(out->bytes, &a->u.sin.sin_addr, 4);
+        return TRUE;
+    }
+    if (a->u.sa.sa_family == AF_INET6) {
+        out->len = 16;
+        memcpy(out->bytes, &a->u.sin6.sin6_addr, 16);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 static gboolean
 wants_md5_only(const SipMsg *req)
 {
@@ -282,8 +300,7 @@ challenge(SipServerTx *tx, const SipAuthSource *src, gboolean proxy, gboolean st
 }
 
 gboolean
-sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
-                                 const char *source_ip)
+sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx)
 {
     SipAuthSource src;
     GString *headers;
@@ -292,7 +309,7 @@ sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
     if (!auth || req->method != SIP_METHOD_REGISTER ||
         sip_msg_count_headers(req, SIP_HDR_AUTHORIZATION) > 0)
         return FALSE;
-    if (!sip_auth_source_parse(source_ip, &src))
+    if (!source_of(&rx->src, &src))
         return FALSE;
     headers = challenge_buf();
     sip_auth_append_challenge(auth, &src, FALSE, FALSE, wants_md5_only(req), headers);

@@ -38,7 +38,6 @@ gboolean sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
  * it, and a retransmission just gets a fresh challenge.  Returns TRUE
  * when it answered.  The answer depends on nothing but the request's
  * User-Agent, exactly like the stateful challenge. */
-gboolean sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx,
-                                          const char *source_ip);
+gboolean sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx);
 
 G_END_DECLS

@@ -343,12 +343,9 @@ sip_uas_receive_request(const SipMsg *req, const SipRx *rx)
         return;
     if (!check_request(req, rx, handled))
         return;
-    if (handled && req->method == SIP_METHOD_REGISTER) {
-        char ip[SIP_ADDR_STRLEN];
-        if (sip_security_challenge_stateless(req, rx,
-                                             sip_addr_ip_string(&rx->src, ip, sizeof(ip))))
-            return;
-    }
+    if (handled && req->method == SIP_METHOD_REGISTER &&
+        sip_security_challenge_stateless(req, rx))
+        return;
     if (handled)
         dispatch(req, rx);
     else
