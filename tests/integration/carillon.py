@@ -178,6 +178,12 @@ class Carillon:
         except OSError:
             return ""
 
+    def assertion_lines(self):
+        """Lines of the daemon's log that report a GLib CRITICAL or a failed
+        assertion (empty when there is none)."""
+        return [l for l in self.log_text().splitlines()
+                if "CRITICAL" in l or "assertion" in l.lower()]
+
     def __enter__(self):
         if not self.start():
             raise RuntimeError("Carillon did not start:\n" + self.log_text())
