@@ -14,6 +14,7 @@
  */
 #include <string.h>
 #include "transaction_priv.h"
+#include "resolve.h"
 
 #define UDP_MTU_LIMIT 1300      /* RFC 3261 18.1.1: larger requests use TCP */
 
@@ -361,32 +362,20 @@ sip_client_tx_send_to(PbxModule *owner, SipListener *l, const SipAddr *dest,
 }
 
 static void
-resolved(GObject *source, GAsyncResult *res, gpointer data)
+resolved(const SipAddr *dest, const char *why, gpointer data)
 {
     SipClientTx *tx = data;
-    g_autoptr(GError) error = NULL;
-    GList *addrs = g_resolver_lookup_by_name_finish(G_RESOLVER(source), res, &error);
 
     if (tx->state != SIP_TX_STATE_TERMINATED && !tx->started) {
-        for (GList *a = addrs; a; a = a->next) {
-            g_autoptr(GSocketAddress) ga = g_inet_socket_address_new(a->data, tx->port);
-            SipAddr dest;
-            SipListener *l;
-            if (!sip_addr_from_gsocket_address(ga, &dest))
-                continue;
-            l = choose_listener(tx->want, tx->text_len, &dest);
-            if (l) {
-                tx_start(tx, l, &dest);
-                break;
-            }
-        }
-        if (!tx->started) {
+        SipListener *l = dest ? choose_listener(tx->want, tx->text_len, dest) : NULL;
+        if (l) {
+            tx_start(tx, l, dest);
+        } else {
             pbx_debug(sip_log, "client transaction: cannot reach host: %s",
-                      error ? error->message : "no usable address");
+                      why ? why : "no usable transport");
             report_failure_later(tx);
         }
     }
-    g_resolver_free_addresses(addrs);
     sip_client_tx_unref(tx);
 }
 
@@ -395,19 +384,11 @@ sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *reques
                    SipResponseFunc fn, gpointer data, GDestroyNotify destroy, GError **error)
 {
     SipAddr dest;
-    guint16 port = target->port ? target->port : 5060;
     SipListener *l;
     SipClientTx *tx;
-    const char *host = target->host;
-    gsize hlen;
 
     g_return_val_if_fail(target && target->host, NULL);
-    hlen = strlen(host);
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-        host++;
-        hlen -= 2;
-    }
-    if (sip_addr_from_ip(host, hlen, port, &dest)) {
+    if (sip_resolve_literal(target->host, target->port, &dest)) {
         l = choose_listener(target->transport, len, &dest);
         if (!l) {
             g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_LOAD,
@@ -421,13 +402,9 @@ sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *reques
     if (!tx)
         return NULL;
     tx->want = target->transport;
-    tx->port = port;
     tx->resolving = g_cancellable_new();
-    {
-        g_autofree char *name = g_strndup(host, hlen);
-        g_resolver_lookup_by_name_async(g_resolver_get_default(), name, tx->resolving,
-                                        resolved, sip_client_tx_ref(tx));
-    }
+    sip_resolve_async(target->host, target->port, target->transport, tx->resolving,
+                      resolved, sip_client_tx_ref(tx));
     return tx;
 }
 
@@ -653,8 +630,6 @@ sip_transactions_conn_closed(SipConn *conn)
 gboolean
 sip_send_stateless(const SipTarget *target, const char *request, gsize len)
 {
-    const char *host = target->host;
-    gsize hlen = strlen(host);
     const char *eol = g_strstr_len(request, len, "\r\n");
     gsize head = eol ? (gsize) (eol - request) + 2 : len;
     char sent_by[SIP_ADDR_STRLEN], token[24];
@@ -663,11 +638,7 @@ sip_send_stateless(const SipTarget *target, const char *request, gsize len)
     GString *s;
     SipSendResult r;
 
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-        host++;
-        hlen -= 2;
-    }
-    if (!sip_addr_from_ip(host, hlen, target->port ? target->port : 5060, &dest))
+    if (!sip_resolve_literal(target->host, target->port, &dest))
         return FALSE;
     l = choose_listener(target->transport, len, &dest);
     if (!l)

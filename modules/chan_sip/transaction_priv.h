@@ -90,7 +90,6 @@ struct _SipClientTx {
     SipConn *conn;
     SipAddr dest;
     SipTransport want;          /* transport asked for */
-    guint16 port;
     GCancellable *resolving;
     guint t1, t2, t4;
     guint retx_ms;
