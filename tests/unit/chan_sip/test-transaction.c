@@ -6,10 +6,12 @@
 #include "../../../modules/chan_sip/timer.h"
 
 static GPtrArray *sent;         /* char* copies of what the fake sent */
+static SipAddr last_dest;       /* where the last of them went */
 
 static SipSendResult
 fake_send(SipListener *l, SipConn *conn, const SipAddr *dest, const char *data, gsize len)
 {
+    last_dest = *dest;
     g_ptr_array_add(sent, g_strndup(data, len));
     return SIP_SEND_OK;
 }
@@ -485,6 +487,38 @@ answer(Fixture *f, SipClientTx *tx, guint code, const char *method)
     sip_msg_free(m);
 }
 
+/* A target given by host name is looked up without blocking (resolve.c)
+ * and the request goes to an address of a bound listener's family. */
+static void
+test_client_host_name(Fixture *f, gconstpointer data)
+{
+    static const char text[] =
+        "OPTIONS sip:bob@localhost:5070 SIP/2.0\r\nFrom: <sip:pbx@example.com>;tag=p1\r\n"
+        "To: <sip:bob@localhost>\r\nCall-ID: out-2\r\nCSeq: 1 OPTIONS\r\n"
+        "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    SipTarget target = { .transport = SIP_TRANSPORT_UDP, .host = "localhost", .port = 5070 };
+    g_autoptr(GError) error = NULL;
+    gint64 give_up = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    SipClientTx *tx;
+    char ip[SIP_ADDR_STRLEN];
+
+    sip_listeners_add(f->listener);             /* the one transport bound */
+    tx = sip_client_tx_send(NULL, &target, text, strlen(text), on_response, f,
+                                         NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(tx);
+    g_assert_cmpuint(sent->len, ==, 0);         /* nothing before the lookup ends */
+    while (sent->len == 0 && g_get_monotonic_time() < give_up)
+        g_main_context_iteration(NULL, FALSE);
+    g_assert_cmpuint(sent->len, ==, 1);
+    g_assert_cmpstr(sip_addr_ip_string(&last_dest, ip, sizeof(ip)), ==, "127.0.0.1");
+    g_assert_cmpuint(sip_addr_port(&last_dest), ==, 5070);
+    g_assert_true(g_str_has_prefix(sent->pdata[0], "OPTIONS sip:bob@localhost:5070 SIP/2.0\r\n"
+                                                   "Via: SIP/2.0/UDP "));
+    sip_transactions_shutdown();
+    sip_listeners_shutdown();
+}
+
 static void
 test_client_non_invite_timeout(Fixture *f, gconstpointer data)
 {
@@ -716,6 +750,7 @@ main(int argc, char **argv)
     ADD("/sip/transaction/server/rfc2543", test_server_rfc2543, FALSE);
     ADD("/sip/transaction/server/merged", test_server_merged, FALSE);
     ADD("/sip/transaction/stateless-tag", test_stateless_tag, FALSE);
+    ADD("/sip/transaction/client/host-name", test_client_host_name, FALSE);
     ADD("/sip/transaction/client/non-invite-timeout", test_client_non_invite_timeout, FALSE);
     ADD("/sip/transaction/client/non-invite-proceeding", test_client_non_invite_proceeding, FALSE);
     ADD("/sip/transaction/client/invite-timeout", test_client_invite_timeout, FALSE);
