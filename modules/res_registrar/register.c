@@ -192,17 +192,17 @@ in_order(const RegBinding *b, const SipMsg *req)
 static gboolean
 behind_nat(const SipEndpoint *ep, const SipUri *contact, const SipPeerInfo *peer)
 {
-    g_autofree char *host = NULL;
+    SipSlice host = contact->host;
 
     if (ep->nat == SIP_NAT_YES)
         return TRUE;
     if (ep->nat == SIP_NAT_NO)
         return FALSE;
-    if (contact->host_type == SIP_HOST_IPV6)
-        host = g_strndup(contact->host.p + 1, contact->host.len - 2);
-    else
-        host = slice_dup(contact->host);
-    return strcmp(host, peer->remote_ip) != 0 ||
+    if (contact->host_type == SIP_HOST_IPV6 && host.len >= 2) {
+        host.p++;               /* without the brackets */
+        host.len -= 2;
+    }
+    return !sip_slice_eq(host, peer->remote_ip) ||
            (contact->has_port ? contact->port : 5060) != peer->remote_port ||
            peer->transport == SIP_TRANSPORT_TCP;
 }
