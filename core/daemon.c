@@ -4,7 +4,8 @@
  *   [general]  var_dir, run_dir, modules_path, control_socket,
  *              control_group, control_mode, syslog
  *   [logger]   default = notice, <subsystem> = <level>
- *   [modules]  autoload = yes, load = NAME (repeat), noload = NAME (repeat),
+ *   [modules]  autoload = yes, preload = NAME (repeat: loaded first),
+ *              load = NAME (repeat), noload = NAME (repeat),
  *              require = NAME (repeat: start-up fails if it cannot load)
  * Relative paths are relative to the config directory.
  */
@@ -45,6 +46,7 @@ static const PbxOption general_opts[] = {
 
 typedef struct {
     gboolean autoload;
+    char **preload;
     char **load;
     char **noload;
     char **require;
@@ -52,6 +54,7 @@ typedef struct {
 
 static const PbxOption modules_opts[] = {
     { "autoload", PBX_OPT_BOOL, G_STRUCT_OFFSET(ModulesConf, autoload), "yes", 0, 0 },
+    { "preload",  PBX_OPT_STRV, G_STRUCT_OFFSET(ModulesConf, preload), NULL, 0, 0 },
     { "load",     PBX_OPT_STRV, G_STRUCT_OFFSET(ModulesConf, load), NULL, 0, 0 },
     { "noload",   PBX_OPT_STRV, G_STRUCT_OFFSET(ModulesConf, noload), NULL, 0, 0 },
     { "require",  PBX_OPT_STRV, G_STRUCT_OFFSET(ModulesConf, require), NULL, 0, 0 },
@@ -187,13 +190,18 @@ in_list(char **list, const char *name)
     return list && g_strv_contains((const char *const *) list, name);
 }
 
-/* Loads `require`, then `load`, then (with autoload) everything else that
- * is not in `noload`.  Returns FALSE only when a required module fails. */
+/* Loads `preload` (modules that must see everything the others do when
+ * they start, such as res_eventlog), then `require`, then `load`, then
+ * (with autoload) everything else that is not in `noload`; each module's
+ * dependencies before it.  Returns FALSE only when a required module
+ * fails. */
 static gboolean
 load_modules(const ModulesConf *mods, GError **error)
 {
     g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
 
+    for (guint i = 0; mods->preload && mods->preload[i]; i++)
+        g_ptr_array_add(order, g_strdup(mods->preload[i]));
     for (guint i = 0; mods->require && mods->require[i]; i++)
         g_ptr_array_add(order, g_strdup(mods->require[i]));
     for (guint i = 0; mods->load && mods->load[i]; i++)

@@ -213,6 +213,25 @@ pbx_module_get_api(PbxModule *self, const char *api_name, GError **error)
     return e->api;
 }
 
+gconstpointer
+pbx_module_get_api_version(PbxModule *self, const char *api_name, guint version,
+                           GError **error)
+{
+    ApiEntry *e = g_hash_table_lookup(apis, api_name);
+    guint provided;
+
+    if (!e)
+        return pbx_module_get_api(self, api_name, error);
+    provided = *(const guint *) e->api;
+    if (provided != version) {
+        g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_ABI,
+                    "API '%s' has version %u, this module was built for version %u: "
+                    "rebuild it against the installed headers", api_name, provided, version);
+        return NULL;
+    }
+    return pbx_module_get_api(self, api_name, error);
+}
+
 static void
 publish(const char *type, const PbxModule *m)
 {

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sip_channel.h"
-#include "sip_core.h"
 
 void
 sip_se_parse(const SipMsg *msg, SipSessionExpires *se)
@@ -63,7 +62,8 @@ gboolean
 sip_se_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req)
 {
     SipSessionExpires se;
-    guint min_se = sip_stack.settings.min_se;
+    const SipSettings *settings = sip->settings();
+    guint min_se = settings->min_se;
 
     sip_se_parse(req, &se);
     call->se_peer_timer = se.supported;
@@ -71,7 +71,7 @@ sip_se_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req)
         if (se.interval < min_se) {
             g_autofree char *hdr = g_strdup_printf("Min-SE: %u\r\n", min_se);
             SipResponse r = { .code = 422, .headers = hdr };
-            sip_server_tx_respond(tx, &r);
+            sip->respond(tx, &r);
             return FALSE;
         }
         call->se_interval = se.interval;
@@ -82,7 +82,7 @@ sip_se_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req)
         else                            /* RFC 4028 9: the UAS chooses */
             call->se_we_refresh = !se.supported;
     } else if (se.supported) {
-        call->se_interval = MAX(sip_stack.settings.session_expires, MAX(se.min_se, min_se));
+        call->se_interval = MAX(settings->session_expires, MAX(se.min_se, min_se));
         call->se_we_refresh = FALSE;
     } else {
         call->se_interval = 0;
@@ -110,7 +110,8 @@ sip_se_append_response(const SipCall *call, GString *hdrs)
 void
 sip_se_append_request(const SipCall *call, GString *hdrs)
 {
-    guint min_se = MAX(sip_stack.settings.min_se, call->se_min);
+    const SipSettings *settings = sip->settings();
+    guint min_se = MAX(settings->min_se, call->se_min);
 
     g_string_append(hdrs, "Supported: timer\r\n");
     if (call->se_interval)
@@ -119,7 +120,7 @@ sip_se_append_request(const SipCall *call, GString *hdrs)
                                call->se_we_refresh ? "uac" : "uas");
     else
         g_string_append_printf(hdrs, "Session-Expires: %u\r\n",
-                               MAX(sip_stack.settings.session_expires, min_se));
+                               MAX(settings->session_expires, min_se));
     g_string_append_printf(hdrs, "Min-SE: %u\r\n", min_se);
 }
 
@@ -139,15 +140,15 @@ sip_se_on_uac_2xx(SipCall *call, const SipMsg *resp)
 
 /* The one timer of the leg, for a refresh or for the expiry. */
 static void
-se_arm(SipCall *call, SipTimerFunc fn, guint ms)
+se_arm(SipCall *call, PbxTimerFunc fn, guint ms)
 {
-    sip_timer_stop(&call->se_timer);
-    sip_timer_init(&call->se_timer, fn, call);
-    sip_timer_start(&call->se_timer, ms);
+    pbx_timer_stop(&call->se_timer);
+    sip_call_timer_init(&call->se_timer, fn, call);
+    pbx_timer_start(&call->se_timer, ms);
 }
 
 static void
-se_expired(SipTimer *timer, gpointer data)
+se_expired(PbxTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
@@ -166,7 +167,7 @@ se_expired(SipTimer *timer, gpointer data)
 }
 
 static void
-se_refresh(SipTimer *timer, gpointer data)
+se_refresh(PbxTimer *timer, gpointer data)
 {
     SipCall *call = data;
 
@@ -184,7 +185,7 @@ se_refresh(SipTimer *timer, gpointer data)
 void
 sip_se_init(SipCall *call)
 {
-    sip_timer_init(&call->se_timer, se_refresh, call);
+    sip_call_timer_init(&call->se_timer, se_refresh, call);
 }
 
 /* (Re)arms the leg's timer after a 2xx that set the interval. */
@@ -205,5 +206,5 @@ sip_se_start(SipCall *call)
 void
 sip_se_stop(SipCall *call)
 {
-    sip_timer_stop(&call->se_timer);
+    pbx_timer_stop(&call->se_timer);
 }

@@ -1,5 +1,5 @@
-/* Carillon - chan_sip channel technology "SIP": calls as channels of the
- * core call model (carillon/channel.h).
+/* Carillon - chan_sip: the SIP channel technology, calls as channels of
+ * the core call model (carillon/channel.h), built on res_sip's API.
  *
  * One SipCall is the tech private data of one PbxChannel (one call leg):
  *   - inbound (sip_channel_in.c): an out-of-dialog INVITE from an
@@ -11,12 +11,15 @@
  *   - media (sip_media.c): SDP offers/answers with G.711 and
  *     telephone-event, RTP sessions from res_rtp and their relay when two
  *     legs are bridged;
- *   - sip_channel.c: the tech, the request handlers (INVITE, ACK, BYE,
- *     UPDATE), in-dialog requests (BYE, re-INVITE) and the common end of
- *     a call.
+ *   - sip_channel.c: the tech, the INVITE handler, the requests of a
+ *     call's dialog (BYE, ACK, re-INVITE, UPDATE, PRACK) and the common
+ *     end of a call;
+ *   - session_timer.c: RFC 4028;
+ *   - module.c: the module, and the APIs it uses.
  *
- * res_rtp and res_registrar depend on chan_sip, so their APIs are fetched
- * when the first call needs them; without them calls get 503 / 480.
+ * chan_sip requires res_sip (the stack), res_rtp (media) and
+ * res_registrar (where endpoints are); their APIs are fetched at load,
+ * so the loader knows chan_sip depends on them.
  *
  * Thread affinity: main context only.
  */
@@ -24,15 +27,29 @@
 
 #include <carillon/carillon.h>
 #include <carillon/channel.h>
-#include "sip_api.h"
-#include "dialog.h"
-#include "sdp.h"
-#include "transport.h"
-#include "transaction.h"
-#include "timer.h"
-#include "../res_rtp/rtp_api.h"
+#include <carillon/timer.h>
+#include <carillon/sip/api.h>
+#include <carillon/sip/sdp.h>
+#include <carillon/rtp.h>
+#include <carillon/registrar.h>
 
 G_BEGIN_DECLS
+
+/* What chan_sip is built on, set up at load (module.c): the module, its
+ * timer set and log domain ("sip", shared with res_sip), and the APIs of
+ * the modules it requires. */
+typedef struct {
+    PbxModule *module;
+    PbxTimers *timers;          /* every per-call timer */
+    PbxLogDomain *log;
+} ChanSip;
+
+extern ChanSip chan_sip;
+extern const SipApi *sip;
+extern const RtpApi *rtp;
+extern const RegistrarApi *registrar;
+
+#define sip_log (chan_sip.log)
 
 typedef struct _SipCall SipCall;
 typedef struct _SipFork SipFork;
@@ -41,7 +58,7 @@ typedef struct _SipFork SipFork;
 struct _SipFork {
     SipCall *call;              /* its transaction holds a reference */
     SipClientTx *tx;            /* borrowed; NULL once final */
-    SipDialog *dialog;          /* UAC dialog, not in the table until it wins */
+    SipDialog *dialog;          /* UAC dialog, registered when it wins */
     SipTarget target;
     char host[256];
     char *uri;                  /* Request-URI (the registered Contact) */
@@ -58,19 +75,12 @@ struct _SipCall {
     gboolean ended;             /* signalling over, dialog out of the table */
     gboolean answered;          /* 2xx sent (inbound) or received (outbound) */
     SipEndpoint *endpoint;      /* NULL for a sip: URI target */
-    SipDialog *dialog;          /* the dialog of this leg (in the table) */
-    SipTarget hop;              /* where in-dialog requests go */
-    char hop_host[256];
-    /* The DNS name of a next hop resolved before ("host port transport")
-     * and its address: in-dialog requests to an unchanged target do not
-     * look it up again. */
-    char *hop_name;
-    char hop_ip[SIP_ADDR_STRLEN];
-    gboolean hop_lookup;        /* a lookup of the next hop is under way */
-    GCancellable *resolving;    /* DNS lookups of this call; cancelled at the end */
+    SipDialog *dialog;          /* the dialog of this leg (registered) */
+    GCancellable *resolving;    /* DNS lookups of the forks; cancelled at the end */
     char local_host[SIP_ADDR_STRLEN];   /* our IP for Contact, o= and c= */
     guint16 local_port;
     SipTransport transport;
+    char *contact;              /* our Contact value, "<sip:carillon@...>" */
 
     /* media */
     RtpSession *rtp;
@@ -90,13 +100,13 @@ struct _SipCall {
     guint se_interval;          /* s; 0 = no session timer */
     gboolean se_we_refresh;     /* we are the refresher, else we watch */
     gboolean se_peer_timer;     /* the far end supports timer */
-    SipTimer se_timer;          /* refresh (N/2) or expiry timer */
+    PbxTimer se_timer;          /* refresh (N/2) or expiry timer */
     guint se_min;               /* Min-SE to ask for (after a 422) */
 
     /* inbound */
     SipServerTx *invite_tx;     /* a reference until the final response */
     gboolean acked;
-    SipTimer retx_timer;        /* 2xx retransmission (RFC 3261 13.3.1.4) */
+    PbxTimer retx_timer;        /* 2xx retransmission (RFC 3261 13.3.1.4) */
     guint retx_ms;
     gint64 retx_deadline;
     gint max_forwards;          /* of the INVITE, for the outbound leg */
@@ -106,7 +116,7 @@ struct _SipCall {
     guint32 invite_cseq;
     guint rel_code;             /* the 18x awaiting PRACK, 0 if none */
     gboolean rel_sdp;           /* ... and it carried our SDP */
-    SipTimer rel_timer;         /* its retransmission (RFC 3262 3) */
+    PbxTimer rel_timer;         /* its retransmission (RFC 3262 3) */
     guint rel_ms;
     gint64 rel_deadline;
     gboolean answer_pending;    /* answered before the PRACK came */
@@ -114,22 +124,26 @@ struct _SipCall {
     /* outbound */
     GPtrArray *forks;           /* SipFork *, owned by their transactions */
     SipFork *winner;
-    SipTimer timeout_timer;     /* the dial timeout */
+    PbxTimer timeout_timer;     /* the dial timeout */
     guint best_code;
     guint lookups;              /* forks whose host is being resolved */
     char *caller_number, *caller_name;
     char *callee;               /* the target endpoint / URI user */
-    char *ack;                  /* the ACK for the winning 2xx (no Via) */
+    guint32 ack_cseq;           /* CSeq of the winning 2xx, for its ACK */
 };
 
 extern const PbxChannelTech sip_channel_tech;
 
-/* Per-call timers live in chan_sip's timer set (timer.h), embedded here;
+/* Per-call timers live in chan_sip's timer set, embedded here;
  * sip_call_end() and the last unref stop them. */
+static inline void
+sip_call_timer_init(PbxTimer *timer, PbxTimerFunc fn, SipCall *call)
+{
+    pbx_timer_init(timer, chan_sip.timers, fn, call);
+}
 
 /* ---- sip_channel.c ---- */
 gboolean sip_channel_load(PbxModule *self, GError **error);
-void sip_channel_unload(void);
 SipCall *sip_call_new(gboolean outbound);
 SipCall *sip_call_ref(SipCall *call);
 void sip_call_unref(SipCall *call);
@@ -137,26 +151,20 @@ void sip_call_unref(SipCall *call);
  * stopped, RTP stats copied to the channel and the session closed, the
  * channel reference dropped. */
 void sip_call_end(SipCall *call);
-/* Our IP and port for Contact and SDP when talking to ip (a literal). */
+/* Our IP and port for Contact and SDP when talking to ip (a literal),
+ * and the Contact value made of them. */
 void sip_call_set_local(SipCall *call, SipTransport transport, const char *ip);
 /* "Contact: <sip:carillon@host:port>\r\n". */
 void sip_call_append_contact(const SipCall *call, GString *out);
-/* Sends an in-dialog request (BYE, re-INVITE) with optional SDP body. */
-SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const char *sdp,
-                                     SipResponseFunc fn, gpointer data,
+/* The leg's dialog from now on: registered with the call's handler, with
+ * our Contact. */
+void sip_call_take_dialog(SipCall *call, SipDialog *dialog);
+/* Sends an in-dialog request (BYE, re-INVITE) with extra header lines
+ * (CRLF-terminated, or NULL) and an optional SDP body. */
+SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const char *headers,
+                                     const char *sdp, SipResponseFunc fn, gpointer data,
                                      GDestroyNotify destroy);
-/* Where an in-dialog request of call goes (host written to buf): the
- * first route of the dialog, else, for a leg dialed as a sip: URI, the
- * remote target (RFC 3261 12.2.1.1), else call->hop.  A DNS name whose
- * address is cached (hop_name) comes back as that address. */
-SipTarget sip_call_next_hop(SipCall *call, char *host, gsize size);
-/* The cache key of a next hop; a new string. */
-char *sip_call_hop_key(const SipTarget *t);
 /* BYE on the leg's dialog (no response handling). */
-SipClientTx *sip_call_send_in_dialog_hdrs(SipCall *call, const char *method,
-                                          const char *headers, const char *sdp,
-                                          SipResponseFunc fn, gpointer data,
-                                          GDestroyNotify destroy);
 void sip_channel_send_bye(SipCall *call);
 
 /* Session timers (RFC 4028, session_timer.c) */
@@ -176,18 +184,16 @@ void sip_se_init(SipCall *call);
 void sip_se_start(SipCall *call);
 void sip_se_stop(SipCall *call);
 gboolean sip_call_refresh_session(SipCall *call);
-PbxModule *sip_channel_module(void);
-const RtpApi *sip_channel_rtp(void);
 
 /* ---- sip_channel_in.c ---- */
 gboolean sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer);
 void sip_channel_on_ack(SipCall *call, const SipMsg *req);
+void sip_channel_on_prack(SipCall *call, SipServerTx *tx, const SipMsg *req);
 void sip_channel_in_init(SipCall *call);
 gboolean sip_channel_in_ring(PbxChannel *chan);
 gboolean sip_channel_in_progress(PbxChannel *chan);
 gboolean sip_channel_in_answer(PbxChannel *chan, GError **error);
 void sip_channel_in_hangup(SipCall *call, PbxCause cause);
-gboolean sip_channel_on_prack(SipServerTx *tx, const SipMsg *req);
 
 /* ---- sip_channel_out.c ---- */
 PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,

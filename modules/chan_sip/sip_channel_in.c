@@ -12,46 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "sip_channel.h"
-#include "security.h"
-#include "sip_core.h"
-
-#define MAX_VIAS 32
 
 static void
 respond_code(SipServerTx *tx, guint code, const char *reason, const char *headers)
 {
     SipResponse r = { .code = code, .reason = reason, .headers = headers };
 
-    sip_server_tx_respond(tx, &r);
-}
-
-/* TRUE when one of the request's Vias is ours (a listener's address and
- * port): the INVITE we sent came back to us (482, RFC 3261 16.3 item 4
- * as a B2BUA applies it). */
-static gboolean
-is_loop(const SipMsg *req, const SipPeerInfo *peer)
-{
-    SipVia vias[MAX_VIAS];
-    guint n = 0;
-    GPtrArray *ls = sip_listeners_get();
-    SipAddr src;
-
-    sip_parse_via_list(req, vias, MAX_VIAS, &n);
-    if (!sip_addr_from_ip(peer->remote_ip, strlen(peer->remote_ip), peer->remote_port, &src))
-        return FALSE;
-    for (guint i = 0; i < n; i++) {
-        for (guint j = 0; ls && j < ls->len; j++) {
-            SipListener *l = ls->pdata[j];
-            char host[SIP_ADDR_STRLEN];
-            guint16 port = vias[i].port ? vias[i].port : 5060;
-            if (port != sip_addr_port(&l->local) || l->klass->proto != vias[i].transport)
-                continue;
-            sip_listener_sent_by_host(l, &src, host, sizeof(host));
-            if (sip_slice_case_eq(vias[i].host, host))
-                return TRUE;
-        }
-    }
-    return FALSE;
+    sip->respond(tx, &r);
 }
 
 static char *
@@ -105,10 +72,6 @@ setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
     g_autoptr(GError) error = NULL;
     g_autofree char *sdp = NULL;
 
-    if (!sip_channel_rtp()) {
-        respond_code(tx, 503, "Media Unavailable", NULL);
-        return FALSE;
-    }
     if (!sip_media_open(call, call->local_host, &error)) {
         pbx_warning(sip_log, "no RTP session: %s", error->message);
         respond_code(tx, 503, "Media Unavailable", NULL);
@@ -151,19 +114,15 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     SipEndpoint *ep = NULL;
     SipCall *call;
 
-    if (is_loop(req, peer)) {
+    if (sip->request_is_looped(req, peer)) {
         respond_code(tx, 482, NULL, NULL);
         return TRUE;
     }
-    if (!sip_security_authenticate(tx, peer, TRUE, &ep))
+    if (!sip->authenticate(tx, peer, TRUE, &ep))
         return TRUE;                /* 407 (or 400) sent */
     call = sip_call_new(FALSE);
     call->endpoint = ep;
     sip_call_set_local(call, peer->transport, peer->remote_ip);
-    g_strlcpy(call->hop_host, peer->remote_ip, sizeof(call->hop_host));
-    call->hop.host = call->hop_host;
-    call->hop.port = peer->remote_port;
-    call->hop.transport = peer->transport;
     call->max_forwards = req->max_forwards >= 0 ? req->max_forwards : 70;
     call->rel_required = sip_msg_has_token(req, SIP_HDR_REQUIRE, "100rel");
     call->rel_supported = call->rel_required
@@ -177,25 +136,28 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
         sip_call_unref(call);
         return TRUE;
     }
-    call->dialog = sip_dialog_new_uas(req, sip_server_tx_get_to_tag(tx),
-                                      req->ruri.scheme == SIP_URI_SCHEME_SIPS);
-    call->dialog->owner = call;
-    sip_dialogs_add(call->dialog);
-    call->invite_tx = sip_server_tx_ref(tx);
-    sip_server_tx_set_notify(tx, invite_tx_event, call);
+    sip_call_take_dialog(call, sip->dialog_new_uas(req, peer, sip->server_tx_get_to_tag(tx)));
+    call->invite_tx = sip->server_tx_ref(tx);
+    sip->server_tx_set_notify(tx, invite_tx_event, call);
     new_channel(call, req, ep);
     sip_call_unref(call);           /* the channel's pvt ref remains */
     return TRUE;
 }
 
-static void retransmit_18x(SipTimer *timer, gpointer data);
-static void retransmit_2xx(SipTimer *timer, gpointer data);
+static void retransmit_18x(PbxTimer *timer, gpointer data);
+static void retransmit_2xx(PbxTimer *timer, gpointer data);
 
 void
 sip_channel_in_init(SipCall *call)
 {
-    sip_timer_init(&call->rel_timer, retransmit_18x, call);
-    sip_timer_init(&call->retx_timer, retransmit_2xx, call);
+    sip_call_timer_init(&call->rel_timer, retransmit_18x, call);
+    sip_call_timer_init(&call->retx_timer, retransmit_2xx, call);
+}
+
+static gint64
+now_us(void)
+{
+    return pbx_timers_now(chan_sip.timers);
 }
 
 /* A provisional or final response on the INVITE with Contact and, when
@@ -221,19 +183,19 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
         r.body = call->local_sdp;
         r.body_len = strlen(call->local_sdp);
     }
-    return sip_server_tx_respond(call->invite_tx, &r);
+    return sip->respond(call->invite_tx, &r);
 }
 
 /* RFC 3262 3: the reliable 18x again at T1, 2*T1, ... until its PRACK;
  * none within 64*T1: 504 the INVITE and hang up. */
 static void
-retransmit_18x(SipTimer *timer, gpointer data)
+retransmit_18x(PbxTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
     gint64 left;
 
-    if (sip_now() >= call->rel_deadline) {
+    if (now_us() >= call->rel_deadline) {
         pbx_notice(sip_log, "no PRACK for the %u of %s: 504", call->rel_code,
                    call->dialog->call_id);
         call->rel_code = 0;
@@ -249,8 +211,8 @@ retransmit_18x(SipTimer *timer, gpointer data)
     respond_invite(call, call->rel_code, call->rel_sdp);
     call->rel_ms *= 2;
     /* the last wait ends at 64*T1, not after it */
-    left = (call->rel_deadline - sip_now()) / 1000;
-    sip_timer_start(&call->rel_timer, (guint) MAX(1, MIN((gint64) call->rel_ms, left)));
+    left = (call->rel_deadline - now_us()) / 1000;
+    pbx_timer_start(&call->rel_timer, (guint) MAX(1, MIN((gint64) call->rel_ms, left)));
 }
 
 /* A 180/183: reliable (Require: 100rel + RSeq) when the INVITE required
@@ -260,6 +222,7 @@ retransmit_18x(SipTimer *timer, gpointer data)
 static gboolean
 respond_provisional(SipCall *call, guint code, gboolean sdp)
 {
+    guint t1 = sip->settings()->t1;
     gboolean reliable = call->rel_required || (call->rel_supported && sdp);
 
     if (call->rel_code)                 /* one reliable 18x at a time */
@@ -273,10 +236,10 @@ respond_provisional(SipCall *call, guint code, gboolean sdp)
         call->rel_code = 0;
         return FALSE;
     }
-    call->rel_ms = sip_stack.settings.t1;
-    call->rel_deadline = sip_now() + 64 * (gint64) sip_stack.settings.t1 * 1000;
-    sip_timer_start(&call->rel_timer, call->hop.transport == SIP_TRANSPORT_TCP
-                                      ? 64 * sip_stack.settings.t1 : call->rel_ms);
+    call->rel_ms = t1;
+    call->rel_deadline = now_us() + 64 * (gint64) t1 * 1000;
+    pbx_timer_start(&call->rel_timer, call->transport == SIP_TRANSPORT_TCP
+                                      ? 64 * t1 : call->rel_ms);
     return TRUE;
 }
 
@@ -303,12 +266,12 @@ sip_channel_in_progress(PbxChannel *chan)
 /* 13.3.1.4: the 2xx again at T1, 2*T1, ... capped at T2, until the ACK;
  * none within 64*T1: BYE and hang up. */
 static void
-retransmit_2xx(SipTimer *timer, gpointer data)
+retransmit_2xx(PbxTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan;
 
-    if (sip_now() >= call->retx_deadline) {
+    if (now_us() >= call->retx_deadline) {
         pbx_notice(sip_log, "no ACK for the 2xx of %s: hanging up", call->dialog->call_id);
         sip_channel_send_bye(call);
         chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
@@ -320,13 +283,15 @@ retransmit_2xx(SipTimer *timer, gpointer data)
         return;
     }
     respond_invite(call, 200, TRUE);
-    call->retx_ms = MIN(call->retx_ms * 2, sip_stack.settings.t2);
-    sip_timer_start(&call->retx_timer, call->retx_ms);
+    call->retx_ms = MIN(call->retx_ms * 2, sip->settings()->t2);
+    pbx_timer_start(&call->retx_timer, call->retx_ms);
 }
 
 static gboolean
 send_answer(SipCall *call, GError **error)
 {
+    guint t1 = sip->settings()->t1;
+
     if (!respond_invite(call, 200, TRUE)) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
                     "the INVITE transaction is gone");
@@ -334,15 +299,15 @@ send_answer(SipCall *call, GError **error)
     }
     call->answered = TRUE;
     /* a reliable 18x without SDP still unacknowledged: the 2xx ends it */
-    sip_timer_stop(&call->rel_timer);
+    pbx_timer_stop(&call->rel_timer);
     call->rel_code = 0;
     call->dialog->state = SIP_DIALOG_CONFIRMED;
-    call->retx_ms = sip_stack.settings.t1;
-    call->retx_deadline = sip_now() + 64 * (gint64) sip_stack.settings.t1 * 1000;
-    if (call->hop.transport != SIP_TRANSPORT_TCP)
-        sip_timer_start(&call->retx_timer, call->retx_ms);
+    call->retx_ms = t1;
+    call->retx_deadline = now_us() + 64 * (gint64) t1 * 1000;
+    if (call->transport != SIP_TRANSPORT_TCP)
+        pbx_timer_start(&call->retx_timer, call->retx_ms);
     else
-        sip_timer_start(&call->retx_timer, 64 * sip_stack.settings.t1);
+        pbx_timer_start(&call->retx_timer, 64 * t1);
     sip_se_start(call);
     if (call->chan)
         pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
@@ -369,11 +334,9 @@ sip_channel_in_answer(PbxChannel *chan, GError **error)
 }
 
 /* PRACK: RAck "rseq cseq method" must name the reliable 18x awaiting it. */
-gboolean
-sip_channel_on_prack(SipServerTx *tx, const SipMsg *req)
+void
+sip_channel_on_prack(SipCall *call, SipServerTx *tx, const SipMsg *req)
 {
-    SipDialog *d = sip_dialogs_find_request(req);
-    SipCall *call = d ? d->owner : NULL;
     const SipHeader *h = sip_msg_get_header(req, SIP_HDR_RACK, 0);
     SipResponse ok = { .code = 200 };
     guint32 rseq = 0, cseq = 0;
@@ -384,20 +347,18 @@ sip_channel_on_prack(SipServerTx *tx, const SipMsg *req)
         if (sscanf(v, "%u %u %15s", &rseq, &cseq, method) != 3)
             rseq = 0;
     }
-    if (!call || call->outbound || call->ended || !call->rel_code || rseq != call->rseq
+    if (call->outbound || !call->rel_code || rseq != call->rseq
         || cseq != call->invite_cseq || strcmp(method, "INVITE")) {
-        SipResponse r = { .code = 481 };
-        sip_server_tx_respond(tx, &r);
-        return TRUE;
+        respond_code(tx, 481, NULL, NULL);
+        return;
     }
-    sip_timer_stop(&call->rel_timer);
+    pbx_timer_stop(&call->rel_timer);
     call->rel_code = 0;
-    sip_server_tx_respond(tx, &ok);
+    sip->respond(tx, &ok);
     if (call->answer_pending) {
         call->answer_pending = FALSE;
         send_answer(call, NULL);
     }
-    return TRUE;
 }
 
 void
@@ -408,10 +369,10 @@ sip_channel_on_ack(SipCall *call, const SipMsg *req)
     if (call->outbound || call->acked || !call->answered)
         return;
     call->acked = TRUE;
-    sip_timer_stop(&call->retx_timer);
+    pbx_timer_stop(&call->retx_timer);
     if (call->invite_tx) {
-        sip_server_tx_set_notify(call->invite_tx, NULL, NULL);
-        g_clear_pointer(&call->invite_tx, sip_server_tx_unref);
+        sip->server_tx_set_notify(call->invite_tx, NULL, NULL);
+        g_clear_pointer(&call->invite_tx, sip->server_tx_unref);
     }
     /* an offerless INVITE: the answer is in the ACK */
     if (!call->remote_sdp && sip_msg_find_body(req, "application", "sdp", &body) && body.len)

@@ -7,37 +7,20 @@
  * then sends one INVITE per fork in parallel, each with its own Call-ID
  * and the same SDP offer.  The first 2xx wins: it is ACKed (outside the
  * transaction, RFC 3261 13.2.2.4, to the dialog's next hop: for a URI
- * target the Contact of the 2xx, looked up when it is a DNS name) and the
- * other forks are CANCELled; a 2xx arriving later from another fork gets
- * ACK + BYE.
+ * target the Contact of the 2xx, looked up by res_sip when it is a DNS
+ * name) and the other forks are CANCELled; a 2xx arriving later from
+ * another fork gets ACK + BYE.
  * When every fork failed, the channel hangs up with the cause of the best
  * final response (6xx first, then the lowest class, 4xx before 5xx).
  */
 #include <stdlib.h>
 #include <string.h>
 #include "sip_channel.h"
-#include "security.h"
-#include "sip_core.h"
-#include "resolve.h"
-#include "../res_registrar/registrar_api.h"
-
-/* res_registrar depends on chan_sip: looked up per call, without a
- * dependency (see sip_channel_rtp()). */
-static const RegistrarApi *
-get_registrar(void)
-{
-    g_autoptr(GError) error = NULL;
-    const RegistrarApi *reg = pbx_module_get_api(NULL, REGISTRAR_API_NAME, &error);
-
-    if (!reg)
-        pbx_notice(sip_log, "outbound calls to endpoints: %s", error->message);
-    return reg;
-}
 
 static void
 fork_free(SipFork *fork)
 {
-    sip_dialog_free(fork->dialog);
+    sip->dialog_free(fork->dialog);
     g_free(fork->uri);
     g_free(fork);
 }
@@ -79,8 +62,7 @@ add_uri_target(SipCall *call, const char *target, GError **error)
 static gboolean
 add_endpoint_targets(SipCall *call, const char *target, GError **error)
 {
-    SipEndpoint *ep = sip_security_endpoint_lookup(target);
-    const RegistrarApi *reg;
+    SipEndpoint *ep = sip->endpoint_lookup(target);
     g_autoptr(GPtrArray) contacts = NULL;
 
     if (!ep) {
@@ -88,15 +70,9 @@ add_endpoint_targets(SipCall *call, const char *target, GError **error)
                     "no endpoint %s", target);
         return FALSE;
     }
-    call->endpoint = sip_endpoint_ref(ep);
+    call->endpoint = sip->endpoint_ref(ep);
     call->callee = g_strdup(target);
-    reg = get_registrar();
-    if (!reg) {
-        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
-                    "no registrar: %s is unreachable", target);
-        return FALSE;
-    }
-    contacts = reg->lookup(target);
+    contacts = registrar->lookup(target);
     for (guint i = 0; contacts && i < contacts->len; i++) {
         RegContact *c = contacts->pdata[i];
         fork_add(call, c->uri, c->host, c->port,
@@ -175,93 +151,45 @@ fork_tx_gone(gpointer data)
     sip_call_unref(call);
 }
 
-static void
-send_ack(SipDialog *d, guint32 cseq, const SipTarget *target)
-{
-    g_autoptr(GString) ack = g_string_new(NULL);
-
-    sip_dialog_build_request(d, "ACK", cseq, ack);
-    g_string_append(ack, "Content-Length: 0\r\n\r\n");
-    if (!sip_send_stateless(target, ack->str, ack->len))
-        pbx_warning(sip_log, "cannot send the ACK of %s", d->call_id);
-}
-
 /* A 2xx from a fork that lost (or after the call ended): ACK, then BYE
- * (RFC 3261 13.2.2.4 and 15). */
+ * (RFC 3261 13.2.2.4 and 15), in a copy of the fork's dialog. */
 static void
 ack_and_bye(SipFork *fork, const SipMsg *resp)
 {
-    g_autoptr(SipDialog) d = sip_dialog_copy(fork->dialog);
-    g_autoptr(GString) bye = g_string_new(NULL);
+    SipDialog *d = sip->dialog_copy(fork->dialog);
+    SipRequest ack = { .cseq = resp->cseq.number }, bye = { .method = "BYE" };
     g_autoptr(GError) error = NULL;
 
-    if (!sip_dialog_uac_update(d, resp))
-        return;
-    send_ack(d, resp->cseq.number, &fork->target);
-    sip_dialog_build_request(d, "BYE", 0, bye);
-    g_string_append(bye, "Content-Length: 0\r\n\r\n");
-    if (!sip_client_tx_send(sip_channel_module(), &fork->target, bye->str, bye->len,
-                            NULL, NULL, NULL, &error))
-        pbx_warning(sip_log, "BYE to a late 2xx: %s", error->message);
+    if (sip->dialog_uac_update(d, resp)) {
+        sip->dialog_send_ack(d, &ack, NULL, NULL);
+        if (!sip->dialog_send(chan_sip.module, d, &bye, NULL, NULL, NULL, &error))
+            pbx_warning(sip_log, "BYE to a late 2xx: %s", error->message);
+    }
+    sip->dialog_free(d);
 }
 
-static void send_2xx_ack(SipCall *call);
-
-/* The lookup of a 2xx's next hop is over: the ACK goes out now; a next
- * hop that does not resolve ends the call (the callee gets no ACK and
- * will give up on its own). */
+/* The ACK of the winning 2xx could not go out: its next hop does not
+ * resolve.  The callee gets no ACK and will give up on its own. */
 static void
-hop_resolved(const SipAddr *addr, const char *error, gpointer data)
+ack_failed(SipDialog *d, const char *error, gpointer data)
 {
-    SipCall *call = data;
+    SipCall *call = d->owner;
     PbxChannel *chan;
 
-    call->hop_lookup = FALSE;
-    if (call->ended) {
-        sip_call_unref(call);
+    if (!call || call->ended || !call->chan)
         return;
-    }
-    if (addr) {
-        sip_addr_ip_string(addr, call->hop_ip, sizeof(call->hop_ip));
-        send_2xx_ack(call);
-        sip_call_unref(call);
-        return;
-    }
-    pbx_warning(sip_log, "%s: cannot send the ACK: %s does not resolve: %s",
-                call->dialog->call_id, call->hop_name, error);
     chan = pbx_channel_ref(call->chan);
     sip_call_end(call);
     pbx_channel_hangup_from_tech(chan, PBX_CAUSE_DESTINATION_OUT_OF_ORDER);
     pbx_channel_unref(chan);
-    sip_call_unref(call);
 }
 
-/* Sends call->ack (the ACK of the winning 2xx, without Via) to the
- * dialog's next hop, once its address is known. */
 static void
 send_2xx_ack(SipCall *call)
 {
-    char host[256];
-    SipTarget t = sip_call_next_hop(call, host, sizeof(host));
-    SipAddr addr;
+    SipRequest ack = { .cseq = call->ack_cseq };
 
-    if (!call->ack)
-        return;
-    if (sip_resolve_literal(t.host, t.port, &addr)) {
-        if (!sip_send_stateless(&t, call->ack, strlen(call->ack)))
-            pbx_warning(sip_log, "cannot send the ACK of %s", call->dialog->call_id);
-        return;
-    }
-    if (call->hop_lookup)
-        return;                 /* sent when the lookup ends */
-    g_free(call->hop_name);
-    call->hop_name = sip_call_hop_key(&t);
-    call->hop_ip[0] = '\0';
-    call->hop_lookup = TRUE;
-    if (!call->resolving)
-        call->resolving = g_cancellable_new();
-    sip_resolve_async(t.host, t.port, t.transport, call->resolving, hop_resolved,
-                      sip_call_ref(call));
+    sip->dialog_send_ack(call->dialog, &ack, ack_failed, NULL);
 }
 
 static void
@@ -270,7 +198,7 @@ cancel_forks(SipCall *call, SipFork *except)
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *f = call->forks->pdata[i];
         if (f != except && f->tx && f->code == 0)
-            sip_client_tx_cancel(f->tx);
+            sip->cancel(f->tx);
     }
 }
 
@@ -280,29 +208,20 @@ win(SipFork *fork, const SipMsg *resp)
     SipCall *call = fork->call;
     SipSlice body;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GString) ack = g_string_new(NULL);
 
     fork->winner = TRUE;
     fork->code = resp->status_code;
     call->winner = fork;
-    sip_dialog_uac_update(fork->dialog, resp);
-    call->dialog = g_steal_pointer(&fork->dialog);
-    call->dialog->owner = call;
-    sip_dialogs_add(call->dialog);
-    g_strlcpy(call->hop_host, fork->host, sizeof(call->hop_host));
-    call->hop = fork->target;
-    call->hop.host = call->hop_host;
-    sip_dialog_build_request(call->dialog, "ACK", resp->cseq.number, ack);
-    g_string_append(ack, "Content-Length: 0\r\n\r\n");
-    g_free(call->ack);
-    call->ack = g_string_free(g_steal_pointer(&ack), FALSE);
+    sip->dialog_uac_update(fork->dialog, resp);
+    sip_call_take_dialog(call, g_steal_pointer(&fork->dialog));
+    call->ack_cseq = resp->cseq.number;
     send_2xx_ack(call);
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
         && !sip_media_take_answer(call, body.p, body.len, &error))
         pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
                    error->message);
     cancel_forks(call, fork);
-    sip_timer_stop(&call->timeout_timer);
+    pbx_timer_stop(&call->timeout_timer);
     call->answered = TRUE;
     sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
@@ -315,8 +234,9 @@ static void
 send_prack(SipFork *fork, const SipMsg *resp)
 {
     const SipHeader *h;
-    g_autoptr(GString) req = NULL;
+    g_autofree char *rack = NULL;
     g_autoptr(GError) error = NULL;
+    SipRequest prack = { .method = "PRACK" };
     guint32 rseq;
 
     if (!sip_msg_has_token(resp, SIP_HDR_REQUIRE, "100rel"))
@@ -331,12 +251,8 @@ send_prack(SipFork *fork, const SipMsg *resp)
     if (!rseq || (fork->rseq_acked && rseq <= fork->rseq_acked))
         return;
     fork->rseq_acked = rseq;
-    req = g_string_new(NULL);
-    sip_dialog_build_request(fork->dialog, "PRACK", 0, req);
-    g_string_append_printf(req, "RAck: %u %u INVITE\r\nContent-Length: 0\r\n\r\n", rseq,
-                           resp->cseq.number);
-    if (!sip_client_tx_send(sip_channel_module(), &fork->target, req->str, req->len,
-                            NULL, NULL, NULL, &error))
+    prack.headers = rack = g_strdup_printf("RAck: %u %u INVITE\r\n", rseq, resp->cseq.number);
+    if (!sip->dialog_send(chan_sip.module, fork->dialog, &prack, NULL, NULL, NULL, &error))
         pbx_warning(sip_log, "PRACK: %s", error->message);
 }
 
@@ -349,7 +265,7 @@ provisional(SipFork *fork, const SipMsg *resp, guint code)
 
     if (code == 100 || !resp)
         return;
-    sip_dialog_uac_update(fork->dialog, resp);
+    sip->dialog_uac_update(fork->dialog, resp);
     send_prack(fork, resp);
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
         && sip_media_take_answer(call, body.p, body.len, NULL)
@@ -423,8 +339,8 @@ retry_422(SipFork *fork, const SipMsg *resp)
     req = g_string_sized_new(1500);
     build_invite(call, retry, call->local_sdp, req);
     sip_call_ref(call);                 /* released by fork_tx_gone */
-    retry->tx = sip_client_tx_send(sip_channel_module(), &retry->target, req->str, req->len,
-                                   fork_response, retry, fork_tx_gone, &err);
+    retry->tx = sip->send_request(chan_sip.module, &retry->target, req->str, req->len,
+                                  fork_response, retry, fork_tx_gone, &err);
     if (!retry->tx) {
         sip_call_unref(call);
         pbx_notice(sip_log, "INVITE to %s: %s", retry->uri, err->message);
@@ -465,19 +381,33 @@ fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
 /* Dialing                                                             */
 /* ------------------------------------------------------------------ */
 
+/* The UAC dialog of a fork: in-dialog requests (PRACK, ACK, BYE) go
+ * where the INVITE went, or to the remote target for a URI leg. */
+static SipDialog *
+new_fork_dialog(SipCall *call, SipFork *fork, const char *call_id, const char *tag,
+                const char *local_uri, const char *remote_uri)
+{
+    SipDialog *d = sip->dialog_new_uac(call_id, tag, local_uri, remote_uri, 1);
+
+    d->contact = g_strdup(call->contact);
+    d->follow_target = call->endpoint == NULL;
+    sip->dialog_set_flow(d, fork->target.transport, fork->host, fork->target.port);
+    return d;
+}
+
 static void
 build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
 {
     char token[24], tag[24];
     gboolean v6 = strchr(call->local_host, ':') != NULL;
-    const char *ua = sip_stack.settings.user_agent;
+    const char *ua = sip->settings()->user_agent;
     /* RFC 3261 25.1 user: unreserved and user-unreserved, the rest %-escaped */
     g_autofree char *from_user = g_uri_escape_string(call->caller_number, "&=+$,;?/", FALSE);
     g_autofree char *to_user = g_uri_escape_string(call->callee, "&=+$,;?/", FALSE);
     g_autofree char *local_uri = NULL, *remote_uri = NULL, *call_id = NULL;
 
-    sip_random_token(token, sizeof(token));
-    sip_random_token(tag, sizeof(tag));
+    sip->random_token(token, sizeof(token));
+    sip->random_token(tag, sizeof(tag));
     call_id = g_strdup_printf("%s@%s", token, call->local_host);
     local_uri = g_strdup_printf("sip:%s@%s%s%s", from_user, v6 ? "[" : "",
                                 call->local_host, v6 ? "]" : "");
@@ -487,7 +417,7 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
                                      call->local_host, v6 ? "]" : "");
     else
         remote_uri = g_strdup(fork->uri);
-    fork->dialog = sip_dialog_new_uac(call_id, tag, local_uri, remote_uri, 1);
+    fork->dialog = new_fork_dialog(call, fork, call_id, tag, local_uri, remote_uri);
     g_string_append_printf(out, "INVITE %s SIP/2.0\r\nMax-Forwards: %d\r\n", fork->uri,
                            call->max_forwards);
     g_string_append(out, "From: ");
@@ -515,7 +445,7 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
 }
 
 static void
-call_timeout(SipTimer *timer, gpointer data)
+call_timeout(PbxTimer *timer, gpointer data)
 {
     SipCall *call = data;
     PbxChannel *chan = pbx_channel_ref(call->chan);
@@ -529,7 +459,7 @@ call_timeout(SipTimer *timer, gpointer data)
 void
 sip_channel_out_init(SipCall *call)
 {
-    sip_timer_init(&call->timeout_timer, call_timeout, call);
+    sip_call_timer_init(&call->timeout_timer, call_timeout, call);
 }
 
 /* Opens the media and sends the INVITEs of the forks still pending (a
@@ -563,8 +493,8 @@ send_invites(SipCall *call, GError **error)
         req = g_string_sized_new(1500);
         build_invite(call, fork, sdp, req);
         sip_call_ref(call);             /* released by fork_tx_gone */
-        fork->tx = sip_client_tx_send(sip_channel_module(), &fork->target, req->str, req->len,
-                                      fork_response, fork, fork_tx_gone, &err);
+        fork->tx = sip->send_request(chan_sip.module, &fork->target, req->str, req->len,
+                                     fork_response, fork, fork_tx_gone, &err);
         if (!fork->tx) {
             sip_call_unref(call);
             pbx_notice(sip_log, "INVITE to %s: %s", fork->uri, err->message);
@@ -618,12 +548,6 @@ fork_resolved(const SipAddr *addr, const char *error, gpointer data)
     if (addr) {
         sip_addr_ip_string(addr, fork->host, sizeof(fork->host));
         pbx_debug(sip_log, "%s is %s", name, fork->host);
-        if (!call->hop_name) {  /* the 2xx's next hop is often the same name */
-            SipTarget t = fork->target;
-            t.host = name;
-            call->hop_name = sip_call_hop_key(&t);
-            g_strlcpy(call->hop_ip, fork->host, sizeof(call->hop_ip));
-        }
     } else {
         pbx_notice(sip_log, "INVITE to %s: %s does not resolve: %s", fork->uri, name, error);
         failed(fork, 502);      /* may end the call */
@@ -631,6 +555,16 @@ fork_resolved(const SipAddr *addr, const char *error, gpointer data)
     if (!call->ended && call->lookups == 0)
         lookups_done(call);
     sip_call_unref(call);
+}
+
+/* "1.2.3.4", "::1" or "[::1]" (not a DNS name). */
+static gboolean
+is_ip_literal(const char *host)
+{
+    SipAddr addr;
+
+    return sip_addr_from_ip(host, strlen(host), 5060, &addr)
+        || sip_addr_parse(host, 5060, &addr);
 }
 
 gboolean
@@ -644,20 +578,19 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
     }
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *fork = call->forks->pdata[i];
-        SipAddr addr;
-        if (sip_resolve_literal(fork->host, fork->target.port, &addr))
+        if (is_ip_literal(fork->host))
             continue;
         if (!call->resolving)
             call->resolving = g_cancellable_new();
         call->lookups++;
-        sip_resolve_async(fork->host, fork->target.port, fork->target.transport,
-                          call->resolving, fork_resolved, fork);
+        sip->resolve(fork->host, fork->target.port, fork->target.transport,
+                     call->resolving, fork_resolved, fork);
         sip_call_ref(call);             /* released by fork_resolved */
     }
     if (call->lookups == 0 && !send_invites(call, error))
         return FALSE;
     if (timeout_ms)
-        sip_timer_start(&call->timeout_timer, timeout_ms);
+        pbx_timer_start(&call->timeout_timer, timeout_ms);
     return TRUE;
 }
 

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "sip_channel.h"
-#include "sip_core.h"
 
 #define TELEPHONE_EVENT_PT 101
 
@@ -52,7 +51,7 @@ codec_prefs(const SipCall *call, SdpCodecPref *out)
 static const char *
 media_address(const SipCall *call, guint16 *port)
 {
-    const char *ip = sip_channel_rtp()->session_get_local(call->rtp, port);
+    const char *ip = rtp->session_get_local(call->rtp, port);
 
     if (!ip || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0)
         ip = call->local_host;
@@ -62,12 +61,6 @@ media_address(const SipCall *call, guint16 *port)
 gboolean
 sip_media_open(SipCall *call, const char *ip, GError **error)
 {
-    const RtpApi *rtp = sip_channel_rtp();
-
-    if (!rtp) {
-        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED, "res_rtp not loaded");
-        return FALSE;
-    }
     call->rtp = rtp->session_new(ip && strchr(ip, ':') ? AF_INET6 : AF_INET, error);
     call->sdp_id = g_get_real_time() / 1000;
     call->sdp_version = call->sdp_id;
@@ -134,7 +127,7 @@ take_remote(SipCall *call, SdpSession *sdp)
     if (call->rtp) {
         g_autoptr(GError) error = NULL;
         /* hold with c=0.0.0.0 or a=inactive keeps the latched address */
-        if (!sip_channel_rtp()->session_set_remote(call->rtp, call->remote_media_ip,
+        if (!rtp->session_set_remote(call->rtp, call->remote_media_ip,
                                                    call->remote_media_port, &error))
             pbx_debug(sip_log, "RTP remote %s:%u: %s", call->remote_media_ip,
                       call->remote_media_port, error->message);
@@ -218,9 +211,8 @@ gboolean
 sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error)
 {
     SipCall *ca = pbx_channel_get_tech_pvt(a), *cb = pbx_channel_get_tech_pvt(b);
-    const RtpApi *rtp = sip_channel_rtp();
 
-    if (!ca || !cb || !ca->rtp || !cb->rtp || !rtp) {
+    if (!ca || !cb || !ca->rtp || !cb->rtp) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE,
                     "a leg has no RTP session");
         return FALSE;
@@ -239,9 +231,9 @@ sip_media_unbridge(PbxChannel *a, PbxChannel *b)
     SipCall *ca = pbx_channel_get_tech_pvt(a), *cb = pbx_channel_get_tech_pvt(b);
 
     if (ca && ca->rtp)
-        sip_channel_rtp()->session_unrelay(ca->rtp);
+        rtp->session_unrelay(ca->rtp);
     else if (cb && cb->rtp)
-        sip_channel_rtp()->session_unrelay(cb->rtp);
+        rtp->session_unrelay(cb->rtp);
     if (ca && ca->peer == cb)
         ca->peer = NULL;
     if (cb && cb->peer == ca)
@@ -256,7 +248,7 @@ sip_media_save_stats(SipCall *call)
 
     if (!call->rtp || !call->chan)
         return;
-    sip_channel_rtp()->session_get_stats(call->rtp, &st);
+    rtp->session_get_stats(call->rtp, &st);
     out.packets_sent = st.tx_packets;
     out.packets_received = st.rx_packets;
     out.packets_lost = st.lost > 0 ? (guint64) st.lost : 0;

@@ -217,7 +217,7 @@ contact_from_binding(const RegBinding *b)
     c->expires_in = MAX(b->expires - reg_now(), 0);
     c->status = b->status;
     c->rtt_us = b->rtt_us;
-    if (b->behind_nat || !registrar.sip->uri_parse(sip_slice_from_str(b->uri), &uri) ||
+    if (b->behind_nat || !sip_uri_parse(sip_slice_from_str(b->uri), &uri) ||
         uri.host_type == SIP_HOST_NAME || uri.host_type == SIP_HOST_NONE) {
         c->transport = g_strdup(b->transport == SIP_TRANSPORT_TCP ? "tcp" : "udp");
         c->host = g_strdup(b->source_ip);
@@ -268,6 +268,7 @@ status_to_string(RegStatus status)
 }
 
 const RegistrarApi registrar_api = {
+    .version = REGISTRAR_API_VERSION,
     .lookup = api_lookup,
     .count = api_count,
     .status_to_string = status_to_string,

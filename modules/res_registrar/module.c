@@ -2,6 +2,8 @@
  * of persisted bindings, the REGISTER handler and the location API. */
 #include <string.h>
 
+#include <carillon/dialplan.h>
+
 #include "registrar.h"
 
 Registrar registrar;
@@ -71,6 +73,17 @@ on_endpoints_reloaded(const PbxEvent *ev, gpointer data)
         location_remove_aor(gone->pdata[i], "registrar/unregistered");
 }
 
+/* pbx.endpoint(name) in the dialplan: registered and how many contacts
+ * (res_sip says whether the endpoint exists). */
+static void
+fill_endpoint_info(const char *name, PbxEndpointInfo *info, gpointer data)
+{
+    guint n = registrar_api.count(name);
+
+    info->registered = n > 0;
+    info->contacts = n;
+}
+
 static gboolean
 registrar_load(PbxModule *self, GError **error)
 {
@@ -80,7 +93,7 @@ registrar_load(PbxModule *self, GError **error)
     registrar.log = pbx_log_domain("registrar");
     if (!read_config(&registrar.config, error))
         return FALSE;
-    registrar.sip = pbx_module_get_api(self, SIP_API_NAME, error);
+    registrar.sip = sip_api_get(self, error);
     if (!registrar.sip)
         return FALSE;
     location_init();
@@ -95,6 +108,7 @@ registrar_load(PbxModule *self, GError **error)
         !reg_cli_register(self, error))
         return FALSE;
     pbx_event_subscribe(self, "sip/endpoints-reloaded", on_endpoints_reloaded, NULL);
+    pbx_dialplan_add_endpoint_provider(self, fill_endpoint_info, NULL);
     pbx_module_provide_api(self, REGISTRAR_API_NAME, &registrar_api);
     return TRUE;
 }
@@ -122,7 +136,7 @@ registrar_reload(PbxModule *self, GError **error)
 }
 
 PBX_MODULE_DEFINE("res_registrar", "SIP registrar and location service",
-                  .requires = PBX_REQUIRES("chan_sip"),
+                  .requires = PBX_REQUIRES("res_sip"),
                   .load = registrar_load,
                   .unload = registrar_unload,
                   .reload = registrar_reload);

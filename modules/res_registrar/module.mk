@@ -1,1 +1,2 @@
-res_registrar_EXTRA_OBJS = $(SIP_MSG_OBJS) modules/chan_sip/endpoint.o
+res_registrar_LIBS = $(SIPMSG_LINK)
+res_registrar_DEPS = $(SIPMSG_LIB)

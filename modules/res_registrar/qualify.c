@@ -84,7 +84,7 @@ send_probe(RegBinding *b)
     g_autoptr(GString) req = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
     char tag[17], callid[17];
-    const char *ua = registrar.sip->user_agent();
+    const char *ua = registrar.sip->settings()->user_agent;
     RegContact *target = NULL;
     SipTarget t;
     Probe *p;
@@ -108,7 +108,7 @@ send_probe(RegBinding *b)
                            "To: <%s>\r\n"
                            "Call-ID: %s-qualify\r\n"
                            "CSeq: 1 OPTIONS\r\n",
-                           b->uri, registrar.sip->realm(), tag, b->uri, callid);
+                           b->uri, registrar.sip->settings()->realm, tag, b->uri, callid);
     if (ua && *ua)
         g_string_append_printf(req, "User-Agent: %s\r\n", ua);
     g_string_append(req, "Content-Length: 0\r\n\r\n");

@@ -347,11 +347,12 @@ apply_changes(const SipMsg *req, const SipPeerInfo *peer, const SipEndpoint *ep,
     }
 }
 
-gboolean
-reg_handle_register(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
-                    gpointer data)
+/* A REGISTER whose credentials are those of ep (RFC 3261 10.3 from
+ * step 3 on). */
+static void
+register_endpoint(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                  const SipEndpoint *ep)
 {
-    g_autoptr(SipEndpoint) ep = NULL;
     g_autofree char *user = NULL, *extra = NULL;
     Change changes[MAX_CONTACTS];
     SipContact contacts[MAX_CONTACTS];
@@ -360,31 +361,29 @@ reg_handle_register(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
     const char *reason = NULL;
     guint n = 0, code;
 
-    if (!registrar.sip->authenticate(tx, peer, FALSE, &ep))
-        return TRUE;   /* challenged or refused by chan_sip */
     user = to_user(req);
     if (!user || strcmp(user, ep->name) != 0) {
         respond(tx, 403, "To does not match the authenticated user", NULL);
-        return TRUE;
+        return;
     }
     if (exp_hdr && !sip_parse_delta_seconds(exp_hdr->value, &hdr_expires)) {
         respond(tx, 400, "Malformed Expires header", NULL);
-        return TRUE;
+        return;
     }
     if (!sip_parse_contact_list(req, contacts, MAX_CONTACTS, &n)) {
         respond(tx, 400, "Malformed or too many Contact values", NULL);
-        return TRUE;
+        return;
     }
     if (n == 0) {
         respond_ok(tx, ep->name);
-        return TRUE;
+        return;
     }
     if (n == 1 && contacts[0].star) {
         if (!exp_hdr || hdr_expires != 0)
             respond(tx, 400, "Wildcard Contact requires Expires: 0", NULL);
         else
             handle_wildcard(tx, req, ep->name);
-        return TRUE;
+        return;
     }
     memset(changes, 0, sizeof(changes));
     for (guint i = 0; i < n; i++)
@@ -399,5 +398,17 @@ reg_handle_register(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
         respond_ok(tx, ep->name);
     for (guint i = 0; i < n; i++)
         g_free(changes[i].uri);
+}
+
+gboolean
+reg_handle_register(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                    gpointer data)
+{
+    SipEndpoint *ep = NULL;
+
+    if (!registrar.sip->authenticate(tx, peer, FALSE, &ep))
+        return TRUE;   /* challenged or refused by res_sip */
+    register_endpoint(tx, req, peer, ep);
+    registrar.sip->endpoint_unref(ep);
     return TRUE;
 }

@@ -7,9 +7,8 @@
 
 #include <carillon/carillon.h>
 
-#include "../chan_sip/endpoint.h"
-#include "../chan_sip/sip_api.h"
-#include "registrar_api.h"
+#include <carillon/sip/api.h>
+#include <carillon/registrar.h>
 
 G_BEGIN_DECLS
 
@@ -76,6 +75,7 @@ void reg_binding_free(RegBinding *b);
 gint64 reg_now(void);
 extern const RegistrarApi registrar_api;
 void location_set_status(RegBinding *b, RegStatus status, gint64 rtt_us);
+void reg_contact_free(RegContact *c);
 
 /* store.c: persistence (SQLite through the core's database thread) */
 typedef struct _RegStore RegStore;

@@ -19,7 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <carillon/carillon.h>
-#include "rtp_api.h"
+#include <carillon/rtp.h>
 
 G_BEGIN_DECLS
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../modules/chan_sip/sip_msg.h"
+#include <carillon/sip/msg.h>
 
 static const char invite[] =
     "INVITE sip:2001@pbx.example.com;transport=udp SIP/2.0\r\n"

@@ -1,7 +1,7 @@
 /* Carillon - libFuzzer harness for digest credentials and challenges. */
 #include <stdlib.h>
 
-#include "../../modules/chan_sip/sip_msg.h"
+#include <carillon/sip/msg.h>
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

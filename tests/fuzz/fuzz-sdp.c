@@ -2,7 +2,7 @@
  * answer every description that parses with a typical PBX codec list. */
 #include <stdlib.h>
 
-#include "../../modules/chan_sip/sdp.h"
+#include <carillon/sip/sdp.h>
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

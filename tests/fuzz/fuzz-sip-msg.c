@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../modules/chan_sip/sip_msg.h"
+#include <carillon/sip/msg.h>
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 

@@ -15,15 +15,18 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 GLIB_FLAGS := $(shell pkg-config --cflags --libs glib-2.0)
 BUILD = tests/fuzz/build
 
-SIP_MSG_SRCS = $(addprefix modules/chan_sip/,sip_lex.c parser.c framing.c uri.c headers.c \
-	digest_parse.c multipart.c validate.c serialize.c sdp.c sdp_negotiate.c)
+# The whole message layer (libcarillon-sipmsg), compiled in with the
+# sanitizers.
+SIP_MSG_SRCS = $(wildcard modules/res_sip/msg/*.c)
+SIP_MSG_HDRS = $(wildcard modules/res_sip/include/carillon/sip/*.h)
 HARNESSES = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 
 build: $(addprefix $(BUILD)/,$(HARNESSES))
 
-$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(SIP_MSG_SRCS) modules/chan_sip/sip_msg.h modules/chan_sip/sdp.h
+$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(SIP_MSG_SRCS) $(SIP_MSG_HDRS)
 	@mkdir -p $(BUILD)
-	$(CLANG) $(FUZZ_FLAGS) -Imodules/chan_sip -o $@ $< $(SIP_MSG_SRCS) $(GLIB_FLAGS)
+	$(CLANG) $(FUZZ_FLAGS) -Icore/include -Imodules/res_sip/include -Imodules/res_sip/msg \
+	    -o $@ $< $(SIP_MSG_SRCS) $(GLIB_FLAGS)
 
 run-%: $(BUILD)/%
 	@mkdir -p $(BUILD)/$*-corpus $(BUILD)/$*-artifacts

@@ -273,7 +273,7 @@ def test_reload(t, pbx):
     good = open(path).read()
     with open(path, "a") as f:
         f.write("\n[broken]\ntype = transport\nprotocol = udp\nbind = not-an-address\n")
-    rc, out = pbx.rx("module reload chan_sip")
+    rc, out = pbx.rx("module reload res_sip")
     t.ok(rc != 0 and re.search(r"sip\.conf:\d+:", out) is not None,
          "a broken sip.conf is refused with file:line", out)
     resp = udp_exchange(socket.AF_INET, "127.0.0.1", pbx.sip_port, request(branch="z9hG4bK-r1"))
@@ -283,7 +283,7 @@ def test_reload(t, pbx):
         f.write(re.sub(r"^t1 *=.*$", "t1 = 400", good.replace(
             f"bind = 127.0.0.1:{pbx.sip_port}\n", f"bind = 127.0.0.1:{new_port}\n", 1),
             count=1, flags=re.M))
-    rc, out = pbx.rx("module reload chan_sip")
+    rc, out = pbx.rx("module reload res_sip")
     t.ok(rc == 0, "reload with a changed bind succeeds", out)
     resp = udp_exchange(socket.AF_INET, "127.0.0.1", new_port, request(branch="z9hG4bK-r2"))
     t.ok(status(resp) == 200, "the changed transport answers on its new port", resp)
@@ -291,7 +291,7 @@ def test_reload(t, pbx):
     t.ok("400 /" in out, "reload applied t1", out)
     with open(path, "w") as f:
         f.write(good)
-    pbx.rx("module reload chan_sip")
+    pbx.rx("module reload res_sip")
 
 
 def main():

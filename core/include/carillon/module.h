@@ -87,6 +87,12 @@ PBX_API void pbx_module_provide_api(PbxModule *self, const char *api_name,
                                     gconstpointer api);
 PBX_API gconstpointer pbx_module_get_api(PbxModule *self, const char *api_name,
                                          GError **error);
+/* The same for an API struct whose first member is a guint version (the
+ * provider's header's *_API_VERSION): fails with PBX_MODULE_ERROR_ABI,
+ * recording no dependency, when the provider's version is not `version`,
+ * the one the consumer was built with. */
+PBX_API gconstpointer pbx_module_get_api_version(PbxModule *self, const char *api_name,
+                                                 guint version, GError **error);
 
 /* Registrations owned by a module.  `cleanup` runs when the module unloads
  * (in reverse order of registration) unless the registration was dropped

@@ -1,0 +1,103 @@
+/* Carillon - the API of res_rtp ("rtp").
+ *
+ * Media anchoring: an RtpSession is a pair of UDP sockets (RTP on an even
+ * port, RTCP on the next odd one) taken from the rtp.conf port range and
+ * pinned to one media worker thread.  Two sessions can be relayed: what
+ * arrives on one goes out of the other towards that session's remote.
+ * The remote of a session is learned from the first RTP packet actually
+ * received (symmetric RTP, so phones behind NAT work) and then sticks;
+ * until then the address given with session_set_remote() (from SDP) is
+ * used.  RTCP is relayed as well and parsed on the way for statistics.
+ *
+ * Consumers (chan_sip) declare .requires = PBX_REQUIRES("res_rtp") and
+ * fetch the API at load with
+ *
+ *     const RtpApi *rtp = rtp_api_get(self, error);
+ *
+ * which records the dependency and checks RTP_API_VERSION.  Every live
+ * session also counts as a use of res_rtp.
+ *
+ * Thread affinity: every function runs on the main context only.  The
+ * media workers apply requests asynchronously but in order: after
+ * session_relay() returns, packets are relayed within a few
+ * microseconds; session_free() returns at once and the sockets close on
+ * the worker.
+ */
+#pragma once
+
+#include <sys/socket.h>
+#include <carillon/carillon.h>
+
+G_BEGIN_DECLS
+
+#define RTP_API_NAME "rtp"
+#define RTP_API_VERSION 1u
+
+/* A macro, not a function: res_rtp exports no symbols. */
+#define RTP_ERROR (g_quark_from_static_string("carillon-rtp-error"))
+typedef enum {
+    RTP_ERROR_PORTS_EXHAUSTED,  /* every port pair of the range is in use */
+    RTP_ERROR_FAMILY,           /* address family not supported / mismatched */
+    RTP_ERROR_ADDRESS,          /* not an IP address literal */
+    RTP_ERROR_SOCKET,           /* socket(), bind(), ... failed */
+} RtpError;
+
+typedef struct _RtpSession RtpSession;
+
+/* A snapshot of a session's counters.  "rx" is what arrived on this
+ * session's sockets, "tx" what was sent out of them. */
+typedef struct {
+    guint64 rx_packets, rx_octets;     /* RTP received (accepted) */
+    guint64 tx_packets, tx_octets;     /* RTP sent */
+    guint64 relayed;                   /* received here, sent out of the peer */
+    guint64 dropped;                   /* malformed, foreign source, no destination */
+    guint32 ssrc;                      /* current SSRC of the received stream */
+    guint32 ssrc_changes;
+    guint64 expected;                  /* RFC 3550 A.3, current SSRC */
+    gint64 lost;                       /* expected - received (may be < 0) */
+    guint32 jitter_us;                 /* interarrival jitter, RFC 3550 A.8 */
+    guint64 rtcp_rx, rtcp_tx;          /* RTCP compound packets */
+    guint32 sr_rx, rr_rx;              /* sender / receiver reports seen */
+    /* From the last report block the far end sent us (about the stream
+     * it receives from this session). */
+    guint32 remote_fraction_lost;      /* 0..255, 1/256 units */
+    gint32 remote_lost;                /* cumulative */
+    guint32 remote_jitter_us;
+    gint32 rtt_us;                     /* PBX <-> far end; -1 unknown */
+    gboolean latched;                  /* remote learned from packets */
+} RtpStats;
+
+typedef struct {
+    guint version;                     /* RTP_API_VERSION */
+
+    /* A new session for AF_INET or AF_INET6 on the configured bind
+     * address, with an even RTP port and RTP+1 for RTCP. */
+    RtpSession *(*session_new)(int family, GError **error);
+    /* Closes the sockets (asynchronously) and ends any relay.  NULL ok. */
+    void (*session_free)(RtpSession *s);
+
+    /* The bound address ("0.0.0.0" when bound to any; advertise the
+     * public media address in SDP instead) and RTP port.  Borrowed. */
+    const char *(*session_get_local)(const RtpSession *s, guint16 *rtp_port);
+    /* The remote RTP address from SDP (RTCP goes to port + 1).  Resets
+     * latching: the next packet received decides again.  0.0.0.0 / ::
+     * or port 0 (hold, a declined stream) means no remote until one
+     * latches. */
+    gboolean (*session_set_remote)(RtpSession *s, const char *addr,
+                                   guint16 port, GError **error);
+
+    /* Relays a <-> b, ending any relay either had before.  The sessions
+     * end up on the same worker (b moves to a's). */
+    void (*session_relay)(RtpSession *a, RtpSession *b);
+    /* Ends the relay of s (and of its peer). */
+    void (*session_unrelay)(RtpSession *s);
+
+    void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
+    /* Packets received on s and sent out of its peer (tests, CLI). */
+    guint64 (*session_get_relayed)(const RtpSession *s);
+} RtpApi;
+
+#define rtp_api_get(self, error) \
+    ((const RtpApi *) pbx_module_get_api_version((self), RTP_API_NAME, RTP_API_VERSION, (error)))
+
+G_END_DECLS

@@ -1,0 +1,228 @@
+/* Carillon res_sip - endpoints.conf: parsing and lookup. */
+#include <string.h>
+
+#include "endpoint_table.h"
+
+struct _SipEndpointTable {
+    gint refs;
+    GHashTable *by_name;       /* name -> SipEndpoint* (owns a ref) */
+    GPtrArray *list;           /* file order (owns refs) */
+};
+
+typedef struct {
+    char *secret;
+    char *context;
+    char *callerid;
+    char **codecs;
+    char *mailbox;
+    guint max_contacts;
+    gboolean remove_existing;
+    char *nat;
+    char *media_encryption;
+    char **transports;
+    guint qualify_frequency;
+} RawEndpoint;
+
+static const PbxOption endpoint_opts[] = {
+    { "secret",            PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, secret), NULL, 0, 0 },
+    { "context",           PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, context), "default", 0, 0 },
+    { "callerid",          PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, callerid), NULL, 0, 0 },
+    { "codecs",            PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, codecs), "ulaw,alaw", 0, 0 },
+    { "mailbox",           PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, mailbox), NULL, 0, 0 },
+    { "max_contacts",      PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, max_contacts), "1", 1, 100 },
+    { "remove_existing",   PBX_OPT_BOOL,   G_STRUCT_OFFSET(RawEndpoint, remove_existing), "yes", 0, 0 },
+    { "nat",               PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, nat), "auto", 0, 0 },
+    { "media_encryption",  PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, media_encryption), "no", 0, 0 },
+    { "transports",        PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, transports), "udp,tcp", 0, 0 },
+    { "qualify_frequency", PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, qualify_frequency), "0", 0, 86400 },
+};
+
+static const char *const known_codecs[] = {
+    "ulaw", "alaw", "g722", "opus", "gsm", NULL
+};
+
+SipEndpoint *
+sip_endpoint_ref(SipEndpoint *e)
+{
+    g_atomic_int_inc(&e->refs);
+    return e;
+}
+
+void
+sip_endpoint_unref(SipEndpoint *e)
+{
+    if (!e || !g_atomic_int_dec_and_test(&e->refs))
+        return;
+    g_free(e->name);
+    g_free(e->secret);
+    g_free(e->context);
+    g_free(e->callerid_name);
+    g_free(e->callerid_number);
+    g_strfreev(e->codecs);
+    g_free(e->mailbox);
+    g_free(e->media_encryption);
+    g_free(e);
+}
+
+/* Parses `"Alice Anders" <1001>`, `Alice <1001>` or `1001`. */
+static gboolean
+parse_callerid(const char *text, char **name, char **number)
+{
+    const char *lt = strchr(text, '<');
+    g_autofree char *n = NULL;
+
+    if (!lt) {
+        *name = NULL;
+        *number = g_strstrip(g_strdup(text));
+        return **number != '\0';
+    }
+    if (!strchr(lt, '>') || strchr(lt, '>')[1] != '\0')
+        return FALSE;
+    *number = g_strstrip(g_strndup(lt + 1, strchr(lt, '>') - lt - 1));
+    n = g_strstrip(g_strndup(text, lt - text));
+    if (n[0] == '"') {
+        size_t len = strlen(n);
+        if (len < 2 || n[len - 1] != '"')
+            return FALSE;
+        n[len - 1] = '\0';
+        memmove(n, n + 1, len - 1);
+    }
+    *name = *n ? g_steal_pointer(&n) : NULL;
+    return **number != '\0';
+}
+
+/* Checks the values that are not plain strings or numbers. */
+static gboolean
+convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
+        SipEndpoint *e, GError **error)
+{
+    if (!raw->secret || !*raw->secret) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, NULL,
+                             "endpoint has no secret");
+        return FALSE;
+    }
+    if (raw->callerid && !parse_callerid(raw->callerid, &e->callerid_name,
+                                         &e->callerid_number)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
+                             "callerid", "'%s' is not \"Name\" <number>",
+                             raw->callerid);
+        return FALSE;
+    }
+    if (!e->callerid_number)
+        e->callerid_number = g_strdup(section);
+    for (guint i = 0; raw->codecs[i]; i++) {
+        if (!g_strv_contains(known_codecs, raw->codecs[i])) {
+            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
+                                 "codecs", "unknown codec '%s' (known: ulaw, "
+                                 "alaw, g722, opus, gsm)", raw->codecs[i]);
+            return FALSE;
+        }
+    }
+    if (strcmp(raw->nat, "no") == 0) {
+        e->nat = SIP_NAT_NO;
+    } else if (strcmp(raw->nat, "yes") == 0) {
+        e->nat = SIP_NAT_YES;
+    } else if (strcmp(raw->nat, "auto") == 0) {
+        e->nat = SIP_NAT_AUTO;
+    } else {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "nat",
+                             "'%s' is not no, yes or auto", raw->nat);
+        return FALSE;
+    }
+    if (strcmp(raw->media_encryption, "no") != 0 &&
+        strcmp(raw->media_encryption, "sdes") != 0 &&
+        strcmp(raw->media_encryption, "dtls") != 0) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
+                             "media_encryption", "'%s' is not no, sdes or dtls",
+                             raw->media_encryption);
+        return FALSE;
+    }
+    for (guint i = 0; raw->transports[i]; i++) {
+        guint mask = sip_transport_mask_from_name(raw->transports[i]);
+        if (!mask) {
+            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
+                                 "transports", "unknown transport '%s'",
+                                 raw->transports[i]);
+            return FALSE;
+        }
+        e->transports |= mask;
+    }
+    return TRUE;
+}
+
+static SipEndpoint *
+endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
+{
+    RawEndpoint raw = { 0 };
+    SipEndpoint *e = g_new0(SipEndpoint, 1);
+
+    e->refs = 1;
+    e->name = g_strdup(section);
+    if (!pbx_config_apply(cfg, section, endpoint_opts, G_N_ELEMENTS(endpoint_opts),
+                          &raw, FALSE, error) ||
+        !convert(cfg, section, &raw, e, error)) {
+        pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
+        sip_endpoint_unref(e);
+        return NULL;
+    }
+    e->secret = g_steal_pointer(&raw.secret);
+    e->context = g_steal_pointer(&raw.context);
+    e->codecs = g_steal_pointer(&raw.codecs);
+    e->mailbox = g_steal_pointer(&raw.mailbox);
+    e->max_contacts = raw.max_contacts;
+    e->remove_existing = raw.remove_existing;
+    e->media_encryption = g_steal_pointer(&raw.media_encryption);
+    e->qualify_frequency = raw.qualify_frequency;
+    pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
+    return e;
+}
+
+SipEndpointTable *
+sip_endpoint_table_new(const PbxConfig *cfg, GError **error)
+{
+    SipEndpointTable *t = g_new0(SipEndpointTable, 1);
+    const char *const *sections = pbx_config_get_sections(cfg);
+
+    t->refs = 1;
+    t->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    t->list = g_ptr_array_new_with_free_func((GDestroyNotify) sip_endpoint_unref);
+    for (guint i = 0; sections[i]; i++) {
+        SipEndpoint *e = endpoint_from_section(cfg, sections[i], error);
+        if (!e) {
+            sip_endpoint_table_unref(t);
+            return NULL;
+        }
+        g_ptr_array_add(t->list, e);
+        g_hash_table_insert(t->by_name, e->name, e);
+    }
+    return t;
+}
+
+SipEndpointTable *
+sip_endpoint_table_ref(SipEndpointTable *t)
+{
+    g_atomic_int_inc(&t->refs);
+    return t;
+}
+
+void
+sip_endpoint_table_unref(SipEndpointTable *t)
+{
+    if (!t || !g_atomic_int_dec_and_test(&t->refs))
+        return;
+    g_hash_table_unref(t->by_name);
+    g_ptr_array_unref(t->list);
+    g_free(t);
+}
+
+SipEndpoint *
+sip_endpoint_table_lookup(const SipEndpointTable *t, const char *name)
+{
+    return t ? g_hash_table_lookup(t->by_name, name) : NULL;
+}
+
+const GPtrArray *
+sip_endpoint_table_list(const SipEndpointTable *t)
+{
+    return t->list;
+}

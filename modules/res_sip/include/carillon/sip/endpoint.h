@@ -1,0 +1,73 @@
+/* Carillon res_sip - endpoints (users/phones) from endpoints.conf.
+ *
+ * One section per endpoint; its name is the user part of its address of
+ * record (sip:1001@realm) and its digest user name.  Asterisk-style
+ * templates give shared defaults:
+ *
+ *   [office-phone](!)
+ *   context = office
+ *   codecs = ulaw,alaw
+ *   [1001](office-phone)
+ *   secret = pw1001
+ *   callerid = "Alice Anders" <1001>
+ *
+ * Keys: secret, context, callerid ("Name" <number>), codecs, mailbox,
+ * max_contacts, nat (no|yes|auto), media_encryption (no|sdes|dtls),
+ * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
+ * remove_existing (yes: a new contact beyond max_contacts replaces the
+ * oldest; no: it is refused with 403).
+ *
+ * A table of endpoints is immutable once loaded: reload builds a new one
+ * and swaps it in, while registrations (which refer to endpoints by name)
+ * stay.  Modules look endpoints up and reference them through the "sip"
+ * API (endpoint_lookup, endpoint_ref, endpoint_unref).
+ *
+ * Thread affinity: main context.
+ */
+#pragma once
+
+#include <carillon/carillon.h>
+#include <carillon/sip/msg.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+    SIP_NAT_NO,        /* trust the Contact */
+    SIP_NAT_YES,       /* always reach the endpoint at its source address */
+    SIP_NAT_AUTO,      /* do so when the Contact differs from the source */
+} SipNatMode;
+
+enum {
+    SIP_TRANSPORT_MASK_UDP = 1 << 0,
+    SIP_TRANSPORT_MASK_TCP = 1 << 1,
+    SIP_TRANSPORT_MASK_TLS = 1 << 2,
+    SIP_TRANSPORT_MASK_WS  = 1 << 3,
+    SIP_TRANSPORT_MASK_WSS = 1 << 4,
+};
+
+typedef struct {
+    gint refs;
+    char *name;
+    char *secret;
+    char *context;
+    char *callerid_name;       /* may be NULL */
+    char *callerid_number;     /* defaults to the name */
+    char **codecs;             /* NULL-terminated, in preference order */
+    char *mailbox;             /* may be NULL */
+    guint max_contacts;
+    gboolean remove_existing;
+    SipNatMode nat;
+    char *media_encryption;    /* "no", "sdes" or "dtls" */
+    guint transports;          /* SIP_TRANSPORT_MASK_* */
+    guint qualify_frequency;   /* seconds, 0 = off */
+} SipEndpoint;
+
+/* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
+SIP_EXPORT const char *sip_nat_mode_to_string(SipNatMode nat);
+/* The SIP_TRANSPORT_MASK_* bit of "udp", "tcp", "tls", "ws", "wss"
+ * (any case); 0 when unknown. */
+SIP_EXPORT guint sip_transport_mask_from_name(const char *name);
+/* "udp,tcp" from a mask; a new string. */
+SIP_EXPORT char *sip_transport_mask_to_string(guint mask);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* Carillon - SIP message layer: the SIP error domain and the names of
+ * the endpoint enums of carillon/sip/endpoint.h (endpoints.conf values
+ * and CLI output). */
+#include <string.h>
+#include <carillon/sip/endpoint.h>
+
+G_DEFINE_QUARK(sip-error-quark, sip_error)
+
+static const struct {
+    const char *name;
+    guint mask;
+} transport_names[] = {
+    { "udp", SIP_TRANSPORT_MASK_UDP },
+    { "tcp", SIP_TRANSPORT_MASK_TCP },
+    { "tls", SIP_TRANSPORT_MASK_TLS },
+    { "ws",  SIP_TRANSPORT_MASK_WS },
+    { "wss", SIP_TRANSPORT_MASK_WSS },
+};
+
+const char *
+sip_nat_mode_to_string(SipNatMode nat)
+{
+    switch (nat) {
+    case SIP_NAT_NO:
+        return "no";
+    case SIP_NAT_YES:
+        return "yes";
+    default:
+        return "auto";
+    }
+}
+
+guint
+sip_transport_mask_from_name(const char *name)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(transport_names); i++) {
+        if (g_ascii_strcasecmp(name, transport_names[i].name) == 0)
+            return transport_names[i].mask;
+    }
+    return 0;
+}
+
+char *
+sip_transport_mask_to_string(guint mask)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(transport_names); i++) {
+        if (!(mask & transport_names[i].mask))
+            continue;
+        if (s->len)
+            g_string_append_c(s, ',');
+        g_string_append(s, transport_names[i].name);
+    }
+    return g_string_free(s, FALSE);
+}

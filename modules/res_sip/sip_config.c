@@ -1,0 +1,312 @@
+/* Carillon - res_sip configuration (sip.conf). */
+#include <string.h>
+#include "sip_config.h"
+
+#define GENERAL "general"
+#define AUTH "auth"         /* read by security.c (realm, blocking) */
+
+static const PbxOption general_options[] = {
+    { "t1",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t1),                         "500",     50, 10000 },
+    { "t2",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t2),                         "4000",    100, 120000 },
+    { "t4",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t4),                         "5000",    100, 120000 },
+    { "trying_delay",               PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, trying_delay),               "200",     0, 10000 },
+    { "max_message_size",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, max_message_size),           "65535",   1024, 1048576 },
+    { "max_transactions",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, max_transactions),           "500000",  100, 10000000 },
+    { "force_rport",                PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipGeneralConf, force_rport),                "yes",     0, 0 },
+    { "user_agent",                 PBX_OPT_STRING, G_STRUCT_OFFSET(SipGeneralConf, user_agent),                 "Carillon", 0, 0 },
+    { "debug",                      PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipGeneralConf, debug),                      "no",      0, 0 },
+    { "tcp_idle_timeout",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_idle_timeout),           "300",     5, 86400 },
+    { "tcp_max_connections",        PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_connections),        "4096",    1, 1000000 },
+    { "tcp_max_connections_per_ip", PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_connections_per_ip), "64",      1, 1000000 },
+    { "tcp_max_buffered",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_buffered),           "1048576", 4096, 1073741824 },
+    { "session_expires",            PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, session_expires),            "1800",    1, 86400 },
+    { "min_se",                     PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, min_se),                     "90",      1, 86400 },
+};
+
+typedef struct {
+    char *type;
+    char *protocol;
+    char *bind;
+} TransportOptions;
+
+static const PbxOption transport_options[] = {
+    { "type",     PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, type),     NULL,  0, 0 },
+    { "protocol", PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, protocol), "udp", 0, 0 },
+    { "bind",     PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, bind),     NULL,  0, 0 },
+};
+
+static void
+transport_conf_free(gpointer p)
+{
+    SipTransportConf *t = p;
+
+    g_free(t->name);
+    g_free(t->bind_text);
+    g_free(t);
+}
+
+void
+sip_conf_free(SipConf *conf)
+{
+    if (!conf)
+        return;
+    pbx_config_options_clear(general_options, G_N_ELEMENTS(general_options), &conf->settings);
+    g_ptr_array_unref(conf->transports);
+    g_free(conf->file);
+    g_free(conf);
+}
+
+static gboolean
+parse_general(const PbxConfig *cfg, SipGeneralConf *s, GError **error)
+{
+    if (!pbx_config_apply(cfg, GENERAL, general_options, G_N_ELEMENTS(general_options),
+                          s, FALSE, error))
+        return FALSE;
+    if (s->t2 < s->t1) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, GENERAL, "t2",
+                             "t2 (%u ms) must not be smaller than t1 (%u ms)", s->t2, s->t1);
+        return FALSE;
+    }
+    if (s->session_expires < s->min_se)       /* RFC 4028 4: never below Min-SE */
+        s->session_expires = s->min_se;
+    return TRUE;
+}
+
+/* One `type = transport` section. */
+static SipTransportConf *
+parse_transport(const PbxConfig *cfg, const char *section, GError **error)
+{
+    TransportOptions o = { 0 };
+    SipTransportConf *t = NULL;
+    const SipTransportClass *klass;
+    SipAddr addr;
+
+    if (!pbx_config_apply(cfg, section, transport_options, G_N_ELEMENTS(transport_options),
+                          &o, FALSE, error))
+        goto out;
+    if (!o.type) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, NULL,
+                             "section has no 'type' (expected type = transport)");
+        goto out;
+    }
+    if (g_ascii_strcasecmp(o.type, "transport") != 0) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "type",
+                             "unknown section type '%s' (expected 'transport')", o.type);
+        goto out;
+    }
+    klass = sip_transport_class_find(o.protocol);
+    if (!klass) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "protocol",
+                             "unsupported protocol '%s' (use udp or tcp)", o.protocol);
+        goto out;
+    }
+    if (!o.bind) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, NULL,
+                             "transport has no 'bind' address");
+        goto out;
+    }
+    if (!sip_addr_parse(g_strstrip(o.bind), 5060, &addr)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "bind",
+                             "'%s' is not IP:PORT (IPv6 as [ADDR]:PORT)", o.bind);
+        goto out;
+    }
+    t = g_new0(SipTransportConf, 1);
+    t->name = g_strdup(section);
+    t->klass = klass;
+    t->bind = addr;
+    t->bind_text = g_strdup(o.bind);
+    t->line = pbx_config_get_line(cfg, section, "bind");
+out:
+    pbx_config_options_clear(transport_options, G_N_ELEMENTS(transport_options), &o);
+    return t;
+}
+
+/* Two transports of one protocol on one address cannot both bind. */
+static gboolean
+check_duplicate(const PbxConfig *cfg, const SipConf *conf, const SipTransportConf *t,
+                GError **error)
+{
+    for (guint i = 0; i < conf->transports->len; i++) {
+        const SipTransportConf *o = conf->transports->pdata[i];
+        if (o->klass == t->klass && sip_addr_equal(&o->bind, &t->bind)) {
+            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, t->name, "bind",
+                                 "%s %s is already used by [%s]", t->klass->name,
+                                 t->bind_text, o->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+SipConf *
+sip_conf_parse(const PbxConfig *cfg, GError **error)
+{
+    g_autoptr(SipConf) conf = g_new0(SipConf, 1);
+    const char *const *sections = pbx_config_get_sections(cfg);
+
+    conf->file = g_strdup(pbx_config_get_name(cfg));
+    conf->transports = g_ptr_array_new_with_free_func(transport_conf_free);
+    if (!parse_general(cfg, &conf->settings, error))
+        return NULL;
+    for (guint i = 0; sections && sections[i]; i++) {
+        SipTransportConf *t;
+        if (g_str_equal(sections[i], GENERAL) || g_str_equal(sections[i], AUTH))
+            continue;
+        t = parse_transport(cfg, sections[i], error);
+        if (!t)
+            return NULL;
+        if (!check_duplicate(cfg, conf, t, error)) {
+            transport_conf_free(t);
+            return NULL;
+        }
+        g_ptr_array_add(conf->transports, t);
+    }
+    if (conf->transports->len == 0) {
+        g_set_error(error, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_MISSING,
+                    "%s: no transport defined (add a section with type = transport)",
+                    conf->file);
+        return NULL;
+    }
+    return g_steal_pointer(&conf);
+}
+
+SipConf *
+sip_conf_load(GError **error)
+{
+    g_autoptr(PbxConfig) cfg = pbx_core_load_config("sip.conf", error);
+
+    return cfg ? sip_conf_parse(cfg, error) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transports                                                          */
+/* ------------------------------------------------------------------ */
+
+static SipListener *
+open_one(const SipConf *conf, const SipTransportConf *t, GError **error)
+{
+    g_autoptr(SipListener) l = sip_listener_new(t->klass, t->name, &t->bind, t->bind_text);
+    g_autoptr(GError) local = NULL;
+    char addr[SIP_ADDR_STRLEN];
+
+    if (!sip_listener_open(l, &local)) {
+        g_set_error(error, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_VALUE,
+                    "%s:%u: [%s] bind: cannot bind %s %s: %s", conf->file, t->line, t->name,
+                    t->klass->name, t->bind_text, local->message);
+        return NULL;
+    }
+    pbx_notice(sip_log, "SIP transport %s: %s on %s", t->name, t->klass->name,
+               sip_addr_to_string(&l->local, addr, sizeof(addr)));
+    return g_steal_pointer(&l);
+}
+
+gboolean
+sip_conf_open_transports(const SipConf *conf, GError **error)
+{
+    g_autoptr(GError) first = NULL;
+    guint opened = 0;
+
+    for (guint i = 0; i < conf->transports->len; i++) {
+        g_autoptr(GError) local = NULL;
+        g_autoptr(SipListener) l = open_one(conf, conf->transports->pdata[i], &local);
+        if (!l) {
+            pbx_error(sip_log, "%s", local->message);
+            if (!first)
+                first = g_steal_pointer(&local);
+            continue;
+        }
+        sip_listeners_add(l);
+        opened++;
+    }
+    if (opened == 0) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&first),
+                                   "no SIP transport could bind: ");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const SipTransportConf *
+find_conf(const SipConf *conf, const char *name)
+{
+    for (guint i = 0; i < conf->transports->len; i++) {
+        const SipTransportConf *t = conf->transports->pdata[i];
+        if (g_str_equal(t->name, name))
+            return t;
+    }
+    return NULL;
+}
+
+static gboolean
+unchanged(const SipListener *l, const SipTransportConf *t)
+{
+    return t && l->klass == t->klass && sip_addr_equal(&l->bind, &t->bind);
+}
+
+/* Replaces old by a listener for t.  The new address is tried while the
+ * old socket is open; if that fails (e.g. the same port on a wildcard
+ * address), the old one is closed first and reopened if the new one
+ * still cannot bind. */
+static gboolean
+replace_listener(const SipConf *conf, SipListener *old, const SipTransportConf *t,
+                 GError **error)
+{
+    SipListener *l;
+
+    if (!old) {
+        l = open_one(conf, t, error);
+        if (!l)
+            return FALSE;
+        sip_listeners_add(l);
+        sip_listener_unref(l);
+        return TRUE;
+    }
+    l = open_one(conf, t, NULL);
+    if (!l) {
+        sip_listener_close(old);
+        l = open_one(conf, t, error);
+        if (!l) {
+            if (!sip_listener_open(old, NULL))
+                sip_listeners_remove(old);
+            return FALSE;
+        }
+    }
+    sip_listener_close(old);
+    sip_listeners_remove(old);
+    sip_listeners_add(l);
+    sip_listener_unref(l);
+    return TRUE;
+}
+
+gboolean
+sip_conf_rebind_transports(const SipConf *conf, GError **error)
+{
+    GPtrArray *ls = sip_listeners_get();
+    g_autoptr(GPtrArray) current = g_ptr_array_new_with_free_func((GDestroyNotify) sip_listener_unref);
+    gboolean ok = TRUE;
+
+    for (guint i = 0; i < ls->len; i++)
+        g_ptr_array_add(current, sip_listener_ref(ls->pdata[i]));
+    for (guint i = 0; i < current->len; i++) {
+        SipListener *l = current->pdata[i];
+        if (!find_conf(conf, l->name)) {
+            pbx_notice(sip_log, "SIP transport %s removed", l->name);
+            sip_listener_close(l);
+            sip_listeners_remove(l);
+        }
+    }
+    for (guint i = 0; i < conf->transports->len; i++) {
+        const SipTransportConf *t = conf->transports->pdata[i];
+        SipListener *old = sip_listeners_find(t->name);
+        g_autoptr(GError) local = NULL;
+        if (old && unchanged(old, t))
+            continue;
+        if (!replace_listener(conf, old, t, &local)) {
+            pbx_error(sip_log, "%s", local->message);
+            if (ok)
+                g_propagate_error(error, g_steal_pointer(&local));
+            ok = FALSE;
+        }
+    }
+    return ok;
+}

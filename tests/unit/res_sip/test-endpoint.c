@@ -1,0 +1,121 @@
+/* Unit tests: endpoints.conf parsing. */
+#include <string.h>
+
+#include "../../../modules/res_sip/endpoint_table.h"
+
+static SipEndpointTable *
+parse(const char *text, GError **error)
+{
+    g_autoptr(PbxConfig) cfg = pbx_config_load_data("endpoints.conf", text, -1,
+                                                    error);
+    return cfg ? sip_endpoint_table_new(cfg, error) : NULL;
+}
+
+static void
+test_templates_and_defaults(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SipEndpointTable) t = parse(
+        "[office-phone](!)\n"
+        "context = office\n"
+        "codecs = ulaw, alaw\n"
+        "max_contacts = 3\n"
+        "qualify_frequency = 60\n"
+        "[1001](office-phone)\n"
+        "secret = pw1001\n"
+        "callerid = \"Alice Anders\" <1001>\n"
+        "mailbox = 1001\n"
+        "[1002](office-phone)\n"
+        "secret = pw1002\n"
+        "nat = yes\n"
+        "transports = udp\n"
+        "[lobby]\n"
+        "secret = x\n"
+        "callerid = 200\n", &error);
+    SipEndpoint *e;
+    g_autofree char *tr = NULL;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(sip_endpoint_table_list(t)->len, ==, 3);
+    e = sip_endpoint_table_lookup(t, "1001");
+    g_assert_nonnull(e);
+    g_assert_cmpstr(e->secret, ==, "pw1001");
+    g_assert_cmpstr(e->context, ==, "office");
+    g_assert_cmpstr(e->callerid_name, ==, "Alice Anders");
+    g_assert_cmpstr(e->callerid_number, ==, "1001");
+    g_assert_cmpstr(e->mailbox, ==, "1001");
+    g_assert_cmpuint(e->max_contacts, ==, 3);
+    g_assert_cmpuint(e->qualify_frequency, ==, 60);
+    g_assert_cmpint(e->nat, ==, SIP_NAT_AUTO);
+    g_assert_cmpstr(e->codecs[1], ==, "alaw");
+    e = sip_endpoint_table_lookup(t, "1002");
+    g_assert_cmpint(e->nat, ==, SIP_NAT_YES);
+    g_assert_cmpuint(e->transports, ==, SIP_TRANSPORT_MASK_UDP);
+    g_assert_null(e->callerid_name);
+    g_assert_cmpstr(e->callerid_number, ==, "1002");
+    e = sip_endpoint_table_lookup(t, "lobby");
+    g_assert_cmpstr(e->context, ==, "default");
+    g_assert_cmpstr(e->callerid_number, ==, "200");
+    g_assert_cmpuint(e->max_contacts, ==, 1);
+    tr = sip_transport_mask_to_string(e->transports);
+    g_assert_cmpstr(tr, ==, "udp,tcp");
+    g_assert_null(sip_endpoint_table_lookup(t, "office-phone"));
+    g_assert_null(sip_endpoint_table_lookup(t, "9999"));
+}
+
+static void
+test_errors(void)
+{
+    static const struct {
+        const char *text;
+        const char *message;
+    } cases[] = {
+        { "[1001]\ncontext = x\n", "endpoints.conf:1: [1001]: endpoint has no secret" },
+        { "[1001]\nsecret = a\ncodecs = ulaw,g729\n",
+          "endpoints.conf:3: [1001] codecs: unknown codec 'g729'" },
+        { "[1001]\nsecret = a\nnat = maybe\n",
+          "endpoints.conf:3: [1001] nat: 'maybe' is not no, yes or auto" },
+        { "[1001]\nsecret = a\nmax_contacts = 0\n",
+          "endpoints.conf:3: [1001] max_contacts: 0 is out of range 1..100" },
+        { "[1001]\nsecret = a\ncallerid = \"Bob <12\n",
+          "endpoints.conf:3: [1001] callerid: '\"Bob <12' is not" },
+        { "[1001]\nsecret = a\ntransports = udp,carrier-pigeon\n",
+          "endpoints.conf:3: [1001] transports: unknown transport 'carrier-pigeon'" },
+        { "[1001]\nsecret = a\nmedia_encryption = rot13\n",
+          "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no, sdes or dtls" },
+        { "[1001]\nsecret = a\ncolour = blue\n",
+          "endpoints.conf:3: [1001] colour: unknown option" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SipEndpointTable) t = parse(cases[i].text, &error);
+        g_assert_null(t);
+        g_assert_nonnull(error);
+        if (!g_str_has_prefix(error->message, cases[i].message))
+            g_error("case %u: '%s' lacks '%s'", i, error->message, cases[i].message);
+    }
+}
+
+static void
+test_endpoint_outlives_table(void)
+{
+    g_autoptr(GError) error = NULL;
+    SipEndpointTable *t = parse("[1001]\nsecret = s\n", &error);
+    SipEndpoint *e = sip_endpoint_ref(sip_endpoint_table_lookup(t, "1001"));
+
+    sip_endpoint_table_unref(t);
+    g_assert_cmpstr(e->secret, ==, "s");
+    sip_endpoint_unref(e);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_summary("endpoints.conf parsing");
+    g_test_add_func("/sip/endpoint/templates-and-defaults", test_templates_and_defaults);
+    g_test_add_func("/sip/endpoint/errors", test_errors);
+    g_test_add_func("/sip/endpoint/outlives-table", test_endpoint_outlives_table);
+    return g_test_run();
+}
