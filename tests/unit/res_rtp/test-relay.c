@@ -608,6 +608,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("res_rtp relay engine on loopback with real sockets");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/rtp/relay/both-ways", test_relay);
     g_test_add_func("/rtp/relay/latching", test_latching);
     g_test_add_func("/rtp/relay/loss-jitter", test_loss_jitter);
