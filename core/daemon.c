@@ -282,6 +282,7 @@ stop_when_idle(gpointer data)
 void
 pbx_core_request_stop(gboolean graceful)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (stopping && !(graceful_wait && !graceful))
         return;
     stopping = TRUE;
