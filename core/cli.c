@@ -97,6 +97,7 @@ gboolean
 pbx_cli_register(PbxModule *owner, const PbxCliCommand *cmds, gsize n_cmds,
                  gpointer data, GError **error)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     pbx_cli_init();
     for (gsize i = 0; i < n_cmds; i++) {
         if (find_exact(cmds[i].command)) {
@@ -124,6 +125,7 @@ pbx_cli_register(PbxModule *owner, const PbxCliCommand *cmds, gsize n_cmds,
 void
 pbx_cli_unregister(const PbxCliCommand *cmds, gsize n_cmds)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     for (gsize i = 0; i < n_cmds; i++) {
         for (guint j = 0; j < commands->len; j++) {
             Command *c = commands->pdata[j];
@@ -211,6 +213,7 @@ pbx_cli_execute(const char *line, GString *out)
     Command *c;
     PbxCliContext ctx = { out, NULL };
 
+    PBX_ASSERT_MAIN_CONTEXT();
     pbx_cli_init();
     if (words->len == 0)
         return TRUE;
@@ -256,6 +259,7 @@ pbx_cli_complete(const char *line, GString *out)
     g_autofree char *partial = NULL;
     guint k;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     pbx_cli_init();
     if (!trailing && words->len > 0) {
         partial = g_strdup(words->pdata[words->len - 1]);

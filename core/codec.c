@@ -1,5 +1,6 @@
 /* Carillon - the codec registry (see carillon/codec.h). */
 #include <carillon/codec.h>
+#include <carillon/core.h>
 
 typedef struct {
     const PbxCodec *codec;
@@ -72,6 +73,7 @@ pbx_codec_register(PbxModule *owner, const PbxCodec *codec, GError **error)
 {
     Entry *e;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(codec != NULL, FALSE);
     if (!check_codec(codec, error))
         return FALSE;
@@ -90,8 +92,10 @@ void
 pbx_codec_unregister(const PbxCodec *codec)
 {
     guint index;
-    Entry *e = find_entry(codec, &index);
+    Entry *e;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    e = find_entry(codec, &index);
     if (!e)
         return;
     if (e->owner)
@@ -102,6 +106,7 @@ pbx_codec_unregister(const PbxCodec *codec)
 const PbxCodec *
 pbx_codec_find(const char *name)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(name != NULL, NULL);
     for (guint i = 0; entries && i < entries->len; i++) {
         const PbxCodec *c = ((Entry *) entries->pdata[i])->codec;
@@ -114,6 +119,7 @@ pbx_codec_find(const char *name)
 const PbxCodec *
 pbx_codec_find_by_payload(guint payload_type)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (payload_type == PBX_CODEC_PT_DYNAMIC)
         return NULL;
     for (guint i = 0; entries && i < entries->len; i++) {
@@ -127,8 +133,10 @@ pbx_codec_find_by_payload(guint payload_type)
 GPtrArray *
 pbx_codec_list(void)
 {
-    GPtrArray *out = g_ptr_array_new();
+    GPtrArray *out;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    out = g_ptr_array_new();
     for (guint i = 0; entries && i < entries->len; i++)
         g_ptr_array_add(out, (gpointer) ((Entry *) entries->pdata[i])->codec);
     return out;

@@ -5,9 +5,6 @@
 
 G_BEGIN_DECLS
 
-/* event.c: remember the main thread; events from others are queued. */
-void pbx_event_init(void);
-
 /* paths.c */
 typedef struct {
     char *config_dir;

@@ -290,6 +290,7 @@ stop_when_idle(gpointer data)
 void
 pbx_core_request_stop(gboolean graceful)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (stopping && !(graceful_wait && !graceful))
         return;
     stopping = TRUE;
@@ -377,7 +378,6 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
 
     foreground = fg;
     dom = pbx_log_domain("core");
-    pbx_event_init();
     pbx_cli_init();
     if (!load_core_config(abs_config, &paths, &mods, &error)) {
         fprintf(stderr, "carillon: %s\n", error->message);
@@ -397,7 +397,8 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     }
     signal(SIGPIPE, SIG_IGN);
     /* The main thread owns the default context from here on, so that
-     * module loads and start-up code pass PBX_ASSERT_MAIN_CONTEXT(). */
+     * module loads and start-up code pass PBX_ASSERT_MAIN_CONTEXT() and
+     * the events they publish are delivered at once. */
     g_main_context_acquire(g_main_context_default());
     loop = g_main_loop_new(NULL, FALSE);
     pbx_core_mark_started();

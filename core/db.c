@@ -53,7 +53,7 @@ pbx_db_prepare_cached(sqlite3 *db, const char *sql, GError **error)
 {
     sqlite3_stmt *st;
 
-    g_return_val_if_fail(db == conn, NULL);
+    g_return_val_if_fail(db == conn && g_thread_self() == thread, NULL);
     if (!cached)
         cached = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        finalize_stmt);
@@ -145,6 +145,7 @@ pbx_db_submit(PbxDbJobFunc job, PbxDbDoneFunc done, gpointer data)
 {
     Job *j;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(job != NULL);
     if (!queue) {
         /* No database (unit tests): run inline with no connection. */
@@ -167,6 +168,7 @@ pbx_db_run_sync(PbxDbJobFunc job, gpointer data)
     gboolean finished = FALSE;
     Job *j;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!queue)
         return;
     g_mutex_init(&lock);

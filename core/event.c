@@ -1,8 +1,10 @@
 /* Carillon - the event bus.
  *
- * Events are delivered synchronously on the main context.  A publisher on
- * another thread has its event queued to the main context with
- * g_main_context_invoke, so subscribers never run concurrently.
+ * Events are delivered synchronously on the main context.  A publisher
+ * that does not own the main context (another thread, or the main thread
+ * before it acquires the context) has its event queued to the main
+ * context with an idle source, so subscribers never run concurrently and
+ * never off the main context.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -39,7 +41,6 @@ typedef struct {
 static GPtrArray *subs;        /* Subscription* */
 static guint next_id = 1;
 static guint dispatch_depth;
-static GThread *main_thread;   /* set by pbx_event_init() */
 
 static guint32
 text_add(PbxEvent *ev, const char *s, gsize n)
@@ -217,16 +218,10 @@ dispatch_queued(gpointer data)
 }
 
 void
-pbx_event_init(void)
-{
-    main_thread = g_thread_self();
-}
-
-void
 pbx_event_publish(PbxEvent *ev)
 {
     g_return_if_fail(ev != NULL);
-    if (!main_thread || g_thread_self() == main_thread)
+    if (g_main_context_is_owner(g_main_context_default()))
         dispatch_queued(ev);
     else
         g_idle_add_full(G_PRIORITY_DEFAULT, dispatch_queued, ev, NULL);
@@ -248,6 +243,7 @@ pbx_event_subscribe(PbxModule *owner, const char *pattern, PbxEventFunc fn,
     Subscription *s;
     size_t n;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(pattern != NULL && fn != NULL, 0);
     if (!subs)
         subs = g_ptr_array_new();
@@ -267,6 +263,7 @@ pbx_event_subscribe(PbxModule *owner, const char *pattern, PbxEventFunc fn,
 void
 pbx_event_unsubscribe(guint id)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     for (guint i = 0; subs && i < subs->len; i++) {
         Subscription *s = subs->pdata[i];
         if (s->id == id && !s->dead) {

@@ -12,6 +12,7 @@
 
 #include <gmodule.h>
 
+#include <carillon/core.h>
 #include <carillon/event.h>
 #include <carillon/log.h>
 
@@ -85,18 +86,21 @@ pbx_module_get_path(const PbxModule *m)
 void
 pbx_module_set_data(PbxModule *self, gpointer data)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     self->data = data;
 }
 
 gpointer
 pbx_module_get_data(const PbxModule *self)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     return self->data;
 }
 
 void
 pbx_module_use(PbxModule *self)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(self != NULL);
     self->uses++;
 }
@@ -104,6 +108,7 @@ pbx_module_use(PbxModule *self)
 void
 pbx_module_unuse(PbxModule *self)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(self != NULL && self->uses > 0);
     self->uses--;
 }
@@ -111,6 +116,7 @@ pbx_module_unuse(PbxModule *self)
 guint
 pbx_module_get_use_count(const PbxModule *self)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     return self->uses + self->dependents->len;
 }
 
@@ -136,6 +142,7 @@ pbx_module_on_unload(PbxModule *self, PbxCleanupFunc cleanup, gpointer data)
 {
     Cleanup *c;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!self)
         return NULL;     /* owned by the core: lives until exit */
     c = g_new(Cleanup, 1);
@@ -148,6 +155,7 @@ pbx_module_on_unload(PbxModule *self, PbxCleanupFunc cleanup, gpointer data)
 void
 pbx_module_forget(PbxModule *self, gpointer handle)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!self || !handle)
         return;
     self->cleanups = g_list_remove(self->cleanups, handle);
@@ -190,8 +198,10 @@ api_remove(gpointer name)
 void
 pbx_module_provide_api(PbxModule *self, const char *api_name, gconstpointer api)
 {
-    ApiEntry *e = g_new(ApiEntry, 1);
+    ApiEntry *e;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    e = g_new(ApiEntry, 1);
     e->owner = self;
     e->api = api;
     g_hash_table_replace(apis, g_strdup(api_name), e);
@@ -201,8 +211,10 @@ pbx_module_provide_api(PbxModule *self, const char *api_name, gconstpointer api)
 gconstpointer
 pbx_module_get_api(PbxModule *self, const char *api_name, GError **error)
 {
-    ApiEntry *e = g_hash_table_lookup(apis, api_name);
+    ApiEntry *e;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    e = g_hash_table_lookup(apis, api_name);
     if (!e) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_DEPENDENCY,
                     "API '%s' is not provided by any loaded module", api_name);
@@ -431,6 +443,7 @@ pbx_module_load(const char *name_or_path, GError **error)
     g_autofree char *name = NULL;
     const char *path = NULL;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(loaded != NULL, NULL);
     if (strchr(name_or_path, '/')) {
         g_autofree char *base = g_path_get_basename(name_or_path);
@@ -491,8 +504,10 @@ pbx_module_dup_dependents(const PbxModule *m)
 gboolean
 pbx_module_unload(const char *name, gboolean force, GError **error)
 {
-    PbxModule *m = pbx_module_find(name);
+    PbxModule *m;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    m = pbx_module_find(name);
     if (!m) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_NOT_LOADED,
                     "module '%s' is not loaded", name);
@@ -518,8 +533,10 @@ pbx_module_unload(const char *name, gboolean force, GError **error)
 gboolean
 pbx_module_reload(const char *name, GError **error)
 {
-    PbxModule *m = pbx_module_find(name);
+    PbxModule *m;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    m = pbx_module_find(name);
     if (!m) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_NOT_LOADED,
                     "module '%s' is not loaded", name);
@@ -618,6 +635,7 @@ pbx_modules_available(void)
 void
 pbx_modules_shutdown(void)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     while (loaded && loaded->len > 0)
         unload_cascade(loaded->pdata[loaded->len - 1]);
 }

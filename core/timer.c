@@ -22,12 +22,14 @@ typedef struct {
 gint64
 pbx_timers_now(const PbxTimers *set)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     return set->fake ? set->fake_now : g_get_monotonic_time();
 }
 
 guint
 pbx_timers_count(const PbxTimers *set)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     return set->len;
 }
 
@@ -102,6 +104,7 @@ heap_remove(PbxTimers *set, PbxTimer *t)
 void
 pbx_timer_init(PbxTimer *timer, PbxTimers *set, PbxTimerFunc fn, gpointer data)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     timer->set = set;
     timer->deadline = 0;
     timer->seq = 0;
@@ -113,6 +116,7 @@ pbx_timer_init(PbxTimer *timer, PbxTimers *set, PbxTimerFunc fn, gpointer data)
 void
 pbx_timer_stop(PbxTimer *timer)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (timer->index)
         heap_remove(timer->set, timer);
 }
@@ -122,6 +126,7 @@ pbx_timer_start(PbxTimer *timer, guint ms)
 {
     PbxTimers *set = timer->set;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(set != NULL);
     if (timer->index)
         heap_remove(set, timer);
@@ -199,8 +204,10 @@ static GSourceFuncs source_funcs = {
 PbxTimers *
 pbx_timers_new(const char *name)
 {
-    PbxTimers *set = g_new0(PbxTimers, 1);
+    PbxTimers *set;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    set = g_new0(PbxTimers, 1);
     set->source = g_source_new(&source_funcs, sizeof(TimerSource));
     ((TimerSource *) set->source)->set = set;
     g_source_set_name(set->source, name);
@@ -222,6 +229,7 @@ drop_source(PbxTimers *set)
 void
 pbx_timers_free(PbxTimers *set)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!set)
         return;
     while (set->len)
@@ -234,6 +242,7 @@ pbx_timers_free(PbxTimers *set)
 void
 pbx_timers_use_fake_clock(PbxTimers *set)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     drop_source(set);
     set->fake = TRUE;
     set->fake_now = G_USEC_PER_SEC;
@@ -242,9 +251,11 @@ pbx_timers_use_fake_clock(PbxTimers *set)
 void
 pbx_timers_advance(PbxTimers *set, guint ms)
 {
-    gint64 target = set->fake_now + (gint64) ms * 1000;
+    gint64 target;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     g_return_if_fail(set->fake);
+    target = set->fake_now + (gint64) ms * 1000;
     /* Step through deadlines so callbacks see the time they were due. */
     while (set->len && set->heap[0]->deadline <= target) {
         if (set->heap[0]->deadline > set->fake_now)

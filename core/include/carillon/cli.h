@@ -6,6 +6,11 @@
  * and write their output with pbx_cli_print(); they return FALSE (after
  * printing why) when the command failed, which `carillon -rx` turns into
  * a non-zero exit status.
+ *
+ * Thread affinity: the main context.  pbx_cli_register() and
+ * pbx_cli_unregister() assert it; handlers and completers are called
+ * there; pbx_cli_print() and pbx_cli_usage() take the running handler's
+ * context and are only valid during that handler's call.
  */
 #pragma once
 

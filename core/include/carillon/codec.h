@@ -5,10 +5,12 @@
  * unloads.  Channels name codecs by PbxCodec.name ("ulaw", "alaw", ...),
  * the RTP side by static payload type.
  *
- * Thread affinity: register/unregister/find on the main context.  A
- * PbxCodec found stays valid while its owner is loaded (take a use of the
- * owner with pbx_module_use() to hold it longer); its encode and decode
- * functions are stateless and may run on any thread (media workers).
+ * Thread affinity: the registry (register, unregister, the finds and the
+ * list) on the main context, asserted.  A PbxCodec found stays valid
+ * while its owner is loaded (take a use of the owner with
+ * pbx_module_use() to hold it longer), so a media worker is handed the
+ * PbxCodec by the main context rather than looking it up; its encode and
+ * decode functions are stateless and may run on any thread.
  */
 #pragma once
 

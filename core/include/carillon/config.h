@@ -10,6 +10,12 @@
  *
  * Every error names the file and line: "sip.conf:12: ...".  A PbxConfig is
  * immutable once loaded, so a reload builds a new one and swaps it in.
+ *
+ * Thread affinity: any thread.  Loading shares no state, a loaded
+ * PbxConfig is read-only and its reference count is atomic, so one may
+ * be parsed off the main context and handed over; what the caller does
+ * with the values (swapping a module's config in) follows the caller's
+ * own rule.
  */
 #pragma once
 

@@ -1,4 +1,10 @@
-/* Carillon - daemon-wide facts: directories, version, uptime, stopping. */
+/* Carillon - daemon-wide facts: directories, version, uptime, stopping.
+ *
+ * Thread affinity: pbx_core_request_stop() on the main context
+ * (asserted).  The rest may be called from any thread: the directories
+ * are set before the first module loads and never change, and
+ * pbx_core_load_config() shares no state (see carillon/config.h).
+ */
 #pragma once
 
 #include <carillon/defs.h>
@@ -20,8 +26,14 @@ PBX_API PbxConfig *pbx_core_load_config(const char *filename, GError **error);
 /* Asks the main loop to stop; graceful waits for calls to end. */
 PBX_API void pbx_core_request_stop(gboolean graceful);
 
-/* Signalling state belongs to the main context; public entry points that
- * touch it assert so. */
+/* Signalling state belongs to the main context (the GLib default
+ * context, owned by the daemon's main thread from start-up to exit);
+ * public entry points that touch it assert so.  A g_assert: compiled out
+ * only with G_DISABLE_ASSERT, which no Carillon build defines.  Each
+ * check is one g_main_context_is_owner() call (a mutex round trip), so it
+ * belongs on signalling and control paths, never on per-RTP-packet ones.
+ * A test that calls such functions owns the context first:
+ * g_main_context_acquire(g_main_context_default()). */
 #define PBX_ASSERT_MAIN_CONTEXT() \
     g_assert(g_main_context_is_owner(g_main_context_default()))
 

@@ -10,6 +10,13 @@
  *
  * Each module creates its own tables (CREATE TABLE IF NOT EXISTS) in its
  * first job; table names start with the module's name.
+ *
+ * Thread affinity: pbx_db_submit() and pbx_db_run_sync() on the main
+ * context, asserted (jobs run in the order the main context submitted
+ * them, and a run_sync from the database thread would wait for itself).
+ * Jobs, and so pbx_db_exec() and pbx_db_prepare_cached(), run on the
+ * database thread; pbx_db_prepare_cached() checks it.  pbx_db_get_path()
+ * may be called from any thread.
  */
 #pragma once
 

@@ -4,8 +4,14 @@
  * with string fields, and subscribe with a pattern: an exact type, a
  * prefix ending in an asterisk (registrar/ + "*"), or "*" for everything.
  * Subscribers run on the main context, in subscription order.
- * pbx_event_publish() may be called from any thread: from another thread
- * the event is queued to the main context.
+ *
+ * Thread affinity: pbx_event_subscribe() and pbx_event_unsubscribe() on
+ * the main context (asserted).  pbx_event_publish() from any thread: from
+ * the main context the subscribers run before it returns, from anywhere
+ * else the event is queued to the main context.  An event being built
+ * belongs to its builder (the pbx_event_new/set/get/free functions touch
+ * nothing else and work on any thread); subscribers get it read-only and
+ * only for the duration of their call.
  */
 #pragma once
 

@@ -10,7 +10,9 @@
  * subscriptions, request handlers, APIs) takes the module as owner and is
  * removed by the core when the module unloads, even if the module forgets.
  *
- * Thread affinity: all functions here belong to the main context.
+ * Thread affinity: all functions here belong to the main context and
+ * assert it, except pbx_module_get_name() (a module's name does not
+ * change while it is loaded) and the error quark.
  */
 #pragma once
 

@@ -158,6 +158,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("G.711 mu-law/A-law companding and the codec registry");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/codec/g711/ulaw-round-trip", test_ulaw_round_trip);
     g_test_add_func("/codec/g711/alaw-round-trip", test_alaw_round_trip);
     g_test_add_func("/codec/g711/ulaw-known-values", test_ulaw_known_values);

@@ -464,7 +464,6 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_summary("Channels, causes, dials and bridges with a fake tech");
     g_assert_true(g_main_context_acquire(g_main_context_default()));
-    pbx_event_init();
     g_test_add_func("/core/channel/cause-mapping", test_cause_mapping);
     g_test_add_func("/core/channel/states-and-events", test_states_and_events);
     g_test_add_func("/core/channel/vars-and-headers", test_vars_and_headers);

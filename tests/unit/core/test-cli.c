@@ -133,6 +133,7 @@ main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     g_test_summary("CLI command registry, dispatch and completion");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/core/cli/longest-match", test_dispatch_longest_match);
     g_test_add_func("/core/cli/quotes", test_quotes);
     g_test_add_func("/core/cli/failure-status", test_failure_status);

@@ -97,7 +97,6 @@ test_other_thread(void)
     guint id;
 
     seen = g_string_new(NULL);
-    pbx_event_init();
     id = pbx_event_subscribe(NULL, "thread/*", on_event, "main");
     th = g_thread_new("pub", publish_from_thread, NULL);
     g_thread_join(th);
@@ -115,6 +114,8 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("The event bus");
+    /* Subscriptions belong to the main context; this thread is it. */
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/core/event/patterns", test_patterns);
     g_test_add_func("/core/event/unsubscribe-during-dispatch",
                     test_unsubscribe_during_dispatch);

@@ -150,6 +150,7 @@ main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     g_test_summary("Module loading, dependencies, uses and reload");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     pbx_log_set_level("*", PBX_LOG_ERROR);
     setup_paths();
     g_test_add_func("/core/module/refusals", test_refusals);

@@ -630,7 +630,6 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_summary("The Lua dialplan: on_invite coroutines, dial, budgets, reload");
     g_assert_true(g_main_context_acquire(g_main_context_default()));
-    pbx_event_init();
     pbx_log_set_level("*", PBX_LOG_ERROR);
     g_test_add_func("/dialplan/answer-and-sleep", test_answer_and_sleep);
     g_test_add_func("/dialplan/dial/answered", test_dial_answered);

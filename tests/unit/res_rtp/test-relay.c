@@ -528,7 +528,9 @@ test_exhausted(void)
         s[0] = rtp_session_new(e, AF_INET, &error);
         g_assert_no_error(error);
     }
+    g_clear_error(&error);
     g_assert_null(rtp_session_new(e, AF_UNIX, &error) ? (gpointer) 1 : NULL);
+    g_assert_error(error, RTP_ERROR, RTP_ERROR_FAMILY);
     rtp_engine_free(e);
 }
 
@@ -608,6 +610,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("res_rtp relay engine on loopback with real sockets");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/rtp/relay/both-ways", test_relay);
     g_test_add_func("/rtp/relay/latching", test_latching);
     g_test_add_func("/rtp/relay/loss-jitter", test_loss_jitter);

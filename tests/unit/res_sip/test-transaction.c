@@ -735,6 +735,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("RFC 3261 transaction state machines with a fake transport and clock");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/sip/timer/heap", test_timer_heap);
     g_test_add_func("/sip/timer/order", test_timer_order);
     ADD("/sip/transaction/server/non-invite-udp", test_server_non_invite_udp, FALSE);

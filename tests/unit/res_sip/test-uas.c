@@ -406,6 +406,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_summary("res_sip UAS checks (RFC 3261 8.2) and request handlers");
+    g_assert_true(g_main_context_acquire(g_main_context_default()));
     ADD("/sip/uas/options", test_options);
     ADD("/sip/uas/methods", test_methods);
     ADD("/sip/uas/scheme", test_scheme);
