@@ -9,9 +9,12 @@
 
 G_BEGIN_DECLS
 
+typedef struct _PbxDialplanCall Call;
+
 /* One loaded extensions.lua in its own lua_State.  Calls hold a
  * reference; a reload swaps in a new Script and the old one closes when
- * its last call ends. */
+ * its last call ends.  Every thread of L reaches its Script through
+ * dp_script_of(). */
 typedef struct {
     gint refs;
     lua_State *L;
@@ -19,6 +22,11 @@ typedef struct {
     guint generation;
     gint64 loaded_at;
     guint calls;
+    /* The call whose Lua code runs in L now: its on_invite coroutine, a
+     * coroutine that code created, or its on_dtmf/on_refer handler on L's
+     * main thread.  The budget hook charges it.  A property of this
+     * state, since one lua_State runs one piece of Lua at a time. */
+    Call *running;
 } Script;
 
 typedef enum {
@@ -53,11 +61,13 @@ struct _PbxDialplanCall {
     gboolean killed;
     char *kill_reason;
 };
-typedef struct _PbxDialplanCall Call;
 
 /* engine.c */
 extern PbxLogDomain *dp_dom;
 Script *dp_current_script(void);
+/* The Script owning L (any of its threads): kept in the state's extra
+ * space, which every thread inherits from the main one. */
+Script *dp_script_of(lua_State *L);
 void dp_script_ref(Script *s);
 void dp_script_unref(Script *s);
 /* Logs a script error with its traceback and publishes "dialplan/error". */
