@@ -80,7 +80,10 @@ const char *dp_get_script_path(void);
 void dp_run_dtmf(Call *c, const char *digit);
 
 /* call.c: the "pbx.call" class */
+/* Creates the "pbx.call" and "pbx.vars" metatables in L. */
 void dp_call_open_class(lua_State *L);
+/* TRUE when `name` is a built-in method or field of the call object. */
+gboolean dp_call_has_member(const char *name);
 /* Pushes a new call userdata for chan (holding a reference). */
 void dp_push_call(lua_State *L, PbxChannel *chan);
 /* Drops the userdata's channel reference (the call has ended). */
@@ -97,7 +100,6 @@ int dp_lua_sleep(lua_State *L);
 void dp_open_pbx_lib(lua_State *L);
 /* Pushes the module method `name` or returns FALSE. */
 gboolean dp_push_module_method(lua_State *L, const char *name);
-gboolean dp_is_builtin_method(const char *name);
 
 /* cli.c */
 void dp_register_cli(void);

@@ -52,7 +52,7 @@ pbx_dialplan_add_method(PbxModule *owner, const char *name,
 
     PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(name != NULL && fn != NULL, FALSE);
-    if (dp_is_builtin_method(name) || find_method(name)) {
+    if (dp_call_has_member(name) || find_method(name)) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_LOAD,
                     "dialplan method call:%s() already exists", name);
         return FALSE;

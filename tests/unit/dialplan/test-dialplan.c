@@ -528,6 +528,84 @@ test_bad_script_at_init(void)
     remove_dir();
 }
 
+/* ------------------------------------------------------------ the call object */
+
+static const char members_script[] =
+    "context('office', { on_invite = function(call)\n"
+    "  if call.to == 'ended' then\n"
+    "    call.vars.ended_field = select(2, pcall(function() return kept.from end))\n"
+    "    call.vars.ended_vars = select(2, pcall(function() return kept_vars.x end))\n"
+    "    call.vars.ended_string = tostring(kept)\n"
+    "    return\n"
+    "  end\n"
+    "  kept, kept_vars = call, call.vars\n"
+    "  call.vars.same_vars = tostring(rawequal(call.vars, call.vars))\n"
+    "  call.vars.same_method = tostring(rawequal(call.hangup, call.hangup))\n"
+    "  call.vars.same_headers = tostring(rawequal(call.headers, call.headers))\n"
+    "  call.vars.fields = table.concat({call.from, call.to, call.context,\n"
+    "                                   call.direction, call.state}, ',')\n"
+    "  call.vars.nosuch = tostring(call.nosuch)\n"
+    "  call.vars.readonly = select(2, pcall(function() call.to = 'x' end))\n"
+    "  local seen = {}\n"
+    "  for k, v in pairs(call.vars) do seen[k] = v end\n"
+    "  call.vars.pairs = seen.fields\n"
+    "  local function touch()\n"
+    "    for i = 1, 1000 do\n"
+    "      local a, b, c, d = call.vars, call.hangup, call.to, call.headers\n"
+    "    end\n"
+    "  end\n"
+    "  touch()\n"
+    "  collectgarbage('stop')\n"
+    "  local before = collectgarbage('count')\n"
+    "  touch()\n"
+    "  call.vars.grew = string.format('%d', (collectgarbage('count') - before) * 1024)\n"
+    "  collectgarbage('restart')\n"
+    "end })\n";
+
+/* Fields and methods come from tables made once per lua_State: the same
+ * method and proxy each time, and reading them allocates nothing. */
+static void
+test_call_members(void)
+{
+    g_autoptr(PbxChannel) c = NULL;
+
+    setup(members_script);
+    c = call_in_and_wait("1002", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_vars"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_method"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_headers"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "fields"), ==,
+                    "1001,1002,office,inbound,RING");
+    g_assert_cmpstr(pbx_channel_get_var(c, "nosuch"), ==, "nil");
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "readonly"),
+                            "call fields are read-only (use call.vars)"));
+    g_assert_cmpstr(pbx_channel_get_var(c, "pairs"), ==,
+                    "1001,1002,office,inbound,RING");
+    g_assert_cmpstr(pbx_channel_get_var(c, "grew"), ==, "0");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
+/* A call object kept past its call raises on use instead of touching a
+ * freed channel. */
+static void
+test_call_ended(void)
+{
+    g_autoptr(PbxChannel) a = NULL;
+    g_autoptr(PbxChannel) b = NULL;
+
+    setup(members_script);
+    a = call_in_and_wait("1002", "office", NULL);
+    b = call_in_and_wait("ended", "office", NULL);
+    g_assert_nonnull(strstr(pbx_channel_get_var(b, "ended_field"),
+                            "attempt to use a call that has ended"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(b, "ended_vars"),
+                            "attempt to use a call that has ended"));
+    g_assert_cmpstr(pbx_channel_get_var(b, "ended_string"), ==, "pbx.call (ended)");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
 static int
 lua_method_echo(lua_State *L)
 {
@@ -653,6 +731,8 @@ main(int argc, char **argv)
                     test_reload_keeps_old_script_for_calls);
     g_test_add_func("/dialplan/bad-script-at-init", test_bad_script_at_init);
     g_test_add_func("/dialplan/module-method", test_module_method);
+    g_test_add_func("/dialplan/call/members", test_call_members);
+    g_test_add_func("/dialplan/call/ended", test_call_ended);
     g_test_add_func("/dialplan/sample-office", test_sample_office);
     g_test_add_func("/dialplan/budget/wall-time", test_budget_wall_time);
     g_test_add_func("/dialplan/endpoint-lookup", test_endpoint_lookup);
