@@ -707,8 +707,8 @@ dp_call_has_member(const char *name)
     return reg_has(methods, name) || reg_has(getters, name);
 }
 
-/* __index(call, key), upvalues: the methods table, the getters table.
- * Two table lookups, no string compares. */
+/* __index(call, key), upvalues: the methods table (built-in and modules'
+ * methods), the getters table.  Two table lookups, no string compares. */
 static int
 call_index(lua_State *L)
 {
@@ -719,12 +719,8 @@ call_index(lua_State *L)
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;                               /* a method */
     lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TFUNCTION) {
-        /* Modules' methods, until they join the methods table; else nil. */
-        if (lua_type(L, 2) == LUA_TSTRING)
-            dp_push_module_method(L, lua_tostring(L, 2));
-        return 1;
-    }
+    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TFUNCTION)
+        return 1;                               /* nil: no such member */
     get = lua_tocfunction(L, -1);
     lua_settop(L, 1);
     pbx_dialplan_check_channel(L, 1);
@@ -765,13 +761,16 @@ static const luaL_Reg metamethods[] = {
 };
 
 /* Like liolib's createmeta: the class's metatable and methods table are
- * made once per lua_State. */
+ * made once per lua_State; the methods table is also kept in the
+ * registry for modules' methods. */
 void
 dp_call_open_class(lua_State *L)
 {
     luaL_newmetatable(L, CALL_CLASS);
     luaL_setfuncs(L, metamethods, 0);
     luaL_newlib(L, methods);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, DP_CALL_METHODS);
     luaL_newlib(L, getters);
     lua_pushcclosure(L, call_index, 2);
     lua_setfield(L, -2, "__index");

@@ -68,6 +68,10 @@ Script *dp_current_script(void);
 /* The Script owning L (any of its threads): kept in the state's extra
  * space, which every thread inherits from the main one. */
 Script *dp_script_of(lua_State *L);
+/* Calls fn on the lua_State of every loaded script (the current one and
+ * older ones still running calls). */
+void dp_foreach_state(void (*fn)(lua_State *L, gconstpointer data),
+                      gconstpointer data);
 void dp_script_ref(Script *s);
 void dp_script_unref(Script *s);
 /* Logs a script error with its traceback and publishes "dialplan/error". */
@@ -80,6 +84,9 @@ const char *dp_get_script_path(void);
 void dp_run_dtmf(Call *c, const char *digit);
 
 /* call.c: the "pbx.call" class */
+/* Registry field holding the class's methods table, where modules'
+ * methods go too. */
+#define DP_CALL_METHODS "pbx.call.methods"
 /* Creates the "pbx.call" and "pbx.vars" metatables in L. */
 void dp_call_open_class(lua_State *L);
 /* TRUE when `name` is a built-in method or field of the call object. */
@@ -98,8 +105,8 @@ int dp_lua_sleep(lua_State *L);
 
 /* lib.c: the "pbx" table, module methods, endpoint providers */
 void dp_open_pbx_lib(lua_State *L);
-/* Pushes the module method `name` or returns FALSE. */
-gboolean dp_push_module_method(lua_State *L, const char *name);
+/* Adds every method modules registered to L's call class (a new state). */
+void dp_install_module_methods(lua_State *L);
 
 /* cli.c */
 void dp_register_cli(void);

@@ -80,6 +80,16 @@ dp_script_of(lua_State *L)
     return *(Script **) lua_getextraspace(L);
 }
 
+void
+dp_foreach_state(void (*fn)(lua_State *L, gconstpointer data),
+                 gconstpointer data)
+{
+    if (current)
+        fn(current->L, data);
+    for (GList *l = old_scripts; l; l = l->next)
+        fn(((Script *) l->data)->L, data);
+}
+
 /* context("office", { on_invite = ... }) is sugar for
  * contexts.office = { ... }. */
 static int
@@ -151,6 +161,7 @@ script_load(const char *path, GError **error)
     s->loaded_at = g_get_real_time();
     luaL_openlibs(s->L);
     dp_call_open_class(s->L);
+    dp_install_module_methods(s->L);
     dp_open_pbx_lib(s->L);
     lua_pushcfunction(s->L, lua_context);
     lua_setglobal(s->L, "context");
@@ -386,16 +397,6 @@ dp_wait(lua_State *L, Call *c, WaitKind kind)
 {
     c->wait = kind;
     return lua_yieldk(L, 0, lua_gettop(L), wait_done);
-}
-
-int
-pbx_dialplan_yield(lua_State *L)
-{
-    Call *c = pbx_dialplan_get_running_call(L);
-
-    if (!c || !lua_isyieldable(L))
-        return luaL_error(L, "cannot wait here (only inside on_invite)");
-    return dp_wait(L, c, WAIT_MODULE);
 }
 
 /* The caller hung up while the script waits in sleep or answer: the wait
