@@ -277,7 +277,22 @@ pbx_dialplan_remove_endpoint_provider(PbxEndpointProvider fn, gpointer data)
     }
 }
 
-/* pbx.endpoint(name) -> {name=, context=, registered=, contacts=} | nil */
+static void
+push_endpoint(lua_State *L, const char *name, const PbxEndpointInfo *info)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, info->name ? info->name : name);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, info->context);
+    lua_setfield(L, -2, "context");
+    lua_pushboolean(L, info->registered);
+    lua_setfield(L, -2, "registered");
+    lua_pushinteger(L, info->contacts);
+    lua_setfield(L, -2, "contacts");
+}
+
+/* pbx.endpoint(name) -> {name=, context=, registered=, contacts=} | nil:
+ * what the providers know together; nil unless one knows the name. */
 static int
 lua_endpoint(lua_State *L)
 {
@@ -288,21 +303,10 @@ lua_endpoint(lua_State *L)
         Provider *p = l->data;
         p->fn(name, &info, p->data);
     }
-    if (!info.known) {
-        g_free(info.name);
-        g_free(info.context);
+    if (info.known)
+        push_endpoint(L, name, &info);
+    else
         lua_pushnil(L);
-        return 1;
-    }
-    lua_createtable(L, 0, 4);
-    lua_pushstring(L, info.name ? info.name : name);
-    lua_setfield(L, -2, "name");
-    lua_pushstring(L, info.context);
-    lua_setfield(L, -2, "context");
-    lua_pushboolean(L, info.registered);
-    lua_setfield(L, -2, "registered");
-    lua_pushinteger(L, info.contacts);
-    lua_setfield(L, -2, "contacts");
     g_free(info.name);
     g_free(info.context);
     return 1;

@@ -864,13 +864,22 @@ test_budget_wall_time(void)
     teardown();
 }
 
+/* Two providers, each filling in what it knows (like chan_sip and the
+ * registrar). */
 static void
-endpoint_info(const char *name, PbxEndpointInfo *info, gpointer data)
+endpoint_conf(const char *name, PbxEndpointInfo *info, gpointer data)
 {
     if (strcmp(name, "1002") != 0)
         return;
     info->known = TRUE;
     info->context = g_strdup("office");
+}
+
+static void
+endpoint_reg(const char *name, PbxEndpointInfo *info, gpointer data)
+{
+    if (strcmp(name, "1002") != 0)
+        return;
     info->registered = TRUE;
     info->contacts = 2;
 }
@@ -879,19 +888,24 @@ static void
 test_endpoint_lookup(void)
 {
     g_autoptr(PbxChannel) c = NULL;
+    g_autoptr(PbxChannel) d = NULL;
 
     setup("context('office', { on_invite = function(call)\n"
           "  local e = pbx.endpoint('1002')\n"
-          "  call.vars.e = e.name .. ',' .. e.context .. ',' .. tostring(e.registered)"
-          " .. ',' .. e.contacts\n"
+          "  call.vars.e = e and (e.name .. ',' .. e.context .. ','\n"
+          "                       .. tostring(e.registered) .. ',' .. e.contacts)\n"
           "  call.vars.none = tostring(pbx.endpoint('1099'))\n"
           "  pbx.log('info', 'looked up')\n"
           "end })\n");
-    pbx_dialplan_add_endpoint_provider(NULL, endpoint_info, NULL);
+    pbx_dialplan_add_endpoint_provider(NULL, endpoint_conf, NULL);
+    pbx_dialplan_add_endpoint_provider(NULL, endpoint_reg, NULL);
     c = call_in_and_wait("x", "office", NULL);
     g_assert_cmpstr(pbx_channel_get_var(c, "e"), ==, "1002,office,true,2");
     g_assert_cmpstr(pbx_channel_get_var(c, "none"), ==, "nil");
-    pbx_dialplan_remove_endpoint_provider(endpoint_info, NULL);
+    pbx_dialplan_remove_endpoint_provider(endpoint_conf, NULL);
+    d = call_in_and_wait("x", "office", NULL);
+    g_assert_null(pbx_channel_get_var(d, "e"));      /* registered alone: not known */
+    pbx_dialplan_remove_endpoint_provider(endpoint_reg, NULL);
     g_assert_cmpstr(errors->str, ==, "");
     teardown();
 }
