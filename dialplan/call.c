@@ -5,21 +5,50 @@
 #include "dialplan_private.h"
 
 #define CALL_CLASS "pbx.call"
+#define VARS_CLASS "pbx.vars"
 #define ANSWER_TIMEOUT_MS 32000
 
 typedef struct {
     PbxChannel *chan;           /* a reference; NULL once the call ended */
 } CallBox;
 
+/* User values of a call userdata: its call.vars proxy, made with the
+ * call, and its call.headers table, made on first use. */
+enum {
+    CALL_UV_VARS = 1,
+    CALL_UV_HEADERS,
+    CALL_N_UV = CALL_UV_HEADERS,
+};
+
+/* call.vars: points at its call's box; its user value is the call
+ * userdata, which keeps the box alive. */
+typedef struct {
+    CallBox *call;
+} VarsBox;
+
 /* ------------------------------------------------------------ boxes */
+
+/* Leaves the vars proxy of the call userdata at the top. */
+static void
+push_vars(lua_State *L, CallBox *call)
+{
+    VarsBox *vars = lua_newuserdatauv(L, sizeof(VarsBox), 1);
+
+    vars->call = call;
+    luaL_setmetatable(L, VARS_CLASS);
+    lua_pushvalue(L, -2);
+    lua_setiuservalue(L, -2, 1);
+}
 
 void
 dp_push_call(lua_State *L, PbxChannel *chan)
 {
-    CallBox *box = lua_newuserdatauv(L, sizeof(CallBox), 0);
+    CallBox *box = lua_newuserdatauv(L, sizeof(CallBox), CALL_N_UV);
 
     box->chan = NULL;            /* closed until fully set up */
     luaL_setmetatable(L, CALL_CLASS);
+    push_vars(L, box);
+    lua_setiuservalue(L, -2, CALL_UV_VARS);
     box->chan = pbx_channel_ref(chan);
 }
 
@@ -458,22 +487,33 @@ dp_lua_sleep(lua_State *L)
     return dp_wait(L, c, WAIT_SLEEP);
 }
 
-/* ------------------------------------------------------------ fields */
+/* ------------------------------------------------------------ vars */
+
+static PbxChannel *
+check_vars_channel(lua_State *L)
+{
+    VarsBox *vars = luaL_checkudata(L, 1, VARS_CLASS);
+
+    if (!vars->call->chan)
+        luaL_error(L, "attempt to use a call that has ended");
+    return vars->call->chan;
+}
 
 static int
 vars_index(lua_State *L)
 {
-    PbxChannel *chan = pbx_dialplan_check_channel(L, lua_upvalueindex(1));
-    const char *v = pbx_channel_get_var(chan, luaL_checkstring(L, 2));
+    PbxChannel *chan = check_vars_channel(L);
 
-    lua_pushstring(L, v);
+    lua_pushstring(L, pbx_channel_get_var(chan, luaL_checkstring(L, 2)));
     return 1;
 }
 
+/* call.vars.x = v: strings, numbers and booleans are stored as strings;
+ * nil deletes. */
 static int
 vars_newindex(lua_State *L)
 {
-    PbxChannel *chan = pbx_dialplan_check_channel(L, lua_upvalueindex(1));
+    PbxChannel *chan = check_vars_channel(L);
     const char *name = luaL_checkstring(L, 2);
     const char *value = NULL;
 
@@ -487,21 +527,6 @@ vars_newindex(lua_State *L)
     }
     pbx_channel_set_var(chan, name, value);
     return 0;
-}
-
-/* call.vars: a proxy table reading and writing the channel variables. */
-static void
-push_vars(lua_State *L, int call_idx)
-{
-    lua_newtable(L);
-    lua_createtable(L, 0, 2);
-    lua_pushvalue(L, call_idx);
-    lua_pushcclosure(L, vars_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushvalue(L, call_idx);
-    lua_pushcclosure(L, vars_newindex, 1);
-    lua_setfield(L, -2, "__newindex");
-    lua_setmetatable(L, -2);
 }
 
 static void
@@ -518,6 +543,144 @@ push_table(lua_State *L, GHashTable *t)
     }
 }
 
+/* The `next` of pairs(call.vars), walking a snapshot table. */
+static int
+vars_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* pairs(call.vars) walks a copy of the variables taken now, so that the
+ * loop may set and delete variables. */
+static int
+vars_pairs(lua_State *L)
+{
+    PbxChannel *chan = check_vars_channel(L);
+
+    lua_pushcfunction(L, vars_next);
+    push_table(L, pbx_channel_get_vars(chan));
+    lua_pushnil(L);
+    return 3;
+}
+
+static const luaL_Reg vars_metamethods[] = {
+    { "__index", vars_index },
+    { "__newindex", vars_newindex },
+    { "__pairs", vars_pairs },
+    { NULL, NULL },
+};
+
+/* ------------------------------------------------------------ fields */
+
+/* Field getters, found by name in the getters table (an upvalue of
+ * __index).  Only __index calls them, with the call at index 1 already
+ * checked open. */
+static PbxChannel *
+self_channel(lua_State *L)
+{
+    return ((CallBox *) lua_touserdata(L, 1))->chan;
+}
+
+static int
+get_from(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_caller_number(self_channel(L)));
+    return 1;
+}
+
+static int
+get_from_name(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_caller_name(self_channel(L)));
+    return 1;
+}
+
+static int
+get_to(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_callee(self_channel(L)));
+    return 1;
+}
+
+static int
+get_id(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_id(self_channel(L)));
+    return 1;
+}
+
+static int
+get_name(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_name(self_channel(L)));
+    return 1;
+}
+
+static int
+get_context(lua_State *L)
+{
+    lua_pushstring(L, pbx_channel_get_context(self_channel(L)));
+    return 1;
+}
+
+static int
+get_direction(lua_State *L)
+{
+    static const char *const dirs[] = { "inbound", "outbound" };
+
+    lua_pushstring(L, dirs[pbx_channel_get_direction(self_channel(L))]);
+    return 1;
+}
+
+static int
+get_state(lua_State *L)
+{
+    PbxChannelState state = pbx_channel_get_state(self_channel(L));
+
+    lua_pushstring(L, pbx_channel_state_to_string(state));
+    return 1;
+}
+
+/* The request's headers do not change once the channel is in the
+ * dialplan, so the table is built on first use and kept. */
+static int
+get_headers(lua_State *L)
+{
+    if (lua_getiuservalue(L, 1, CALL_UV_HEADERS) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    push_table(L, pbx_channel_get_request_headers(self_channel(L)));
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, CALL_UV_HEADERS);
+    return 1;
+}
+
+static int
+get_vars(lua_State *L)
+{
+    lua_getiuservalue(L, 1, CALL_UV_VARS);
+    return 1;
+}
+
+static const luaL_Reg getters[] = {
+    { "from", get_from },
+    { "from_name", get_from_name },
+    { "to", get_to },
+    { "id", get_id },
+    { "name", get_name },
+    { "context", get_context },
+    { "direction", get_direction },
+    { "state", get_state },
+    { "headers", get_headers },
+    { "vars", get_vars },
+    { NULL, NULL },
+};
+
 static const luaL_Reg methods[] = {
     { "answer", call_answer },
     { "ring", call_ring },
@@ -528,64 +691,40 @@ static const luaL_Reg methods[] = {
     { NULL, NULL },
 };
 
-gboolean
-dp_is_builtin_method(const char *name)
+static gboolean
+reg_has(const luaL_Reg *reg, const char *name)
 {
-    for (const luaL_Reg *m = methods; m->name; m++) {
-        if (strcmp(m->name, name) == 0)
+    for (; reg->name; reg++) {
+        if (strcmp(reg->name, name) == 0)
             return TRUE;
     }
     return FALSE;
 }
 
-static gboolean
-push_field(lua_State *L, PbxChannel *chan, const char *key)
+gboolean
+dp_call_has_member(const char *name)
 {
-    static const char *const dirs[] = { "inbound", "outbound" };
-
-    if (strcmp(key, "from") == 0)
-        lua_pushstring(L, pbx_channel_get_caller_number(chan));
-    else if (strcmp(key, "from_name") == 0)
-        lua_pushstring(L, pbx_channel_get_caller_name(chan));
-    else if (strcmp(key, "to") == 0)
-        lua_pushstring(L, pbx_channel_get_callee(chan));
-    else if (strcmp(key, "id") == 0)
-        lua_pushstring(L, pbx_channel_get_id(chan));
-    else if (strcmp(key, "name") == 0)
-        lua_pushstring(L, pbx_channel_get_name(chan));
-    else if (strcmp(key, "context") == 0)
-        lua_pushstring(L, pbx_channel_get_context(chan));
-    else if (strcmp(key, "direction") == 0)
-        lua_pushstring(L, dirs[pbx_channel_get_direction(chan)]);
-    else if (strcmp(key, "state") == 0)
-        lua_pushstring(L, pbx_channel_state_to_string(pbx_channel_get_state(chan)));
-    else if (strcmp(key, "headers") == 0)
-        push_table(L, pbx_channel_get_request_headers(chan));
-    else if (strcmp(key, "vars") == 0)
-        push_vars(L, 1);
-    else
-        return FALSE;
-    return TRUE;
+    return reg_has(methods, name) || reg_has(getters, name);
 }
 
+/* __index(call, key), upvalues: the methods table (built-in and modules'
+ * methods), the getters table.  Two table lookups, no string compares. */
 static int
 call_index(lua_State *L)
 {
-    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
-    const char *key = luaL_checkstring(L, 2);
+    lua_CFunction get;
 
-    if (push_field(L, chan, key))
-        return 1;
-    for (const luaL_Reg *m = methods; m->name; m++) {
-        if (strcmp(m->name, key) == 0) {
-            lua_pushcfunction(L, m->func);
-            return 1;
-        }
-    }
-    if (dp_push_module_method(L, key))
-        return 1;
-    lua_pushnil(L);
-    return 1;
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;                               /* a method */
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TFUNCTION)
+        return 1;                               /* nil: no such member */
+    get = lua_tocfunction(L, -1);
+    lua_settop(L, 1);
+    pbx_dialplan_check_channel(L, 1);
+    return get(L);
 }
 
 static int
@@ -614,7 +753,6 @@ call_tostring(lua_State *L)
 }
 
 static const luaL_Reg metamethods[] = {
-    { "__index", call_index },
     { "__newindex", call_newindex },
     { "__gc", call_gc },
     { "__close", call_gc },
@@ -622,10 +760,22 @@ static const luaL_Reg metamethods[] = {
     { NULL, NULL },
 };
 
+/* Like liolib's createmeta: the class's metatable and methods table are
+ * made once per lua_State; the methods table is also kept in the
+ * registry for modules' methods. */
 void
 dp_call_open_class(lua_State *L)
 {
     luaL_newmetatable(L, CALL_CLASS);
     luaL_setfuncs(L, metamethods, 0);
+    luaL_newlib(L, methods);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, DP_CALL_METHODS);
+    luaL_newlib(L, getters);
+    lua_pushcclosure(L, call_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, VARS_CLASS);
+    luaL_setfuncs(L, vars_metamethods, 0);
     lua_pop(L, 1);
 }

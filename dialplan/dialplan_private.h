@@ -9,9 +9,12 @@
 
 G_BEGIN_DECLS
 
+typedef struct _PbxDialplanCall Call;
+
 /* One loaded extensions.lua in its own lua_State.  Calls hold a
  * reference; a reload swaps in a new Script and the old one closes when
- * its last call ends. */
+ * its last call ends.  Every thread of L reaches its Script through
+ * dp_script_of(). */
 typedef struct {
     gint refs;
     lua_State *L;
@@ -19,6 +22,11 @@ typedef struct {
     guint generation;
     gint64 loaded_at;
     guint calls;
+    /* The call whose Lua code runs in L now: its on_invite coroutine, a
+     * coroutine that code created, or its on_dtmf/on_refer handler on L's
+     * main thread.  The budget hook charges it.  A property of this
+     * state, since one lua_State runs one piece of Lua at a time. */
+    Call *running;
 } Script;
 
 typedef enum {
@@ -53,11 +61,17 @@ struct _PbxDialplanCall {
     gboolean killed;
     char *kill_reason;
 };
-typedef struct _PbxDialplanCall Call;
 
 /* engine.c */
 extern PbxLogDomain *dp_dom;
 Script *dp_current_script(void);
+/* The Script owning L (any of its threads): kept in the state's extra
+ * space, which every thread inherits from the main one. */
+Script *dp_script_of(lua_State *L);
+/* Calls fn on the lua_State of every loaded script (the current one and
+ * older ones still running calls). */
+void dp_foreach_state(void (*fn)(lua_State *L, gconstpointer data),
+                      gconstpointer data);
 void dp_script_ref(Script *s);
 void dp_script_unref(Script *s);
 /* Logs a script error with its traceback and publishes "dialplan/error". */
@@ -70,7 +84,13 @@ const char *dp_get_script_path(void);
 void dp_run_dtmf(Call *c, const char *digit);
 
 /* call.c: the "pbx.call" class */
+/* Registry field holding the class's methods table, where modules'
+ * methods go too. */
+#define DP_CALL_METHODS "pbx.call.methods"
+/* Creates the "pbx.call" and "pbx.vars" metatables in L. */
 void dp_call_open_class(lua_State *L);
+/* TRUE when `name` is a built-in method or field of the call object. */
+gboolean dp_call_has_member(const char *name);
 /* Pushes a new call userdata for chan (holding a reference). */
 void dp_push_call(lua_State *L, PbxChannel *chan);
 /* Drops the userdata's channel reference (the call has ended). */
@@ -85,9 +105,8 @@ int dp_lua_sleep(lua_State *L);
 
 /* lib.c: the "pbx" table, module methods, endpoint providers */
 void dp_open_pbx_lib(lua_State *L);
-/* Pushes the module method `name` or returns FALSE. */
-gboolean dp_push_module_method(lua_State *L, const char *name);
-gboolean dp_is_builtin_method(const char *name);
+/* Adds every method modules registered to L's call class (a new state). */
+void dp_install_module_methods(lua_State *L);
 
 /* cli.c */
 void dp_register_cli(void);

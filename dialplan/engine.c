@@ -72,6 +72,24 @@ dp_current_script(void)
     return current;
 }
 
+G_STATIC_ASSERT(LUA_EXTRASPACE >= sizeof(Script *));
+
+Script *
+dp_script_of(lua_State *L)
+{
+    return *(Script **) lua_getextraspace(L);
+}
+
+void
+dp_foreach_state(void (*fn)(lua_State *L, gconstpointer data),
+                 gconstpointer data)
+{
+    if (current)
+        fn(current->L, data);
+    for (GList *l = old_scripts; l; l = l->next)
+        fn(((Script *) l->data)->L, data);
+}
+
 /* context("office", { on_invite = ... }) is sugar for
  * contexts.office = { ... }. */
 static int
@@ -138,9 +156,12 @@ script_load(const char *path, GError **error)
     s->refs = 1;
     s->path = g_strdup(path);
     s->L = luaL_newstate();
+    /* Before any thread exists: each new one copies the main thread's. */
+    *(Script **) lua_getextraspace(s->L) = s;
     s->loaded_at = g_get_real_time();
     luaL_openlibs(s->L);
     dp_call_open_class(s->L);
+    dp_install_module_methods(s->L);
     dp_open_pbx_lib(s->L);
     lua_pushcfunction(s->L, lua_context);
     lua_setglobal(s->L, "context");
@@ -200,14 +221,12 @@ dp_report_error(const char *what, const char *msg)
 
 /* ------------------------------------------------------------ calls */
 
-/* The call whose Lua code runs right now (its coroutine, a coroutine it
- * created, or its on_dtmf/on_refer handler); the budget hook charges it. */
-static Call *running;
-
 PbxDialplanCall *
 pbx_dialplan_get_running_call(lua_State *L)
 {
-    return running && running->co == L ? running : NULL;
+    Call *c = dp_script_of(L)->running;
+
+    return c && c->co == L ? c : NULL;
 }
 
 /* Count hook: every HOOK_STEP instructions, check the instruction and
@@ -219,7 +238,7 @@ pbx_dialplan_get_running_call(lua_State *L)
 static void
 budget_hook(lua_State *L, lua_Debug *ar)
 {
-    Call *c = running;
+    Call *c = dp_script_of(L)->running;
     gint64 elapsed_ms;
 
     if (!c)
@@ -309,10 +328,10 @@ call_run(Call *c, int nargs)
     c->instructions = 0;
     c->slice_start = g_get_monotonic_time();
     lua_sethook(c->co, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
-    prev = running;
-    running = c;
+    prev = c->script->running;
+    c->script->running = c;
     status = lua_resume(c->co, c->script->L, nargs, &nres);
-    running = prev;
+    c->script->running = prev;
     if (c->killed) {
         call_failed(c, c->kill_reason);
     } else if (status == LUA_YIELD) {
@@ -378,16 +397,6 @@ dp_wait(lua_State *L, Call *c, WaitKind kind)
 {
     c->wait = kind;
     return lua_yieldk(L, 0, lua_gettop(L), wait_done);
-}
-
-int
-pbx_dialplan_yield(lua_State *L)
-{
-    Call *c = pbx_dialplan_get_running_call(L);
-
-    if (!c || !lua_isyieldable(L))
-        return luaL_error(L, "cannot wait here (only inside on_invite)");
-    return dp_wait(L, c, WAIT_MODULE);
 }
 
 /* The caller hung up while the script waits in sleep or answer: the wait
@@ -495,10 +504,10 @@ run_sync(Call *c, const char *handler, void (*push_arg)(lua_State *, gconstpoint
     c->instructions = 0;
     c->slice_start = g_get_monotonic_time();
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
-    prev = running;
-    running = c;
+    prev = s->running;
+    s->running = c;
     ok = lua_pcall(L, 2, 1, top + 1) == LUA_OK;
-    running = prev;
+    s->running = prev;
     lua_sethook(L, NULL, 0, 0);
     if (!ok) {
         what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);

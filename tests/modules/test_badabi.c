@@ -2,7 +2,7 @@
 #include <carillon/carillon.h>
 
 PBX_MODULE_EXPORT const PbxModuleInfo pbx_module_info = {
-    .abi_version = PBX_MODULE_ABI_VERSION + 998,
+    .abi_version = 999,                 /* an ABI no Carillon has */
     .name = "test_badabi",
     .description = "Built for the wrong ABI",
 };

@@ -3,13 +3,21 @@
  * The dialplan (extensions.lua) runs each inbound call's on_invite(call)
  * as a coroutine on the main context.  Modules extend it in two ways:
  *
- *  - methods on the call object: pbx_dialplan_add_method(self,
- *    "voicemail", fn) makes `call:voicemail(...)` call fn with the call
- *    userdata at index 1.  A method that waits for something (a prompt to
- *    finish, digits) returns pbx_dialplan_yield(L); when the wait is over
- *    the module pushes the results onto pbx_dialplan_call_get_thread()
- *    and calls pbx_dialplan_wake(), and the script carries on with those
- *    results as the method's return values.
+ *  - methods on the call object, declared once in a static table:
+ *
+ *        static const PbxDialplanMethodDesc vm_methods[] = {
+ *            { "voicemail",  vm_record, TRUE  },   -- waits for the caller
+ *            { "has_mail",   vm_check,  FALSE },
+ *        };
+ *        pbx_dialplan_register_methods(self, vm_methods,
+ *                                      G_N_ELEMENTS(vm_methods), &error);
+ *
+ *    makes `call:voicemail(...)` call vm_record with the call userdata at
+ *    index 1.  A method that waits for something (a prompt to finish,
+ *    digits) is declared may_yield and returns pbx_dialplan_yield(L); when
+ *    the wait is over the module pushes the results onto
+ *    pbx_dialplan_call_get_thread() and calls pbx_dialplan_wake(), and the
+ *    script carries on with those results as the method's return values.
  *  - endpoint information for pbx.endpoint(name): providers
  *    (chan_sip knows the endpoint and its context, res_registrar whether
  *    it is registered) each fill in what they know.
@@ -35,25 +43,46 @@ typedef int (*PbxDialplanMethod)(lua_State *L);
 /* A running script's call (one per inbound channel in the dialplan). */
 typedef struct _PbxDialplanCall PbxDialplanCall;
 
-/* Adds call:<name>().  Fails when the name is taken (built-in methods
- * included). */
-PBX_API gboolean pbx_dialplan_add_method(PbxModule *owner, const char *name,
-                                         PbxDialplanMethod fn,
-                                         GError **error);
-PBX_API void pbx_dialplan_remove_method(const char *name);
+/* One method of the call object added by a module. */
+typedef struct {
+    const char *name;          /* call:<name>(...) */
+    PbxDialplanMethod fn;      /* the call userdata at index 1 */
+    gboolean may_yield;        /* it may return pbx_dialplan_yield(L) */
+} PbxDialplanMethodDesc;
+
+/* Adds call:<name>() for each of the `n` descriptors to every loaded
+ * script and every script loaded later (a dialplan reload).  `descs` must
+ * stay valid while registered (use a static table).  All or nothing: fails
+ * when a name is taken (by a built-in method or field, or another module)
+ * or repeated.  The methods go away when `owner` unloads; a script that
+ * kept one in a variable then gets an error calling it.
+ *
+ * What the binding enforces: a method declared may_yield is refused (Lua
+ * error) unless it runs in its own call's on_invite coroutine, where it
+ * can wait, so never from on_dtmf/on_refer or another call's script.  A
+ * method not declared may_yield runs where Lua cannot suspend: calling
+ * pbx_dialplan_yield() (or lua_yield) from it raises an error. */
+PBX_API gboolean pbx_dialplan_register_methods(PbxModule *owner,
+                                               const PbxDialplanMethodDesc *descs,
+                                               guint n, GError **error);
+/* Removes the methods registered with `descs` before the owner unloads. */
+PBX_API void pbx_dialplan_unregister_methods(const PbxDialplanMethodDesc *descs,
+                                             guint n);
 
 /* The channel of the "pbx.call" userdata at `idx`; raises a Lua error
  * when it is not a call or the call has ended. */
 PBX_API PbxChannel *pbx_dialplan_check_channel(lua_State *L, int idx);
-/* The call whose coroutine is running in L, or NULL (e.g. inside
- * on_dtmf, which cannot wait). */
+/* The call whose on_invite coroutine is the running thread L, or NULL
+ * (e.g. inside on_dtmf, which runs on the script's main thread and cannot
+ * wait, or in a coroutine the script created). */
 PBX_API PbxDialplanCall *pbx_dialplan_get_running_call(lua_State *L);
-/* From a method: suspend the running call until pbx_dialplan_wake().
- * Raises an error when the running code cannot wait. */
+/* From a may_yield method: suspend the running call until
+ * pbx_dialplan_wake().  Raises an error when the running code cannot
+ * wait. */
 PBX_API int pbx_dialplan_yield(lua_State *L);
 /* Where to push the results before waking. */
 PBX_API lua_State *pbx_dialplan_call_get_thread(PbxDialplanCall *call);
-/* Resumes the call (from an idle callback) with the `nresults` values
+/* Resumes the call (from a main-loop callback) with the `nresults` values
  * pushed on its thread as the results of the waiting method. */
 PBX_API void pbx_dialplan_wake(PbxDialplanCall *call, int nresults);
 
@@ -65,7 +94,9 @@ typedef struct {
     gboolean registered;
     guint contacts;
 } PbxEndpointInfo;
-/* Fill in what you know about `name` (leave other fields alone). */
+/* Fill in what you know about `name` (leave other fields alone).
+ * pbx.endpoint(name) returns {name=, context=, registered=, contacts=}
+ * when some provider set `known`, else nil. */
 typedef void (*PbxEndpointProvider)(const char *name, PbxEndpointInfo *info,
                                     gpointer data);
 PBX_API void pbx_dialplan_add_endpoint_provider(PbxModule *owner,

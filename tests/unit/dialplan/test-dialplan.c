@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "../../../core/core_private.h"
+#include "../../../core/module_private.h"
 #include "../../../dialplan/dialplan_private.h"
 #include "../core/fake_tech.c"
 
@@ -528,27 +529,298 @@ test_bad_script_at_init(void)
     remove_dir();
 }
 
-static int
-lua_method_echo(lua_State *L)
-{
-    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
+/* ------------------------------------------------------------ the call object */
 
-    pbx_channel_set_var(chan, "echo", "called");
-    return 0;
-}
+static const char members_script[] =
+    "context('office', { on_invite = function(call)\n"
+    "  if call.to == 'ended' then\n"
+    "    call.vars.ended_field = select(2, pcall(function() return kept.from end))\n"
+    "    call.vars.ended_vars = select(2, pcall(function() return kept_vars.x end))\n"
+    "    call.vars.ended_string = tostring(kept)\n"
+    "    return\n"
+    "  end\n"
+    "  kept, kept_vars = call, call.vars\n"
+    "  call.vars.same_vars = tostring(rawequal(call.vars, call.vars))\n"
+    "  call.vars.same_method = tostring(rawequal(call.hangup, call.hangup))\n"
+    "  call.vars.same_headers = tostring(rawequal(call.headers, call.headers))\n"
+    "  call.vars.fields = table.concat({call.from, call.to, call.context,\n"
+    "                                   call.direction, call.state}, ',')\n"
+    "  call.vars.nosuch = tostring(call.nosuch)\n"
+    "  call.vars.readonly = select(2, pcall(function() call.to = 'x' end))\n"
+    "  local seen = {}\n"
+    "  for k, v in pairs(call.vars) do seen[k] = v end\n"
+    "  call.vars.pairs = seen.fields\n"
+    "  local function touch()\n"
+    "    for i = 1, 1000 do\n"
+    "      local a, b, c, d = call.vars, call.hangup, call.to, call.headers\n"
+    "    end\n"
+    "  end\n"
+    "  touch()\n"
+    "  collectgarbage('stop')\n"
+    "  local before = collectgarbage('count')\n"
+    "  touch()\n"
+    "  call.vars.grew = string.format('%d', (collectgarbage('count') - before) * 1024)\n"
+    "  collectgarbage('restart')\n"
+    "end })\n";
 
+/* Fields and methods come from tables made once per lua_State: the same
+ * method and proxy each time, and reading them allocates nothing. */
 static void
-test_module_method(void)
+test_call_members(void)
 {
     g_autoptr(PbxChannel) c = NULL;
+
+    setup(members_script);
+    c = call_in_and_wait("1002", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_vars"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_method"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "same_headers"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "fields"), ==,
+                    "1001,1002,office,inbound,RING");
+    g_assert_cmpstr(pbx_channel_get_var(c, "nosuch"), ==, "nil");
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "readonly"),
+                            "call fields are read-only (use call.vars)"));
+    g_assert_cmpstr(pbx_channel_get_var(c, "pairs"), ==,
+                    "1001,1002,office,inbound,RING");
+    g_assert_cmpstr(pbx_channel_get_var(c, "grew"), ==, "0");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
+/* A call object kept past its call raises on use instead of touching a
+ * freed channel. */
+static void
+test_call_ended(void)
+{
+    g_autoptr(PbxChannel) a = NULL;
+    g_autoptr(PbxChannel) b = NULL;
+
+    setup(members_script);
+    a = call_in_and_wait("1002", "office", NULL);
+    b = call_in_and_wait("ended", "office", NULL);
+    g_assert_nonnull(strstr(pbx_channel_get_var(b, "ended_field"),
+                            "attempt to use a call that has ended"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(b, "ended_vars"),
+                            "attempt to use a call that has ended"));
+    g_assert_cmpstr(pbx_channel_get_var(b, "ended_string"), ==, "pbx.call (ended)");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
+/* ------------------------------------------------------------ module methods */
+
+/* call:running() -> whether pbx_dialplan_get_running_call() finds the
+ * call, and its thread is the running one. */
+static int
+lua_method_running(lua_State *L)
+{
+    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
+    PbxDialplanCall *call = pbx_dialplan_get_running_call(L);
+
+    lua_pushboolean(L, call && pbx_dialplan_call_get_thread(call) == L &&
+                       pbx_channel_get_dialplan_data(chan) == call);
+    return 1;
+}
+
+static const PbxDialplanMethodDesc running_methods[] = {
+    { "running", lua_method_running, FALSE },
+};
+
+static gboolean
+send_digit(gpointer data)
+{
+    if (pbx_channel_get_state(data) != PBX_CHANNEL_UP)
+        return G_SOURCE_CONTINUE;
+    pbx_channel_dtmf(data, '5');
+    return G_SOURCE_REMOVE;
+}
+
+/* A call answered, waiting for one DTMF digit, then hung up. */
+static PbxChannel *
+call_with_digit(const char *to)
+{
+    PbxChannel *c = fake_tech_call_in("1001", to, "office");
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    g_timeout_add(5, send_digit, c);
+    while ((pbx_channel_get_state(c) != PBX_CHANNEL_HANGUP ||
+            pbx_channel_get_dialplan_data(c)) &&
+           g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_null(pbx_channel_get_dialplan_data(c));
+    return c;
+}
+
+/* The running call is found from the thread: in on_invite, not in a
+ * coroutine the script made, not in on_dtmf. */
+static void
+test_running_call(void)
+{
+    g_autoptr(PbxChannel) c = NULL;
+
+    setup("context('office', {\n"
+          "  on_invite = function(call)\n"
+          "    call.vars.invite = tostring(call:running())\n"
+          "    call.vars.coroutine = tostring(coroutine.wrap(function()\n"
+          "                                       return call:running() end)())\n"
+          "    call:answer(); pbx.sleep(0.2)\n"
+          "  end,\n"
+          "  on_dtmf = function(call, digit) call.vars.dtmf = tostring(call:running()) end,\n"
+          "})\n");
+    g_assert_true(pbx_dialplan_register_methods(NULL, running_methods,
+                                                G_N_ELEMENTS(running_methods), NULL));
+    c = call_with_digit("x");
+    pbx_dialplan_unregister_methods(running_methods, G_N_ELEMENTS(running_methods));
+    g_assert_cmpstr(pbx_channel_get_var(c, "invite"), ==, "true");
+    g_assert_cmpstr(pbx_channel_get_var(c, "coroutine"), ==, "false");
+    g_assert_cmpstr(pbx_channel_get_var(c, "dtmf"), ==, "false");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
+static const PbxDialplanMethodDesc taken_method[] = {
+    { "dial", lua_method_running, FALSE },
+};
+static const PbxDialplanMethodDesc taken_field[] = {
+    { "vars", lua_method_running, FALSE },
+};
+static const PbxDialplanMethodDesc repeated[] = {
+    { "fresh", lua_method_running, FALSE },
+    { "fresh", lua_method_running, FALSE },
+};
+static const PbxDialplanMethodDesc half_taken[] = {
+    { "fresh", lua_method_running, FALSE },
+    { "answer", lua_method_running, TRUE },
+};
+static const PbxDialplanMethodDesc fresh[] = {
+    { "fresh", lua_method_running, FALSE },
+};
+
+static void
+check_refused(const PbxDialplanMethodDesc *descs, guint n, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = g_strdup_printf("dialplan method call:%s() already exists", name);
+
+    g_assert_false(pbx_dialplan_register_methods(NULL, descs, n, &error));
+    g_assert_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_LOAD);
+    g_assert_cmpstr(error->message, ==, text);
+}
+
+/* Names of built-in methods and fields, of other modules' methods, and
+ * names repeated in one table are refused, all or nothing. */
+static void
+test_method_names(void)
+{
+    setup(script);
+    check_refused(taken_method, G_N_ELEMENTS(taken_method), "dial");
+    check_refused(taken_field, G_N_ELEMENTS(taken_field), "vars");
+    check_refused(repeated, G_N_ELEMENTS(repeated), "fresh");
+    check_refused(half_taken, G_N_ELEMENTS(half_taken), "answer");
+    g_assert_true(pbx_dialplan_register_methods(NULL, fresh, 1, NULL));
+    check_refused(repeated, 1, "fresh");
+    pbx_dialplan_unregister_methods(fresh, 1);
+    g_assert_true(pbx_dialplan_register_methods(NULL, repeated, 1, NULL));
+    pbx_dialplan_unregister_methods(repeated, 1);
+    teardown();
+}
+
+static const char module_script[] =
+    "context('office', {\n"
+    "  on_invite = function(call)\n"
+    "    local to = call.to\n"
+    "    if to == 'mark' then\n"
+    "      kept = call.mark\n"
+    "      call:mark('yes')\n"
+    "      local e = pbx.endpoint('2001')\n"
+    "      call.vars.endpoint = e and e.context or 'nil'\n"
+    "    elseif to == 'wait' then\n"
+    "      local text, how = call:wait_echo('hello')\n"
+    "      call.vars.waited = text .. ',' .. how\n"
+    "      call.vars.nested = select(2, pcall(coroutine.wrap(function()\n"
+    "                                              return call:wait_echo('x') end)))\n"
+    "      call:answer(); pbx.sleep(0.2)\n"
+    "    elseif to == 'bad-wait' then\n"
+    "      call.vars.bad = select(2, pcall(call.bad_wait, call))\n"
+    "      call.vars.raw = select(2, pcall(call.raw_yield, call))\n"
+    "    elseif to == 'unloaded' then\n"
+    "      call.vars.method = tostring(call.mark)\n"
+    "      call.vars.kept = select(2, pcall(kept, call, 'x'))\n"
+    "      call.vars.endpoint = tostring(pbx.endpoint('2001'))\n"
+    "    end\n"
+    "  end,\n"
+    "  on_dtmf = function(call, digit)\n"
+    "    call.vars.dtmf_wait = select(2, pcall(call.wait_echo, call, 'x'))\n"
+    "    call:mark(digit)\n"
+    "  end,\n"
+    "})\n";
+
+static void
+load_test_module(void)
+{
+    const char *top = g_getenv("TOP_BUILDDIR");
+    g_autofree char *mods = g_build_filename(top ? top : ".", "tests", "modules", NULL);
     g_autoptr(GError) error = NULL;
 
-    setup("context('office', { on_invite = function(call) call:echo() end })\n");
-    g_assert_true(pbx_dialplan_add_method(NULL, "echo", lua_method_echo, NULL));
-    g_assert_false(pbx_dialplan_add_method(NULL, "dial", lua_method_echo, &error));
-    c = call_in_and_wait("x", "office", NULL);
-    g_assert_cmpstr(pbx_channel_get_var(c, "echo"), ==, "called");
-    pbx_dialplan_remove_method("echo");
+    pbx_modules_init(mods);
+    g_assert_nonnull(pbx_module_load("test_dialplan", &error));
+    g_assert_no_error(error);
+}
+
+/* A module's methods reach the script loaded before it and the ones
+ * loaded after (reload); unloading takes them and its provider away. */
+static void
+test_module_methods_follow_module(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PbxChannel) a = NULL;
+    g_autoptr(PbxChannel) b = NULL;
+    g_autoptr(PbxChannel) gone = NULL;
+
+    setup(module_script);
+    load_test_module();
+    a = call_in_and_wait("mark", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(a, "mark"), ==, "yes");
+    g_assert_cmpstr(pbx_channel_get_var(a, "endpoint"), ==, "lab");
+    g_assert_true(pbx_dialplan_reload(&error));
+    b = call_in_and_wait("mark", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(b, "mark"), ==, "yes");
+    g_assert_true(pbx_module_unload("test_dialplan", FALSE, &error));
+    g_assert_no_error(error);
+    gone = call_in_and_wait("unloaded", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(gone, "method"), ==, "nil");
+    g_assert_nonnull(strstr(pbx_channel_get_var(gone, "kept"),
+                            "call:mark() is gone (its module was unloaded)"));
+    g_assert_cmpstr(pbx_channel_get_var(gone, "endpoint"), ==, "nil");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
+}
+
+/* may_yield methods wait in on_invite and are refused where the call
+ * cannot wait; other methods cannot wait at all. */
+static void
+test_module_method_yield_rules(void)
+{
+    g_autoptr(PbxChannel) w = NULL;
+    g_autoptr(PbxChannel) bad = NULL;
+    g_autoptr(GError) error = NULL;
+
+    setup(module_script);
+    load_test_module();
+    w = call_with_digit("wait");
+    g_assert_cmpstr(pbx_channel_get_var(w, "waited"), ==, "hello,waited");
+    g_assert_nonnull(strstr(pbx_channel_get_var(w, "nested"),
+                            "call:wait_echo() can only wait inside its own on_invite"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(w, "dtmf_wait"),
+                            "call:wait_echo() can only wait inside its own on_invite"));
+    g_assert_cmpstr(pbx_channel_get_var(w, "mark"), ==, "5");
+    bad = call_in_and_wait("bad-wait", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(bad, "bad"), ==,
+                    "call:bad_wait() cannot wait (not declared may_yield)");
+    g_assert_nonnull(strstr(pbx_channel_get_var(bad, "raw"),
+                            "attempt to yield across a C-call boundary"));
+    g_assert_cmpstr(errors->str, ==, "");
+    g_assert_true(pbx_module_unload("test_dialplan", FALSE, &error));
     teardown();
 }
 
@@ -592,13 +864,22 @@ test_budget_wall_time(void)
     teardown();
 }
 
+/* Two providers, each filling in what it knows (like chan_sip and the
+ * registrar). */
 static void
-endpoint_info(const char *name, PbxEndpointInfo *info, gpointer data)
+endpoint_conf(const char *name, PbxEndpointInfo *info, gpointer data)
 {
     if (strcmp(name, "1002") != 0)
         return;
     info->known = TRUE;
     info->context = g_strdup("office");
+}
+
+static void
+endpoint_reg(const char *name, PbxEndpointInfo *info, gpointer data)
+{
+    if (strcmp(name, "1002") != 0)
+        return;
     info->registered = TRUE;
     info->contacts = 2;
 }
@@ -607,19 +888,24 @@ static void
 test_endpoint_lookup(void)
 {
     g_autoptr(PbxChannel) c = NULL;
+    g_autoptr(PbxChannel) d = NULL;
 
     setup("context('office', { on_invite = function(call)\n"
           "  local e = pbx.endpoint('1002')\n"
-          "  call.vars.e = e.name .. ',' .. e.context .. ',' .. tostring(e.registered)"
-          " .. ',' .. e.contacts\n"
+          "  call.vars.e = e and (e.name .. ',' .. e.context .. ','\n"
+          "                       .. tostring(e.registered) .. ',' .. e.contacts)\n"
           "  call.vars.none = tostring(pbx.endpoint('1099'))\n"
           "  pbx.log('info', 'looked up')\n"
           "end })\n");
-    pbx_dialplan_add_endpoint_provider(NULL, endpoint_info, NULL);
+    pbx_dialplan_add_endpoint_provider(NULL, endpoint_conf, NULL);
+    pbx_dialplan_add_endpoint_provider(NULL, endpoint_reg, NULL);
     c = call_in_and_wait("x", "office", NULL);
     g_assert_cmpstr(pbx_channel_get_var(c, "e"), ==, "1002,office,true,2");
     g_assert_cmpstr(pbx_channel_get_var(c, "none"), ==, "nil");
-    pbx_dialplan_remove_endpoint_provider(endpoint_info, NULL);
+    pbx_dialplan_remove_endpoint_provider(endpoint_conf, NULL);
+    d = call_in_and_wait("x", "office", NULL);
+    g_assert_null(pbx_channel_get_var(d, "e"));      /* registered alone: not known */
+    pbx_dialplan_remove_endpoint_provider(endpoint_reg, NULL);
     g_assert_cmpstr(errors->str, ==, "");
     teardown();
 }
@@ -651,7 +937,14 @@ main(int argc, char **argv)
     g_test_add_func("/dialplan/reload-keeps-old-script",
                     test_reload_keeps_old_script_for_calls);
     g_test_add_func("/dialplan/bad-script-at-init", test_bad_script_at_init);
-    g_test_add_func("/dialplan/module-method", test_module_method);
+    g_test_add_func("/dialplan/call/members", test_call_members);
+    g_test_add_func("/dialplan/call/ended", test_call_ended);
+    g_test_add_func("/dialplan/running-call", test_running_call);
+    g_test_add_func("/dialplan/module-method/names", test_method_names);
+    g_test_add_func("/dialplan/module-method/follow-module",
+                    test_module_methods_follow_module);
+    g_test_add_func("/dialplan/module-method/yield-rules",
+                    test_module_method_yield_rules);
     g_test_add_func("/dialplan/sample-office", test_sample_office);
     g_test_add_func("/dialplan/budget/wall-time", test_budget_wall_time);
     g_test_add_func("/dialplan/endpoint-lookup", test_endpoint_lookup);
