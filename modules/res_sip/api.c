@@ -114,6 +114,24 @@ api_cancel(SipClientTx *tx)
 
 /* ---------------------------------------------------------------- dialogs */
 
+static gboolean api_local_address(SipTransport transport, const char *remote_ip, char *ip,
+                                  gsize size, guint16 *port);
+
+/* Our Contact towards a peer: "<sip:carillon@ip:port>", with
+ * ;transport=tcp over TCP. */
+static char *
+contact_towards(const SipPeerInfo *peer)
+{
+    char ip[SIP_ADDR_STRLEN];
+    guint16 port = 5060;
+    gboolean tcp = peer->transport == SIP_TRANSPORT_TCP;
+
+    if (!api_local_address(peer->transport, peer->remote_ip, ip, sizeof(ip), &port))
+        g_strlcpy(ip, peer->local_ip, sizeof(ip));
+    return g_strdup_printf("<sip:carillon@%s%s%s:%u%s>", strchr(ip, ':') ? "[" : "", ip,
+                           strchr(ip, ':') ? "]" : "", port, tcp ? ";transport=tcp" : "");
+}
+
 static SipDialog *
 api_dialog_new_uas(const SipMsg *req, const SipPeerInfo *peer, const char *local_tag)
 {
@@ -124,6 +142,7 @@ api_dialog_new_uas(const SipMsg *req, const SipPeerInfo *peer, const char *local
     PBX_ASSERT_MAIN_CONTEXT();
     d = sip_dialog_new_uas(req, local_tag, secure);
     sip_dialog_set_flow(d, peer->transport, peer->remote_ip, peer->remote_port);
+    d->contact = contact_towards(peer);
     return d;
 }
 

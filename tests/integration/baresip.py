@@ -14,11 +14,13 @@ class Baresip:
     def __init__(self, pbx, user, password, extra_modules=(), timeout=30,
                  transport="udp", audio_source=None, audio_out=None,
                  host="127.0.0.1", answermode=None, audio_player=None,
-                 config_extra=()):
+                 config_extra=(), contacts=()):
         """answermode: account answer mode (manual, early, auto);
         audio_player: a whole "module,device" player line instead of
         aufile,audio_out (baresip 1.0.0's aufile has no player);
-        config_extra: more config lines (e.g. "snd_path /dir")."""
+        config_extra: more config lines (e.g. "snd_path /dir");
+        contacts: lines of baresip's contacts file (e.g. a buddy with
+        ;presence=p2p for the presence module)."""
         self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
         self.port = free_port(host=host)
         mods = ["stdio.so", "g711.so", "account.so", "menu.so", "aufile.so"] + list(extra_modules)
@@ -37,7 +39,8 @@ class Baresip:
             f.write(f"<sip:{user}@127.0.0.1:{pbx.sip_port};transport={transport}>"
                     f";auth_pass={password};regint=600"
                     + (f";answermode={answermode}" if answermode else "") + "\n")
-        open(os.path.join(self.dir, "contacts"), "w").close()
+        with open(os.path.join(self.dir, "contacts"), "w") as f:
+            f.write("".join(f"{line}\n" for line in contacts))
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(["baresip", "-f", self.dir, "-t", str(timeout)],

@@ -191,7 +191,8 @@ typedef struct {
 
     /* ---- dialogs (carillon/sip/dialog.h) ---- */
     /* A UAS dialog from a dialog-creating request (12.1.1); local_tag is
-     * our To tag.  flow is set to where req came from. */
+     * our To tag.  flow is set to where req came from, contact to our
+     * address towards it. */
     SipDialog *(*dialog_new_uas)(const SipMsg *req, const SipPeerInfo *peer,
                                  const char *local_tag);
     /* A UAC dialog as our request creates it (nothing learned yet);

@@ -1,0 +1,2 @@
+res_sip_blf_LIBS = $(SIPMSG_LINK)
+res_sip_blf_DEPS = $(SIPMSG_LIB)

@@ -1,0 +1,2 @@
+res_sip_pubsub_LIBS = $(SIPMSG_LINK) $(SQLITE_LIBS)
+res_sip_pubsub_DEPS = $(SIPMSG_LIB)
