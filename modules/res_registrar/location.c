@@ -238,9 +238,11 @@ contact_from_binding(const RegBinding *b)
 static GPtrArray *
 api_lookup(const char *aor)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) reg_contact_free);
-    GPtrArray *list = location_get(aor);
+    GPtrArray *out, *list;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    out = g_ptr_array_new_with_free_func((GDestroyNotify) reg_contact_free);
+    list = location_get(aor);
     for (guint i = 0; list && i < list->len; i++)
         g_ptr_array_add(out, contact_from_binding(list->pdata[i]));
     g_ptr_array_sort(out, by_q);
@@ -250,7 +252,10 @@ api_lookup(const char *aor)
 static guint
 api_count(const char *aor)
 {
-    GPtrArray *list = location_get(aor);
+    GPtrArray *list;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    list = location_get(aor);
     return list ? list->len : 0;
 }
 

@@ -11,13 +11,17 @@ static PbxLogDomain *log_rtp;
 
 /* ---------------------------------------------------------- API */
 
-/* Every session handed out counts as a use of the module. */
+/* Every entry asserts the main context, as carillon/rtp.h promises:
+ * the sessions' signalling side is not locked.  Every session handed
+ * out counts as a use of the module. */
 static RtpSession *
 api_session_new(int family, GError **error)
 {
-    RtpSession *s = rtp_session_new(engine, family, error);
+    RtpSession *s;
     guint16 port;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    s = rtp_session_new(engine, family, error);
     if (s) {
         pbx_module_use(module);
         rtp_session_get_local(s, &port);
@@ -29,22 +33,65 @@ api_session_new(int family, GError **error)
 static void
 api_session_free(RtpSession *s)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!s)
         return;
     rtp_session_free(s);
     pbx_module_unuse(module);
 }
 
+static const char *
+api_session_get_local(const RtpSession *s, guint16 *port)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_get_local(s, port);
+}
+
+static gboolean
+api_session_set_remote(RtpSession *s, const char *addr, guint16 port, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_set_remote(s, addr, port, error);
+}
+
+static void
+api_session_relay(RtpSession *a, RtpSession *b)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    rtp_session_relay(a, b);
+}
+
+static void
+api_session_unrelay(RtpSession *s)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    rtp_session_unrelay(s);
+}
+
+static void
+api_session_get_stats(const RtpSession *s, RtpStats *stats)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    rtp_session_get_stats(s, stats);
+}
+
+static guint64
+api_session_get_relayed(const RtpSession *s)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_get_relayed(s);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
     .session_free = api_session_free,
-    .session_get_local = rtp_session_get_local,
-    .session_set_remote = rtp_session_set_remote,
-    .session_relay = rtp_session_relay,
-    .session_unrelay = rtp_session_unrelay,
-    .session_get_stats = rtp_session_get_stats,
-    .session_get_relayed = rtp_session_get_relayed,
+    .session_get_local = api_session_get_local,
+    .session_set_remote = api_session_set_remote,
+    .session_relay = api_session_relay,
+    .session_unrelay = api_session_unrelay,
+    .session_get_stats = api_session_get_stats,
+    .session_get_relayed = api_session_get_relayed,
 };
 
 /* ---------------------------------------------------------- CLI */
