@@ -36,8 +36,8 @@ check_order(const PbxConfig *cfg, const char *section, const ExpiryConf *e, GErr
     return TRUE;
 }
 
-static gboolean
-check_sections(const PbxConfig *cfg, GError **error)
+gboolean
+conf_check(const PbxConfig *cfg, GError **error)
 {
     const char *const *sections = pbx_config_get_sections(cfg);
 
@@ -67,7 +67,7 @@ conf_load(GError **error)
     }
     if (!cfg)
         cfg = pbx_config_load_data("pubsub.conf", "", 0, NULL);
-    if (!check_sections(cfg, error))
+    if (!conf_check(cfg, error))
         return NULL;
     return g_steal_pointer(&cfg);
 }

@@ -65,6 +65,9 @@ extern Pubsub pubsub;
 
 /* conf.c */
 PbxConfig *conf_load(GError **error);
+/* FALSE with a file:line error when a value is malformed, out of range,
+ * unknown, or min > default > max do not hold. */
+gboolean conf_check(const PbxConfig *cfg, GError **error);
 void conf_expiry(const Package *p, ExpiryConf *out);
 
 /* package.c */
