@@ -26,7 +26,38 @@ compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static const char *const handler_names[] = { "on_invite", "on_dtmf", "on_refer" };
+/* The call handlers first, in the order a call meets them, then the
+ * handlers modules run (on_message) by name. */
+static gint
+compare_handlers(gconstpointer a, gconstpointer b)
+{
+    static const char *const calls[] = { "on_invite", "on_dtmf", "on_refer" };
+    const char *x = *(char *const *) a, *y = *(char *const *) b;
+    guint rx = G_N_ELEMENTS(calls), ry = G_N_ELEMENTS(calls);
+
+    for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+        rx = strcmp(x, calls[i]) == 0 ? i : rx;
+        ry = strcmp(y, calls[i]) == 0 ? i : ry;
+    }
+    return rx != ry ? (gint) rx - (gint) ry : strcmp(x, y);
+}
+
+/* The names of the functions in a context table: its handlers. */
+static GPtrArray *
+handler_names(lua_State *L, int idx)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1))
+            g_ptr_array_add(names, g_strdup(lua_tostring(L, -2)));
+        lua_pop(L, 1);
+    }
+    g_ptr_array_sort(names, compare_handlers);
+    return names;
+}
 
 /* One line per context: its handlers, in sorted context order. */
 static void
@@ -44,17 +75,14 @@ show_contexts(PbxCliContext *ctx, lua_State *L)
     g_ptr_array_sort(names, compare_names);
     pbx_cli_print(ctx, "%-20s %s\n", "Context", "Handlers");
     for (guint i = 0; i < names->len; i++) {
-        g_autoptr(GString) line = g_string_new(NULL);
+        g_autoptr(GPtrArray) handlers = NULL;
+        g_autofree char *line = NULL;
         lua_getfield(L, -1, names->pdata[i]);
-        for (guint h = 0; h < G_N_ELEMENTS(handler_names); h++) {
-            if (lua_getfield(L, -1, handler_names[h]) == LUA_TFUNCTION)
-                g_string_append_printf(line, "%s%s", line->len ? ", " : "",
-                                       handler_names[h]);
-            lua_pop(L, 1);
-        }
+        handlers = handler_names(L, -1);
         lua_pop(L, 1);
-        pbx_cli_print(ctx, "%-20s %s\n", (char *) names->pdata[i],
-                      line->len ? line->str : "(none)");
+        g_ptr_array_add(handlers, NULL);
+        line = g_strjoinv(", ", (char **) handlers->pdata);
+        pbx_cli_print(ctx, "%-20s %s\n", (char *) names->pdata[i], *line ? line : "(none)");
     }
     lua_pop(L, 1);
     pbx_cli_print(ctx, "%u contexts\n", names->len);

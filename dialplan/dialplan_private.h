@@ -11,6 +11,15 @@ G_BEGIN_DECLS
 
 typedef struct _PbxDialplanCall Call;
 
+/* What one run of Lua code (a call's slice between waits, a handler run
+ * to completion) has used of the budget; the count hook charges it. */
+typedef struct {
+    guint64 instructions;       /* since the run started */
+    gint64 slice_start;         /* monotonic, us */
+    gboolean killed;            /* over budget: stop it */
+    char *kill_reason;
+} DpBudget;
+
 /* One loaded extensions.lua in its own lua_State.  Calls hold a
  * reference; a reload swaps in a new Script and the old one closes when
  * its last call ends.  Every thread of L reaches its Script through
@@ -24,9 +33,13 @@ typedef struct {
     guint calls;
     /* The call whose Lua code runs in L now: its on_invite coroutine, a
      * coroutine that code created, or its on_dtmf/on_refer handler on L's
-     * main thread.  The budget hook charges it.  A property of this
-     * state, since one lua_State runs one piece of Lua at a time. */
+     * main thread; NULL for a module's handler (pbx_dialplan_run_handler).
+     * A property of this state, since one lua_State runs one piece of Lua
+     * at a time. */
     Call *running;
+    /* What the budget hook charges: the running call's, or a handler
+     * run's own; NULL when no Lua code runs. */
+    DpBudget *budget;
 } Script;
 
 typedef enum {
@@ -56,10 +69,7 @@ struct _PbxDialplanCall {
     char *dial_target;
     PbxTimer wake;              /* armed: a resume is pending */
     int wake_nargs;
-    guint64 instructions;       /* since the last resume */
-    gint64 slice_start;
-    gboolean killed;
-    char *kill_reason;
+    DpBudget budget;            /* of the slice since the last resume */
 };
 
 /* engine.c */
@@ -82,6 +92,23 @@ guint dp_get_max_instructions(void);
 const char *dp_get_script_path(void);
 /* Runs contexts[ctx].on_dtmf(call, digit) to completion. */
 void dp_run_dtmf(Call *c, const char *digit);
+
+typedef enum {
+    DP_RUN_OK,                  /* its first result left on the stack */
+    DP_RUN_NO_HANDLER,          /* nothing pushed */
+    DP_RUN_FAILED,              /* reported; the message left on the stack */
+} DpRunResult;
+
+/* Runs contexts[context][handler](...) in s to completion on the
+ * state's main thread, where it cannot wait: `push` pushes the arguments
+ * (in protected mode) and returns how many.  `running` (may be NULL) is
+ * the call it runs for, `budget` what it is charged to (reset first);
+ * `what` names it in error reports.  The caller pops what it leaves
+ * and holds a reference on s meanwhile if s may be replaced. */
+DpRunResult dp_run_to_completion(Script *s, const char *context, const char *handler,
+                                 Call *running, DpBudget *budget,
+                                 int (*push)(lua_State *L, gconstpointer data),
+                                 gconstpointer data, const char *what);
 
 /* call.c: the "pbx.call" class */
 /* Registry field holding the class's methods table, where modules'

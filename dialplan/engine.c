@@ -230,40 +230,49 @@ pbx_dialplan_get_running_call(lua_State *L)
 }
 
 /* Count hook: every HOOK_STEP instructions, check the instruction and
- * wall-time budgets of the slice since the last resume.  Over budget, the
- * call's coroutine is abandoned by yielding from the hook, which no pcall
- * in the script can catch.  Elsewhere (a coroutine the script made, a
- * handler run to completion) an error is raised at every instruction
- * from then on, so it escapes any pcall loop. */
+ * wall-time budgets of the run (a call's slice since its last resume, a
+ * handler run to completion).  Over budget, a call's coroutine is
+ * abandoned by yielding from the hook, which no pcall in the script can
+ * catch.  Elsewhere (a coroutine the script made, a handler run to
+ * completion) an error is raised at every instruction from then on, so
+ * it escapes any pcall loop. */
 static void
 budget_hook(lua_State *L, lua_Debug *ar)
 {
-    Call *c = dp_script_of(L)->running;
+    Script *s = dp_script_of(L);
+    DpBudget *b = s->budget;
     gint64 elapsed_ms;
 
-    if (!c)
+    if (!b)
         return;
-    c->instructions += HOOK_STEP;
-    elapsed_ms = (g_get_monotonic_time() - c->slice_start) / 1000;
-    if (!c->killed && c->instructions <= conf.max_instructions &&
+    b->instructions += HOOK_STEP;
+    elapsed_ms = (g_get_monotonic_time() - b->slice_start) / 1000;
+    if (!b->killed && b->instructions <= conf.max_instructions &&
         elapsed_ms <= conf.max_slice_ms)
         return;
-    if (!c->killed) {
+    if (!b->killed) {
         luaL_where(L, 0);
-        c->kill_reason = g_strdup_printf(
+        b->kill_reason = g_strdup_printf(
             "%s%s budget exceeded (%u instructions, %u ms between waits)",
             lua_tostring(L, -1),
             elapsed_ms > conf.max_slice_ms ? "time" : "instruction",
             conf.max_instructions, conf.max_slice_ms);
         lua_pop(L, 1);
-        c->killed = TRUE;
+        b->killed = TRUE;
     }
-    if (L == c->co && lua_isyieldable(L)) {
+    if (s->running && L == s->running->co && lua_isyieldable(L)) {
         lua_yield(L, 0);        /* from a hook, this returns: then Lua yields */
         return;
     }
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-    luaL_error(L, "%s", c->kill_reason);
+    luaL_error(L, "%s", b->kill_reason);
+}
+
+static void
+budget_start(DpBudget *b)
+{
+    b->instructions = 0;
+    b->slice_start = g_get_monotonic_time();
 }
 
 static void call_run(Call *c, int nargs);
@@ -287,7 +296,7 @@ call_free(Call *c)
     c->script->calls--;
     dp_script_unref(c->script);
     pbx_channel_unref(c->chan);
-    g_free(c->kill_reason);
+    g_free(c->budget.kill_reason);
     g_free(c->dial_target);
     g_free(c);
 }
@@ -321,19 +330,21 @@ call_failed(Call *c, const char *msg)
 static void
 call_run(Call *c, int nargs)
 {
-    Call *prev;
+    Script *s = c->script;
+    Call *prev = s->running;
+    DpBudget *prev_budget = s->budget;
     int nres = 0;
     int status;
 
-    c->instructions = 0;
-    c->slice_start = g_get_monotonic_time();
+    budget_start(&c->budget);
     lua_sethook(c->co, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
-    prev = c->script->running;
-    c->script->running = c;
-    status = lua_resume(c->co, c->script->L, nargs, &nres);
-    c->script->running = prev;
-    if (c->killed) {
-        call_failed(c, c->kill_reason);
+    s->running = c;
+    s->budget = &c->budget;
+    status = lua_resume(c->co, s->L, nargs, &nres);
+    s->running = prev;
+    s->budget = prev_budget;
+    if (c->budget.killed) {
+        call_failed(c, c->budget.kill_reason);
     } else if (status == LUA_YIELD) {
         lua_pop(c->co, nres);
         if (c->wait == WAIT_NONE)
@@ -480,50 +491,99 @@ new_channel(PbxChannel *chan, gpointer data)
     call_run(c, 1);
 }
 
+typedef struct {
+    int (*push)(lua_State *L, gconstpointer data);
+    gconstpointer data;
+} PushArgs;
+
+/* In protected mode: [1] PushArgs, [2] the handler.  Pushes the
+ * arguments and calls it through lua_call, so a yield in it (outside a
+ * coroutine of its own) is an error, not a suspension. */
+static int
+call_handler(lua_State *L)
+{
+    const PushArgs *args = lua_touserdata(L, 1);
+    int top = lua_gettop(L);
+
+    luaL_checkstack(L, LUA_MINSTACK, NULL);
+    args->push(L, args->data);
+    lua_call(L, lua_gettop(L) - top, 1);
+    return 1;
+}
+
+DpRunResult
+dp_run_to_completion(Script *s, const char *context, const char *handler, Call *running,
+                     DpBudget *budget, int (*push)(lua_State *L, gconstpointer data),
+                     gconstpointer data, const char *what)
+{
+    lua_State *L = s->L;
+    int top = lua_gettop(L);
+    PushArgs args = { push, data };
+    Call *prev = s->running;
+    DpBudget *prev_budget = s->budget;
+    lua_Hook prev_hook = lua_gethook(L);
+    int prev_mask = lua_gethookmask(L), prev_count = lua_gethookcount(L);
+    gboolean ok;
+
+    if (!push_handler(L, context, handler))
+        return DP_RUN_NO_HANDLER;
+    dp_script_ref(s);           /* a handler may outlive a reload */
+    lua_pushcfunction(L, traceback_handler);
+    lua_pushcfunction(L, call_handler);
+    lua_pushlightuserdata(L, &args);
+    lua_rotate(L, top + 1, -1);             /* traceback, call_handler, args, handler */
+    budget_start(budget);
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
+    s->running = running;
+    s->budget = budget;
+    ok = lua_pcall(L, 2, 1, top + 1) == LUA_OK;
+    s->running = prev;
+    s->budget = prev_budget;
+    lua_sethook(L, prev_hook, prev_mask, prev_count);
+    if (!ok)
+        dp_report_error(what, lua_tostring(L, -1));
+    lua_remove(L, top + 1);
+    dp_script_unref(s);
+    return ok ? DP_RUN_OK : DP_RUN_FAILED;
+}
+
+typedef struct {
+    Call *c;
+    void (*push_arg)(lua_State *L, gconstpointer arg);
+    gconstpointer arg;
+} CallArgs;
+
+static int
+push_call_and_arg(lua_State *L, gconstpointer data)
+{
+    const CallArgs *a = data;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->c->call_ref);
+    a->push_arg(L, a->arg);
+    return 2;
+}
+
 /* Runs contexts[ctx][handler](call, arg) to completion on the script's
- * main thread (it cannot wait), under the instruction budget.  Leaves one
+ * main thread (it cannot wait), under the call's budget.  Leaves one
  * result on the stack on success. */
 static gboolean
 run_sync(Call *c, const char *handler, void (*push_arg)(lua_State *, gconstpointer),
          gconstpointer arg)
 {
-    Script *s = c->script;
-    lua_State *L = s->L;
-    g_autofree char *what = NULL;
-    int top = lua_gettop(L);
-    Call *prev;
-    gboolean ok;
+    g_autofree char *what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);
+    CallArgs args = { c, push_arg, arg };
+    DpRunResult r = dp_run_to_completion(c->script, pbx_channel_get_context(c->chan), handler,
+                                         c, &c->budget, push_call_and_arg, &args, what);
 
-    if (!push_handler(L, pbx_channel_get_context(c->chan), handler))
-        return FALSE;
-    dp_script_ref(s);
-    lua_pushcfunction(L, traceback_handler);
-    lua_insert(L, top + 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->call_ref);
-    push_arg(L, arg);
-    c->instructions = 0;
-    c->slice_start = g_get_monotonic_time();
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_STEP);
-    prev = s->running;
-    s->running = c;
-    ok = lua_pcall(L, 2, 1, top + 1) == LUA_OK;
-    s->running = prev;
-    lua_sethook(L, NULL, 0, 0);
-    if (!ok) {
-        what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);
-        dp_report_error(what, lua_tostring(L, -1));
-    }
-    if (c->killed) {
+    if (c->budget.killed) {
         /* A runaway handler ends the call. */
-        c->killed = FALSE;
-        g_clear_pointer(&c->kill_reason, g_free);
+        c->budget.killed = FALSE;
+        g_clear_pointer(&c->budget.kill_reason, g_free);
         pbx_channel_hangup(c->chan, PBX_CAUSE_TEMPORARY_FAILURE);
     }
-    lua_remove(L, top + 1);
-    dp_script_unref(s);
-    if (!ok)
-        lua_settop(L, top);
-    return ok;
+    if (r == DP_RUN_FAILED)
+        lua_pop(c->script->L, 1);
+    return r == DP_RUN_OK;
 }
 
 static void

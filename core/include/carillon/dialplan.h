@@ -1,7 +1,7 @@
 /* Carillon - extending the Lua dialplan.
  *
  * The dialplan (extensions.lua) runs each inbound call's on_invite(call)
- * as a coroutine on the main context.  Modules extend it in two ways:
+ * as a coroutine on the main context.  Modules extend it in three ways:
  *
  *  - methods on the call object, declared once in a static table:
  *
@@ -21,6 +21,9 @@
  *  - endpoint information for pbx.endpoint(name): providers
  *    (chan_sip knows the endpoint and its context, res_registrar whether
  *    it is registered) each fill in what they know.
+ *  - handlers for events that are not calls: a module runs a context's
+ *    handler, say contexts.office.on_message(msg), with
+ *    pbx_dialplan_run_handler() and acts on what it returns.
  *
  * Lua conventions (STYLE.md): expected failures return nil, message,
  * code; misuse raises an error.  Methods must check their arguments
@@ -104,5 +107,63 @@ PBX_API void pbx_dialplan_add_endpoint_provider(PbxModule *owner,
                                                 gpointer data);
 PBX_API void pbx_dialplan_remove_endpoint_provider(PbxEndpointProvider fn,
                                                    gpointer data);
+
+/* ---- handlers for events that are not calls ---- */
+
+#define PBX_DIALPLAN_ERROR (pbx_dialplan_error_quark())
+typedef enum {
+    /* No dialplan is loaded, it has no such context, or the context has
+     * no function of that name: the module decides what happens then. */
+    PBX_DIALPLAN_ERROR_NO_HANDLER,
+    /* The handler raised an error, ran over its budget or tried to wait.
+     * Already logged with file:line and traceback and published as a
+     * "dialplan/error" event; the message repeats it. */
+    PBX_DIALPLAN_ERROR_FAILED,
+} PbxDialplanError;
+
+PBX_API GQuark pbx_dialplan_error_quark(void);
+
+typedef enum {
+    PBX_DIALPLAN_VALUE_NIL,     /* nil, or the handler returned nothing */
+    PBX_DIALPLAN_VALUE_BOOLEAN,
+    PBX_DIALPLAN_VALUE_NUMBER,
+    PBX_DIALPLAN_VALUE_STRING,
+    PBX_DIALPLAN_VALUE_OTHER,   /* a table, function, userdata, ... */
+} PbxDialplanValueType;
+
+/* The first value a handler returned (the others are dropped). */
+typedef struct {
+    PbxDialplanValueType type;
+    gboolean boolean;           /* BOOLEAN */
+    double number;              /* NUMBER */
+    char *string;               /* STRING: a copy, freed by _clear() */
+} PbxDialplanValue;
+
+PBX_API void pbx_dialplan_value_clear(PbxDialplanValue *value);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PbxDialplanValue, pbx_dialplan_value_clear)
+
+/* Pushes the handler's arguments onto L and returns how many (at most
+ * LUA_MINSTACK, 20).  It runs in protected mode: a Lua error in it (out
+ * of memory) is reported like one of the handler, so it should only
+ * push, from data the caller keeps; no g_auto variables. */
+typedef int (*PbxDialplanPushFunc)(lua_State *L, gconstpointer data);
+
+/* Runs contexts[context][handler](args...) of the current dialplan to
+ * completion, now, and stores its first return value in *result (clear
+ * it with pbx_dialplan_value_clear()).  It runs on the script's main
+ * thread with the budget of a call's slice (dialplan.conf
+ * max_instructions, max_slice_ms), like on_dtmf: it cannot wait, so
+ * pbx.sleep(), call:answer() and the like raise an error there, and so
+ * does coroutine.yield() outside a coroutine of its own.  No call is
+ * running: call methods that need their own call refuse.
+ *
+ * FALSE with PBX_DIALPLAN_ERROR_NO_HANDLER when there is nothing to run
+ * (push is not called), PBX_DIALPLAN_ERROR_FAILED when the handler
+ * failed; *result is then NIL.  Meant for main-loop callbacks (a SIP
+ * request handler, a timer); a dialplan reload meanwhile does not
+ * matter, the handler runs to the end on the script it started in. */
+PBX_API gboolean pbx_dialplan_run_handler(const char *context, const char *handler,
+                                          PbxDialplanPushFunc push, gconstpointer data,
+                                          PbxDialplanValue *result, GError **error);
 
 G_END_DECLS
