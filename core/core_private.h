@@ -46,6 +46,9 @@ int pbx_remote_run(const char *socket_path, const char *command);
 /* db.c */
 gboolean pbx_db_init(const char *path, GError **error);
 void pbx_db_shutdown(void);
+/* Runs every job queued so far and their completions, now (the loader,
+ * before it closes a module whose code they may be). */
+void pbx_db_drain(void);
 
 /* daemon.c */
 gboolean pbx_daemon_reload(GString *out);

@@ -3,7 +3,11 @@
  * Jobs are queued on a GAsyncQueue and run in order by one thread that
  * owns the connection, so SQLite needs no locking and the signalling
  * thread never waits for fsync.  Completions are posted back to the main
- * context with g_idle_add.
+ * context: the database thread queues them and one idle source runs
+ * what is queued.  Because a job and its completion are a module's code,
+ * the loader calls pbx_db_drain() before it closes a module: every job
+ * queued so far runs and every completion is run at once, so none is
+ * left to call into a module that is gone.
  */
 #include <string.h>
 
@@ -25,6 +29,8 @@ static sqlite3 *conn;
 static char *db_path;
 static PbxLogDomain *dom;
 static Job stop_marker;
+static GAsyncQueue *completions;   /* Job*, done on the main context */
+static gint completions_armed;     /* atomic: an idle source will drain them */
 static GHashTable *cached;      /* SQL text -> sqlite3_stmt, database thread only */
 
 G_DEFINE_QUARK(pbx-db-error-quark, pbx_db_error)
@@ -78,13 +84,32 @@ pbx_db_get_path(void)
     return db_path;
 }
 
-static gboolean
-run_done(gpointer data)
+static void
+run_completions(void)
 {
-    Job *j = data;
-    j->done(j->data);
-    g_free(j);
+    Job *j;
+
+    while ((j = g_async_queue_try_pop(completions))) {
+        j->done(j->data);
+        g_free(j);
+    }
+}
+
+static gboolean
+completions_idle(gpointer data)
+{
+    g_atomic_int_set(&completions_armed, 0);
+    run_completions();
     return G_SOURCE_REMOVE;
+}
+
+/* Database thread: a completion for the main context. */
+static void
+post_completion(Job *j)
+{
+    g_async_queue_push(completions, j);
+    if (g_atomic_int_compare_and_exchange(&completions_armed, 0, 1))
+        g_idle_add(completions_idle, NULL);
 }
 
 static gpointer
@@ -103,7 +128,7 @@ db_thread(gpointer unused)
             g_mutex_unlock(j->lock);
             g_free(j);
         } else if (j->done) {
-            g_idle_add(run_done, j);
+            post_completion(j);
         } else {
             g_free(j);
         }
@@ -135,6 +160,7 @@ pbx_db_init(const char *path, GError **error)
     }
     db_path = g_strdup(path);
     queue = g_async_queue_new();
+    completions = g_async_queue_new();
     thread = g_thread_new("carillon-db", db_thread, NULL);
     pbx_info(dom, "database %s open", path);
     return TRUE;
@@ -188,6 +214,21 @@ pbx_db_run_sync(PbxDbJobFunc job, gpointer data)
     g_cond_clear(&cond);
 }
 
+static void
+nothing(sqlite3 *db, gpointer data)
+{
+}
+
+void
+pbx_db_drain(void)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (!queue)
+        return;
+    pbx_db_run_sync(nothing, NULL);
+    run_completions();
+}
+
 /* Runs every queued job, stops the thread and closes the database.
  * Completions still pending on the main context are dropped with the
  * loop; jobs must not depend on them for durability. */
@@ -204,5 +245,7 @@ pbx_db_shutdown(void)
     conn = NULL;
     g_async_queue_unref(queue);
     queue = NULL;
+    run_completions();
+    g_clear_pointer(&completions, g_async_queue_unref);
     g_clear_pointer(&db_path, g_free);
 }

@@ -17,6 +17,7 @@
 #include <carillon/log.h>
 
 #include "module_private.h"
+#include "core_private.h"
 
 typedef struct {
     PbxCleanupFunc fn;
@@ -229,9 +230,11 @@ gconstpointer
 pbx_module_get_api_version(PbxModule *self, const char *api_name, guint version,
                            GError **error)
 {
-    ApiEntry *e = g_hash_table_lookup(apis, api_name);
+    ApiEntry *e;
     guint provided;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    e = g_hash_table_lookup(apis, api_name);
     if (!e)
         return pbx_module_get_api(self, api_name, error);
     provided = *(const guint *) e->api;
@@ -427,6 +430,7 @@ load_named(const char *name, const char *path, GPtrArray *stack,
                         "module '%s' failed to load", name);
         run_cleanups(m);
         drop_dependencies(m);
+        pbx_db_drain();
         module_free(m);
         return NULL;
     }
@@ -470,6 +474,7 @@ unload_one(PbxModule *m)
     run_cleanups(m);
     drop_dependencies(m);
     g_ptr_array_remove(loaded, m);
+    pbx_db_drain();             /* its database jobs run while its code is mapped */
     pbx_notice(dom, "unloaded %s", m->name);
     publish("module/unloaded", m);
     module_free(m);

@@ -5,8 +5,9 @@
  * In-dialog requests: each leg's dialog is registered with res_sip, which
  * hands every request matching it (Call-ID, To tag = local tag, From tag
  * = remote tag) to on_dialog_request() once its CSeq is in order: BYE,
- * ACK, re-INVITE, UPDATE and PRACK are handled here, other methods are
- * answered by res_sip (405, 481 once the call is over).
+ * ACK, re-INVITE, UPDATE and PRACK are handled here; res_sip answers the
+ * other methods with 405, and, once the call is over and its dialog
+ * unregistered, every request with 481.
  *
  * Where in-dialog requests go is the dialog layer's business (res_sip,
  * carillon/sip/dialog.h): the first Record-Route when the dialog has a
@@ -95,7 +96,7 @@ sip_call_end(SipCall *call)
     call->ended = TRUE;
     if (call->dialog) {
         sip->dialog_unregister(call->dialog);
-        call->dialog->state = SIP_DIALOG_TERMINATED;
+        sip->dialog_set_state(call->dialog, SIP_DIALOG_TERMINATED);
     }
     stop_timers(call);
     if (call->resolving)
@@ -120,20 +121,14 @@ sip_call_end(SipCall *call)
 void
 sip_call_set_local(SipCall *call, SipTransport transport, const char *ip)
 {
-    gboolean v6;
-
     call->transport = transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
     if (!sip->local_address(call->transport, ip, call->local_host, sizeof(call->local_host),
                             &call->local_port)) {
         g_strlcpy(call->local_host, "127.0.0.1", sizeof(call->local_host));
         call->local_port = 5060;
     }
-    v6 = strchr(call->local_host, ':') != NULL;
     g_free(call->contact);
-    call->contact = g_strdup_printf("<sip:carillon@%s%s%s:%u%s>", v6 ? "[" : "",
-                                    call->local_host, v6 ? "]" : "", call->local_port,
-                                    call->transport == SIP_TRANSPORT_TCP ? ";transport=tcp"
-                                                                         : "");
+    call->contact = sip->contact_for(call->transport, ip);
 }
 
 void
@@ -147,13 +142,13 @@ sip_call_append_contact(const SipCall *call, GString *out)
 static gboolean on_dialog_request(SipDialog *d, SipServerTx *tx, const SipMsg *req,
                                   const SipPeerInfo *peer, gpointer data);
 
+/* The dialog's Contact is the call's: our address towards the far end
+ * (a UAS dialog comes with it, a UAC one gets it when its fork is made). */
 void
 sip_call_take_dialog(SipCall *call, SipDialog *dialog)
 {
     call->dialog = dialog;
     dialog->owner = call;
-    g_free(dialog->contact);
-    dialog->contact = g_strdup(call->contact);
     sip->dialog_register(chan_sip.module, dialog, on_dialog_request, call);
 }
 
@@ -420,15 +415,6 @@ on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer, gpointer 
     return sip_channel_on_invite(tx, req, peer);
 }
 
-/* BYE, UPDATE and PRACK of the calls' dialogs reach on_dialog_request;
- * these handlers see those that match no dialog (481) and make res_sip
- * list UPDATE and PRACK in Allow. */
-static gboolean
-no_dialog(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer, gpointer data)
-{
-    return FALSE;
-}
-
 /* ------------------------------------------------------------------ */
 /* The tech                                                            */
 /* ------------------------------------------------------------------ */
@@ -513,7 +499,8 @@ sip_channel_load(PbxModule *self, GError **error)
         return FALSE;
     sip->add_supported(self, "timer");      /* RFC 4028 */
     sip->add_supported(self, "100rel");     /* RFC 3262 */
-    return sip->register_handler(self, "INVITE", on_invite, NULL, error)
-        && sip->register_handler(self, "UPDATE", no_dialog, NULL, error)
-        && sip->register_handler(self, "PRACK", no_dialog, NULL, error);
+    /* BYE, UPDATE and PRACK reach on_dialog_request, in the calls' dialogs */
+    sip->add_allowed(self, "UPDATE");
+    sip->add_allowed(self, "PRACK");
+    return sip->register_handler(self, "INVITE", on_invite, NULL, error);
 }

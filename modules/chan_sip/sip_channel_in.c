@@ -171,8 +171,11 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
     if (!call->invite_tx)
         return FALSE;
     sip_call_append_contact(call, hdrs);
-    if (code >= 200)
-        g_string_append(hdrs, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, PRACK\r\n");
+    if (code >= 200) {
+        g_string_append(hdrs, "Allow: ");
+        g_string_append(hdrs, sip->allow());
+        g_string_append(hdrs, "\r\n");
+    }
     if (code >= 200 && code < 300)
         sip_se_append_response(call, hdrs);
     if (code > 100 && code < 200 && call->rel_code == code)
@@ -301,7 +304,7 @@ send_answer(SipCall *call, GError **error)
     /* a reliable 18x without SDP still unacknowledged: the 2xx ends it */
     pbx_timer_stop(&call->rel_timer);
     call->rel_code = 0;
-    call->dialog->state = SIP_DIALOG_CONFIRMED;
+    sip->dialog_set_state(call->dialog, SIP_DIALOG_CONFIRMED);
     call->retx_ms = t1;
     call->retx_deadline = now_us() + 64 * (gint64) t1 * 1000;
     if (call->transport != SIP_TRANSPORT_TCP)

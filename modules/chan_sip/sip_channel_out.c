@@ -3,7 +3,8 @@
  * request() resolves the target: an endpoint name is looked up in the
  * registrar (every current contact becomes a fork), a sip:/sips: URI is
  * one fork.  call() first resolves the forks whose host is a DNS name
- * (asynchronously, resolve.h; one that does not resolve fails with 502),
+ * (asynchronously, res_sip's resolve; one that does not resolve fails
+ * with 502),
  * then sends one INVITE per fork in parallel, each with its own Call-ID
  * and the same SDP offer.  The first 2xx wins: it is ACKed (outside the
  * transaction, RFC 3261 13.2.2.4, to the dialog's next hop: for a URI
@@ -151,12 +152,13 @@ fork_tx_gone(gpointer data)
     sip_call_unref(call);
 }
 
-/* A 2xx from a fork that lost (or after the call ended): ACK, then BYE
- * (RFC 3261 13.2.2.4 and 15), in a copy of the fork's dialog. */
+/* A 2xx that does not win (another fork's, or a second branch's of the
+ * winning one, or one after the call ended): ACK, then BYE (RFC 3261
+ * 13.2.2.4 and 15), in its own dialog, made from the request's. */
 static void
-ack_and_bye(SipFork *fork, const SipMsg *resp)
+ack_and_bye(const SipDialog *base, const SipMsg *resp)
 {
-    SipDialog *d = sip->dialog_copy(fork->dialog);
+    SipDialog *d = sip->dialog_fork(base);
     SipRequest ack = { .cseq = resp->cseq.number }, bye = { .method = "BYE" };
     g_autoptr(GError) error = NULL;
 
@@ -215,7 +217,6 @@ win(SipFork *fork, const SipMsg *resp)
     sip->dialog_uac_update(fork->dialog, resp);
     sip_call_take_dialog(call, g_steal_pointer(&fork->dialog));
     call->ack_cseq = resp->cseq.number;
-    send_2xx_ack(call);
     if (sip_msg_find_body(resp, "application", "sdp", &body) && body.len
         && !sip_media_take_answer(call, body.p, body.len, &error))
         pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
@@ -225,6 +226,7 @@ win(SipFork *fork, const SipMsg *resp)
     call->answered = TRUE;
     sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
+    send_2xx_ack(call);             /* a failure is reported from the main loop */
 }
 
 /* RFC 3262 4: a reliable 18x (Require: 100rel + RSeq) gets a PRACK
@@ -351,6 +353,12 @@ retry_422(SipFork *fork, const SipMsg *resp)
     return TRUE;
 }
 
+static gboolean
+same_tag(const SipDialog *d, const SipMsg *resp)
+{
+    return d && d->remote_tag && sip_slice_eq(resp->to.tag, d->remote_tag);
+}
+
 static void
 fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
 {
@@ -359,11 +367,13 @@ fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
     gboolean over = call->ended || (call->winner && call->winner != fork);
 
     if (code >= 200 && code < 300 && resp) {
-        if (fork->winner) {
+        if (fork->winner && same_tag(call->dialog, resp)) {
             send_2xx_ack(call);     /* a retransmitted 2xx: the same ACK again */
+        } else if (fork->winner) {
+            ack_and_bye(call->dialog, resp);    /* a second branch answered too */
         } else if (over) {
             fork->code = code;
-            ack_and_bye(fork, resp);
+            ack_and_bye(fork->dialog, resp);
         } else {
             win(fork, resp);
         }
@@ -435,7 +445,9 @@ build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
     g_string_append_printf(out, "<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
                            local_uri, tag, remote_uri, fork->dialog->call_id);
     sip_call_append_contact(call, out);
-    g_string_append(out, "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, PRACK\r\n");
+    g_string_append(out, "Allow: ");
+    g_string_append(out, sip->allow());
+    g_string_append(out, "\r\n");
     sip_se_append_request(call, out);
     g_string_append(out, "Supported: 100rel\r\n");
     if (ua && *ua)
@@ -583,7 +595,7 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
         if (!call->resolving)
             call->resolving = g_cancellable_new();
         call->lookups++;
-        sip->resolve(fork->host, fork->target.port, fork->target.transport,
+        sip->resolve(chan_sip.module, fork->host, fork->target.port, fork->target.transport,
                      call->resolving, fork_resolved, fork);
         sip_call_ref(call);             /* released by fork_resolved */
     }

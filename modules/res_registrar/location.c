@@ -262,6 +262,7 @@ api_count(const char *aor)
 static const char *
 status_to_string(RegStatus status)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     switch (status) {
     case REG_STATUS_REACHABLE:
         return "reachable";

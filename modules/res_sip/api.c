@@ -1,7 +1,8 @@
 /* Carillon - res_sip: the "sip" API (carillon/sip/api.h).
  *
  * Every entry is a thin function here that asserts the caller is on the
- * main context, as the header promises, and forwards to the stack.
+ * main context, as the header promises, and forwards to the stack (the
+ * settings view and the UAS dialog's flow and Contact excepted).
  */
 #include <string.h>
 #include "sip_core.h"
@@ -11,6 +12,7 @@
 #include "security.h"
 #include "transaction.h"
 #include "transport.h"
+#include "uas.h"
 #include "api_private.h"
 
 static SipSettings settings_view;
@@ -53,6 +55,20 @@ api_add_supported(PbxModule *owner, const char *option_tag)
     sip_handlers_add_supported(owner, option_tag);
 }
 
+static void
+api_add_allowed(PbxModule *owner, const char *method)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    sip_handlers_add_allowed(owner, method);
+}
+
+static const char *
+api_allow(void)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_handlers_allow();
+}
+
 /* ---------------------------------------------------------------- transactions */
 
 static gboolean
@@ -83,13 +99,6 @@ api_server_tx_set_notify(SipServerTx *tx, SipServerTxFunc fn, gpointer data)
     sip_server_tx_set_notify(tx, fn, data);
 }
 
-static const SipMsg *
-api_server_tx_get_request(SipServerTx *tx)
-{
-    PBX_ASSERT_MAIN_CONTEXT();
-    return sip_server_tx_get_request(tx);
-}
-
 static const char *
 api_server_tx_get_to_tag(SipServerTx *tx)
 {
@@ -114,24 +123,6 @@ api_cancel(SipClientTx *tx)
 
 /* ---------------------------------------------------------------- dialogs */
 
-static gboolean api_local_address(SipTransport transport, const char *remote_ip, char *ip,
-                                  gsize size, guint16 *port);
-
-/* Our Contact towards a peer: "<sip:carillon@ip:port>", with
- * ;transport=tcp over TCP. */
-static char *
-contact_towards(const SipPeerInfo *peer)
-{
-    char ip[SIP_ADDR_STRLEN];
-    guint16 port = 5060;
-    gboolean tcp = peer->transport == SIP_TRANSPORT_TCP;
-
-    if (!api_local_address(peer->transport, peer->remote_ip, ip, sizeof(ip), &port))
-        g_strlcpy(ip, peer->local_ip, sizeof(ip));
-    return g_strdup_printf("<sip:carillon@%s%s%s:%u%s>", strchr(ip, ':') ? "[" : "", ip,
-                           strchr(ip, ':') ? "]" : "", port, tcp ? ";transport=tcp" : "");
-}
-
 static SipDialog *
 api_dialog_new_uas(const SipMsg *req, const SipPeerInfo *peer, const char *local_tag)
 {
@@ -142,7 +133,7 @@ api_dialog_new_uas(const SipMsg *req, const SipPeerInfo *peer, const char *local
     PBX_ASSERT_MAIN_CONTEXT();
     d = sip_dialog_new_uas(req, local_tag, secure);
     sip_dialog_set_flow(d, peer->transport, peer->remote_ip, peer->remote_port);
-    d->contact = contact_towards(peer);
+    d->contact = sip_contact_for(peer->transport, peer->remote_ip);
     return d;
 }
 
@@ -155,10 +146,24 @@ api_dialog_new_uac(const char *call_id, const char *local_tag, const char *local
 }
 
 static SipDialog *
-api_dialog_copy(const SipDialog *d)
+api_dialog_fork(const SipDialog *d)
 {
     PBX_ASSERT_MAIN_CONTEXT();
-    return sip_dialog_copy(d);
+    return sip_dialog_fork(d);
+}
+
+static SipDialog *
+api_dialog_restore(const SipDialogSnapshot *snapshot)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_dialog_restore(snapshot);
+}
+
+static void
+api_dialog_set_state(SipDialog *d, SipDialogState state)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    d->state = state;
 }
 
 static void
@@ -267,78 +272,34 @@ api_authenticate(SipServerTx *tx, const SipPeerInfo *peer, gboolean proxy,
 /* ---------------------------------------------------------------- addresses */
 
 static void
-api_resolve(const char *host, guint16 port, SipTransport transport,
+api_resolve(PbxModule *owner, const char *host, guint16 port, SipTransport transport,
             GCancellable *cancellable, SipResolveFunc fn, gpointer data)
 {
     PBX_ASSERT_MAIN_CONTEXT();
-    sip_resolve_async(host, port, transport, cancellable, fn, data);
+    sip_owner_track(owner);
+    sip_resolve_async(owner, host, port, transport, cancellable, fn, data);
 }
 
-/* The listener res_sip would send from, and the local IP it routes
- * from; IPv6 comes back from the listener with brackets. */
 static gboolean
 api_local_address(SipTransport transport, const char *remote_ip, char *ip, gsize size,
                   guint16 *port)
 {
-    SipTransport tp = transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
-    char buf[SIP_ADDR_STRLEN];
-    SipListener *l;
-    SipAddr dest;
-    const char *host;
-
     PBX_ASSERT_MAIN_CONTEXT();
-    if (!remote_ip || !sip_resolve_literal(remote_ip, 5060, &dest))
-        return FALSE;
-    l = sip_listeners_pick(tp, sip_addr_is_v6(&dest));
-    if (!l)
-        return FALSE;
-    host = sip_listener_sent_by_host(l, &dest, buf, sizeof(buf));
-    if (host[0] == '[')
-        host++;
-    g_strlcpy(ip, host, size);
-    ip[strcspn(ip, "]")] = '\0';
-    *port = sip_addr_port(&l->local);
-    return TRUE;
+    return sip_local_address(transport, remote_ip, ip, size, port);
 }
 
-#define MAX_VIAS 32
-
-/* Whether a Via's sent-by is one of our listeners, as it would write
- * its own when sending towards src. */
-static gboolean
-via_is_ours(const SipVia *via, const SipAddr *src)
+static char *
+api_contact_for(SipTransport transport, const char *remote_ip)
 {
-    GPtrArray *ls = sip_listeners_get();
-    guint16 port = via->port ? via->port : 5060;
-
-    for (guint j = 0; ls && j < ls->len; j++) {
-        SipListener *l = ls->pdata[j];
-        char host[SIP_ADDR_STRLEN];
-        if (port != sip_addr_port(&l->local) || l->klass->proto != via->transport)
-            continue;
-        sip_listener_sent_by_host(l, src, host, sizeof(host));
-        if (sip_slice_case_eq(via->host, host))
-            return TRUE;
-    }
-    return FALSE;
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_contact_for(transport, remote_ip);
 }
 
 static gboolean
 api_request_is_looped(const SipMsg *req, const SipPeerInfo *peer)
 {
-    SipVia vias[MAX_VIAS];
-    guint n = 0;
-    SipAddr src;
-
     PBX_ASSERT_MAIN_CONTEXT();
-    sip_parse_via_list(req, vias, MAX_VIAS, &n);
-    if (!sip_addr_from_ip(peer->remote_ip, strlen(peer->remote_ip), peer->remote_port, &src))
-        return FALSE;
-    for (guint i = 0; i < n; i++) {
-        if (via_is_ours(&vias[i], &src))
-            return TRUE;
-    }
-    return FALSE;
+    return sip_uas_is_looped(req, peer);
 }
 
 static void
@@ -353,21 +314,24 @@ const SipApi sip_api = {
     .register_handler = api_register_handler,
     .unregister_handler = api_unregister_handler,
     .add_supported = api_add_supported,
+    .add_allowed = api_add_allowed,
+    .allow = api_allow,
     .respond = api_respond,
     .server_tx_ref = api_server_tx_ref,
     .server_tx_unref = api_server_tx_unref,
     .server_tx_set_notify = api_server_tx_set_notify,
-    .server_tx_get_request = api_server_tx_get_request,
     .server_tx_get_to_tag = api_server_tx_get_to_tag,
     .send_request = api_send_request,
     .cancel = api_cancel,
     .dialog_new_uas = api_dialog_new_uas,
     .dialog_new_uac = api_dialog_new_uac,
-    .dialog_copy = api_dialog_copy,
+    .dialog_fork = api_dialog_fork,
+    .dialog_restore = api_dialog_restore,
     .dialog_free = api_dialog_free,
     .dialog_uac_update = api_dialog_uac_update,
     .dialog_refresh_target = api_dialog_refresh_target,
     .dialog_set_flow = api_dialog_set_flow,
+    .dialog_set_state = api_dialog_set_state,
     .dialog_register = api_dialog_register,
     .dialog_unregister = api_dialog_unregister,
     .dialog_find = api_dialog_find,
@@ -380,6 +344,7 @@ const SipApi sip_api = {
     .authenticate = api_authenticate,
     .resolve = api_resolve,
     .local_address = api_local_address,
+    .contact_for = api_contact_for,
     .request_is_looped = api_request_is_looped,
     .random_token = api_random_token,
 };

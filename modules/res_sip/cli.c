@@ -6,7 +6,6 @@
 #include "transaction.h"
 #include "handlers.h"
 
-void sip_cli_register(PbxModule *self);
 
 static PbxLogLevel level_before_debug = PBX_LOG_NOTICE;
 
@@ -102,9 +101,9 @@ show_transactions(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 }
 
 static void
-print_handler(const char *method, const char *owner, gpointer data)
+print_handler(const char *method, const char *owner, gboolean handler, gpointer data)
 {
-    pbx_cli_print(data, "  %-12s %s\n", method, owner);
+    pbx_cli_print(data, "  %-12s %s%s\n", method, owner, handler ? "" : " (in its dialogs)");
 }
 
 static gboolean

@@ -112,18 +112,48 @@ sip_dialog_copy(const SipDialog *d)
     return c;
 }
 
+SipDialog *
+sip_dialog_fork(const SipDialog *d)
+{
+    SipDialog *f = sip_dialog_copy(d);
+
+    f->state = SIP_DIALOG_EARLY;
+    g_clear_pointer(&f->remote_tag, g_free);
+    g_ptr_array_set_size(f->route_set, 0);
+    g_free(f->remote_target);
+    f->remote_target = g_strdup(f->remote_uri);
+    return f;
+}
+
+SipDialog *
+sip_dialog_restore(const SipDialogSnapshot *s)
+{
+    SipDialog *d = sip_dialog_new_uac(s->call_id, s->local_tag, s->local_uri, s->remote_uri,
+                                      s->local_cseq);
+
+    d->is_uas = s->is_uas;
+    d->state = SIP_DIALOG_CONFIRMED;
+    d->remote_tag = g_strdup(s->remote_tag);
+    g_free(d->remote_target);
+    d->remote_target = g_strdup(s->remote_target ? s->remote_target : s->remote_uri);
+    d->remote_cseq = s->remote_cseq;
+    d->remote_cseq_set = TRUE;
+    for (guint i = 0; s->route_set && s->route_set[i]; i++)
+        g_ptr_array_add(d->route_set, g_strdup(s->route_set[i]));
+    d->contact = g_strdup(s->contact);
+    if (s->flow_host)
+        sip_dialog_set_flow(d, s->flow_transport, s->flow_host, s->flow_port);
+    return d;
+}
+
 void
 sip_dialog_free(SipDialog *d)
 {
     if (!d)
         return;
     sip_dialogs_unregister(d);
-    if (d->priv) {
-        if (d->priv->lookups)
-            g_cancellable_cancel(d->priv->lookups);
-        g_clear_object(&d->priv->lookups);
-        g_free(d->priv);
-    }
+    sip_dialog_forget_acks(d);
+    g_free(d->priv);
     g_free(d->contact);
     g_free(d->call_id);
     g_free(d->local_tag);
@@ -153,8 +183,10 @@ sip_dialog_uac_update(SipDialog *d, const SipMsg *resp)
         g_ptr_array_unref(d->route_set);
         d->route_set = record_routes(resp, TRUE);
     }
-    /* Once confirmed, only a 2xx (to a re-INVITE) refreshes the target. */
-    target = d->state != SIP_DIALOG_CONFIRMED || resp->status_code >= 200
+    /* Once confirmed, only a 2xx (to a re-INVITE) refreshes the target
+     * (RFC 3261 12.2.1.2). */
+    target = d->state != SIP_DIALOG_CONFIRMED
+             || (resp->status_code >= 200 && resp->status_code < 300)
              ? contact_uri(resp) : NULL;
     if (target) {
         g_free(d->remote_target);

@@ -12,13 +12,16 @@
 #include "sip_core.h"
 #include "transaction.h"
 
+/* An ACK on its way: waiting for its next hop's address, or for the
+ * main loop to report that it could not go. */
 typedef struct {
-    SipDialog *dialog;          /* valid unless `cancellable` was cancelled */
-    GCancellable *cancellable;
+    SipDialog *dialog;          /* NULL once the dialog is freed: send, tell nobody */
     SipTransport transport;
     GString *ack;
+    char *call_id;              /* for the log */
     SipAckFailedFunc failed;
     gpointer data;
+    char *error;                /* set: report this failure */
 } AckLookup;
 
 /* The whole request without Via: dialog headers, our Contact, the
@@ -70,12 +73,71 @@ sip_dialog_send(PbxModule *owner, SipDialog *d, const SipRequest *r, SipResponse
     return sip_client_tx_send(owner, &target, req->str, req->len, fn, data, destroy, error);
 }
 
+static AckLookup *
+ack_lookup_new(SipDialog *d, const SipRequest *r, SipAckFailedFunc failed, gpointer data)
+{
+    AckLookup *lk = g_new0(AckLookup, 1);
+
+    if (!d->priv)
+        d->priv = g_new0(SipDialogPriv, 1);
+    lk->dialog = d;
+    lk->call_id = g_strdup(d->call_id);
+    lk->failed = failed;
+    lk->data = data;
+    lk->ack = g_string_sized_new(512);
+    build(d, "ACK", r, lk->ack);
+    d->priv->acks = g_slist_prepend(d->priv->acks, lk);
+    return lk;
+}
+
 static void
 ack_lookup_free(AckLookup *lk)
 {
-    g_object_unref(lk->cancellable);
+    if (lk->dialog)
+        lk->dialog->priv->acks = g_slist_remove(lk->dialog->priv->acks, lk);
     g_string_free(lk->ack, TRUE);
+    g_free(lk->call_id);
+    g_free(lk->error);
     g_free(lk);
+}
+
+void
+sip_dialog_forget_acks(SipDialog *d)
+{
+    for (GSList *l = d->priv ? d->priv->acks : NULL; l; l = l->next)
+        ((AckLookup *) l->data)->dialog = NULL;
+    if (d->priv)
+        g_clear_pointer(&d->priv->acks, g_slist_free);
+}
+
+/* The owner hears of a failure from the main loop, never from inside
+ * its dialog_send_ack() call, and not at all once the dialog is freed. */
+static gboolean
+report_failure(gpointer data)
+{
+    AckLookup *lk = data;
+
+    pbx_warning(sip_log, "%s: cannot send the ACK: %s", lk->call_id, lk->error);
+    if (lk->dialog && lk->failed)
+        lk->failed(lk->dialog, lk->error, lk->data);
+    ack_lookup_free(lk);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+fail_later(AckLookup *lk, const char *error)
+{
+    lk->error = g_strdup(error);
+    g_idle_add(report_failure, lk);
+}
+
+static void
+send_to(AckLookup *lk, const SipAddr *addr)
+{
+    if (sip_send_stateless_to(lk->transport, addr, lk->ack->str, lk->ack->len))
+        ack_lookup_free(lk);
+    else
+        fail_later(lk, "transport error");
 }
 
 static void
@@ -83,43 +145,29 @@ ack_resolved(const SipAddr *addr, const char *error, gpointer data)
 {
     AckLookup *lk = data;
 
-    if (g_cancellable_is_cancelled(lk->cancellable)) {
-        ack_lookup_free(lk);            /* the dialog is gone */
-        return;
-    }
-    if (addr && sip_send_stateless_to(lk->transport, addr, lk->ack->str, lk->ack->len)) {
-        ack_lookup_free(lk);
-        return;
-    }
-    pbx_warning(sip_log, "%s: cannot send the ACK: %s", lk->dialog->call_id,
-                error ? error : "transport error");
-    if (lk->failed)
-        lk->failed(lk->dialog, error ? error : "transport error", lk->data);
-    ack_lookup_free(lk);
+    if (addr)
+        send_to(lk, addr);
+    else
+        fail_later(lk, error ? error : "no address");
 }
 
 void
 sip_dialog_send_ack(SipDialog *d, const SipRequest *r, SipAckFailedFunc failed,
                     gpointer data)
 {
-    AckLookup *lk = g_new0(AckLookup, 1);
+    AckLookup *lk = ack_lookup_new(d, r, failed, data);
     char host[256];
     SipTarget t;
+    SipAddr addr;
 
-    if (!d->priv)
-        d->priv = g_new0(SipDialogPriv, 1);
-    if (!d->priv->lookups)
-        d->priv->lookups = g_cancellable_new();
-    lk->dialog = d;
-    lk->cancellable = g_object_ref(d->priv->lookups);
-    lk->failed = failed;
-    lk->data = data;
-    lk->ack = g_string_sized_new(512);
-    build(d, "ACK", r, lk->ack);
     if (!sip_dialog_next_hop(d, &t, host, sizeof(host))) {
-        ack_resolved(NULL, "no usable next hop", lk);
+        fail_later(lk, "no usable next hop");
         return;
     }
     lk->transport = t.transport;
-    sip_resolve_now_or_later(t.host, t.port, t.transport, lk->cancellable, ack_resolved, lk);
+    if (sip_resolve_literal(t.host, t.port, &addr)
+        || sip_resolve_cached(t.host, t.port, t.transport, &addr))
+        send_to(lk, &addr);
+    else
+        sip_resolve_async(NULL, t.host, t.port, t.transport, NULL, ack_resolved, lk);
 }

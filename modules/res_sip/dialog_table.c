@@ -120,7 +120,15 @@ sip_dialogs_dispatch(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer
         sip_server_tx_respond(tx, &r);
         return TRUE;
     }
-    return d->priv->fn(d, tx, req, peer, d->priv->data);
+    /* as for a method handler: what the owner takes is the owner's, and
+     * gets a 503 if the owner unloads before answering */
+    if (tx)
+        sip_server_tx_set_owner(tx, d->priv->owner);
+    if (d->priv->fn(d, tx, req, peer, d->priv->data))
+        return TRUE;
+    if (tx)
+        sip_server_tx_set_owner(tx, NULL);
+    return FALSE;
 }
 
 guint

@@ -22,7 +22,7 @@ struct _SipDialogPriv {
     SipDialogHandler fn;
     gpointer data;
     char *key;                  /* the table key it is filed under, or NULL */
-    GCancellable *lookups;      /* next-hop lookups of ACKs under way */
+    GSList *acks;               /* ACKs under way (dialog_send.c) */
 };
 
 /* ---- dialog.c ---- */
@@ -38,6 +38,9 @@ SipDialog *sip_dialog_new_uac(const char *call_id, const char *local_tag,
                               const char *local_uri, const char *remote_uri,
                               guint32 local_cseq);
 SipDialog *sip_dialog_copy(const SipDialog *d);
+/* See SipApi.dialog_fork and dialog_restore. */
+SipDialog *sip_dialog_fork(const SipDialog *d);
+SipDialog *sip_dialog_restore(const SipDialogSnapshot *snapshot);
 void sip_dialog_free(SipDialog *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipDialog, sip_dialog_free)
 
@@ -88,5 +91,7 @@ SipClientTx *sip_dialog_send(PbxModule *owner, SipDialog *d, const SipRequest *r
                              GError **error);
 void sip_dialog_send_ack(SipDialog *d, const SipRequest *request, SipAckFailedFunc failed,
                          gpointer data);
+/* The dialog is being freed: its ACKs still go out, but report nothing. */
+void sip_dialog_forget_acks(SipDialog *d);
 
 G_END_DECLS

@@ -4,11 +4,12 @@
 #include "transaction.h"
 #include "sip_core.h"
 #include "dialogs.h"
+#include "resolve.h"
 
 typedef struct {
     char *method;
     SipMethod id;               /* UNKNOWN for extension methods */
-    SipRequestHandler fn;
+    SipRequestHandler fn;       /* NULL: only allowed, handled in dialogs */
     gpointer data;
     PbxModule *owner;
 } Handler;
@@ -77,7 +78,10 @@ rebuild(void)
     s = g_string_new(NULL);
     for (guint i = 0; tags && i < tags->len; i++) {
         OptionTag *t = tags->pdata[i];
-        if (!strstr(s->str, t->tag))
+        gboolean seen = FALSE;
+        for (guint j = 0; j < i && !seen; j++)
+            seen = g_ascii_strcasecmp(((OptionTag *) tags->pdata[j])->tag, t->tag) == 0;
+        if (!seen)
             g_string_append_printf(s, "%s%s", s->len ? ", " : "", t->tag);
     }
     g_free(supported);
@@ -137,6 +141,7 @@ owner_gone(gpointer data)
     sip_client_tx_owner_gone(owner);
     sip_server_tx_owner_gone(owner);
     sip_dialogs_owner_gone(owner);
+    sip_resolve_owner_gone(owner);
     rebuild();
 }
 
@@ -160,13 +165,12 @@ valid_method_name(const char *m)
     return TRUE;
 }
 
-gboolean
-sip_handlers_register(PbxModule *owner, const char *method, SipRequestHandler fn,
-                      gpointer data, GError **error)
+static gboolean
+add_handler(PbxModule *owner, const char *method, SipRequestHandler fn, gpointer data,
+            GError **error)
 {
     Handler *h;
 
-    g_return_val_if_fail(fn != NULL, FALSE);
     if (!valid_method_name(method) || g_str_equal(method, "CANCEL")) {
         g_set_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_LOAD,
                     "cannot register a SIP handler for method '%s'", method ? method : "");
@@ -186,6 +190,14 @@ sip_handlers_register(PbxModule *owner, const char *method, SipRequestHandler fn
     return TRUE;
 }
 
+gboolean
+sip_handlers_register(PbxModule *owner, const char *method, SipRequestHandler fn,
+                      gpointer data, GError **error)
+{
+    g_return_val_if_fail(fn != NULL, FALSE);
+    return add_handler(owner, method, fn, data, error);
+}
+
 void
 sip_handlers_unregister(PbxModule *owner, const char *method, SipRequestHandler fn)
 {
@@ -197,6 +209,15 @@ sip_handlers_unregister(PbxModule *owner, const char *method, SipRequestHandler 
             g_ptr_array_remove_index(handlers, i);
     }
     rebuild();
+}
+
+void
+sip_handlers_add_allowed(PbxModule *owner, const char *method)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!add_handler(owner, method, NULL, NULL, &error))
+        pbx_warning(sip_log, "%s", error->message);
 }
 
 void
@@ -238,27 +259,42 @@ sip_handlers_exist(const SipMsg *req)
     return FALSE;
 }
 
-gboolean
-sip_handlers_dispatch(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer)
+/* Offers req to the handlers in snap[0..n). */
+static gboolean
+offer(const Handler *snap, guint n, SipServerTx *tx, const SipMsg *req,
+      const SipPeerInfo *peer)
 {
-    /* A handler may unregister itself (or others) while running: walk a
-     * snapshot of the matching handlers. */
-    Handler snapshot[16];
-    guint n = 0;
-
-    for (guint i = 0; handlers && i < handlers->len && n < G_N_ELEMENTS(snapshot); i++) {
-        if (handler_matches(handlers->pdata[i], req))
-            snapshot[n++] = *(Handler *) handlers->pdata[i];
-    }
     for (guint i = 0; i < n; i++) {
+        if (!snap[i].fn)
+            continue;
         if (tx)
-            sip_server_tx_set_owner(tx, snapshot[i].owner);
-        if (snapshot[i].fn(tx, req, peer, snapshot[i].data) && tx)
+            sip_server_tx_set_owner(tx, snap[i].owner);
+        if (snap[i].fn(tx, req, peer, snap[i].data) && tx)
             return TRUE;
     }
     if (tx)
         sip_server_tx_set_owner(tx, NULL);
     return FALSE;
+}
+
+gboolean
+sip_handlers_dispatch(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer)
+{
+    /* A handler may unregister itself (or others) while running: walk a
+     * snapshot of the matching handlers, on the stack unless there are
+     * unusually many. */
+    Handler stack[16];
+    g_autofree Handler *heap = NULL;
+    Handler *snap = stack;
+    guint n = 0, max = G_N_ELEMENTS(stack);
+
+    if (handlers && handlers->len > max)
+        snap = heap = g_new(Handler, max = handlers->len);
+    for (guint i = 0; handlers && i < handlers->len; i++) {
+        if (handler_matches(handlers->pdata[i], req))
+            snap[n++] = *(Handler *) handlers->pdata[i];
+    }
+    return offer(snap, n, tx, req, peer);
 }
 
 const char *
@@ -286,11 +322,12 @@ sip_handlers_tag_supported(SipSlice tag)
 }
 
 void
-sip_handlers_foreach(void (*fn)(const char *method, const char *owner, gpointer data),
+sip_handlers_foreach(void (*fn)(const char *method, const char *owner, gboolean handler,
+                                gpointer data),
                      gpointer data)
 {
     for (guint i = 0; handlers && i < handlers->len; i++) {
         Handler *h = handlers->pdata[i];
-        fn(h->method, h->owner ? pbx_module_get_name(h->owner) : "core", data);
+        fn(h->method, h->owner ? pbx_module_get_name(h->owner) : "core", h->fn != NULL, data);
     }
 }

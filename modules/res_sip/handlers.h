@@ -17,6 +17,8 @@ gboolean sip_handlers_register(PbxModule *owner, const char *method,
                                SipRequestHandler fn, gpointer data, GError **error);
 void sip_handlers_unregister(PbxModule *owner, const char *method, SipRequestHandler fn);
 void sip_handlers_add_supported(PbxModule *owner, const char *option_tag);
+/* A method the owner handles in its dialogs only (SipApi.add_allowed). */
+void sip_handlers_add_allowed(PbxModule *owner, const char *method);
 
 /* TRUE if some handler is registered for the request's method. */
 gboolean sip_handlers_exist(const SipMsg *req);
@@ -31,7 +33,8 @@ const char *sip_handlers_supported(void);
 gboolean sip_handlers_tag_supported(SipSlice tag);
 
 /* Visits every handler for `sip show handlers`. */
-void sip_handlers_foreach(void (*fn)(const char *method, const char *owner, gpointer data),
+void sip_handlers_foreach(void (*fn)(const char *method, const char *owner,
+                                    gboolean handler, gpointer data),
                           gpointer data);
 
 /* Runs the owner-gone cleanup for every SIP registration of owner. */

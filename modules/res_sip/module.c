@@ -20,8 +20,6 @@
 #include "uas.h"
 #include "security.h"
 
-void sip_cli_register(PbxModule *self);
-void sip_receive_shutdown(void);
 
 static void
 apply_settings(const SipGeneralConf *s)
@@ -101,8 +99,11 @@ reload(PbxModule *self, GError **error)
 {
     g_autoptr(SipConf) conf = sip_conf_load(error);
 
+    /* A file with an error changes nothing.  A transport whose new
+     * address cannot be bound keeps its old socket (the reload reports
+     * it); the rest of the new configuration is in force by then. */
     if (!conf || !sip_security_reload(error))
-        return FALSE;   /* the old configuration stays in force */
+        return FALSE;
     apply_settings(&conf->settings);
     return sip_conf_rebind_transports(conf, error);
 }

@@ -9,7 +9,6 @@
 static SipMsg *scratch;
 static guint depth;
 
-void sip_receive_shutdown(void);
 
 void
 sip_receive_shutdown(void)

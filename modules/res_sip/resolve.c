@@ -3,6 +3,7 @@
 #include <string.h>
 #include "resolve.h"
 #include "timer.h"
+#include "sip_core.h"
 
 #define CACHE_TTL_US (60 * G_USEC_PER_SEC)
 #define CACHE_MAX 4096
@@ -11,9 +12,15 @@ typedef struct {
     char *name;                 /* host as asked, without brackets */
     guint16 port;
     SipTransport transport;
-    SipResolveFunc fn;
+    SipResolveFunc fn;          /* NULL once its owner unloaded */
     gpointer data;
+    PbxModule *owner;           /* NULL: res_sip itself */
 } Lookup;
+
+/* Lookups under way: GResolver calls back even when cancelled, so an
+ * owner that unloads has its callbacks dropped here, and each lookup is
+ * a use of res_sip (not unloaded under a callback into its code). */
+static GHashTable *pending;
 
 typedef struct {
     SipAddr addr;               /* port 0: the caller's port is set on use */
@@ -108,11 +115,36 @@ sip_resolve_cache_clear(void)
     g_clear_pointer(&cache, g_hash_table_unref);
 }
 
+guint
+sip_resolve_pending(void)
+{
+    return pending ? g_hash_table_size(pending) : 0;
+}
+
 static void
 lookup_free(Lookup *lk)
 {
+    g_hash_table_remove(pending, lk);
+    if (sip_stack.module)
+        pbx_module_unuse(sip_stack.module);
     g_free(lk->name);
     g_free(lk);
+}
+
+void
+sip_resolve_owner_gone(PbxModule *owner)
+{
+    GHashTableIter it;
+    gpointer key;
+
+    if (!pending)
+        return;
+    g_hash_table_iter_init(&it, pending);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        Lookup *lk = key;
+        if (lk->owner == owner)
+            lk->fn = NULL;
+    }
 }
 
 static void
@@ -126,8 +158,9 @@ looked_up(GObject *source, GAsyncResult *res, gpointer data)
     if (addrs && pick_address(addrs, lk, &addr)) {
         if (!sip_resolve_literal(lk->name, lk->port, &(SipAddr) { 0 }))
             cache_put(lk, &addr);
-        lk->fn(&addr, NULL, lk->data);
-    } else {
+        if (lk->fn)
+            lk->fn(&addr, NULL, lk->data);
+    } else if (lk->fn) {
         lk->fn(NULL, error ? error->message : "no address of a bound transport's family", lk->data);
     }
     g_resolver_free_addresses(addrs);
@@ -135,8 +168,8 @@ looked_up(GObject *source, GAsyncResult *res, gpointer data)
 }
 
 void
-sip_resolve_async(const char *host, guint16 port, SipTransport transport, GCancellable *cancellable,
-                  SipResolveFunc fn, gpointer data)
+sip_resolve_async(PbxModule *owner, const char *host, guint16 port, SipTransport transport,
+                  GCancellable *cancellable, SipResolveFunc fn, gpointer data)
 {
     Lookup *lk = g_new0(Lookup, 1);
     g_autoptr(GResolver) resolver = g_resolver_get_default();
@@ -150,6 +183,12 @@ sip_resolve_async(const char *host, guint16 port, SipTransport transport, GCance
     lk->transport = transport;
     lk->fn = fn;
     lk->data = data;
+    lk->owner = owner;
+    if (!pending)
+        pending = g_hash_table_new(NULL, NULL);
+    g_hash_table_add(pending, lk);
+    if (sip_stack.module)
+        pbx_module_use(sip_stack.module);
     /* A literal goes through the resolver too, which answers it without
      * DNS; so does a cached name, as its address: the callback is then
      * never re-entrant either way. */
@@ -160,14 +199,3 @@ sip_resolve_async(const char *host, guint16 port, SipTransport transport, GCance
     g_resolver_lookup_by_name_async(resolver, lk->name, cancellable, looked_up, lk);
 }
 
-void
-sip_resolve_now_or_later(const char *host, guint16 port, SipTransport transport,
-                         GCancellable *cancellable, SipResolveFunc fn, gpointer data)
-{
-    SipAddr addr;
-
-    if (sip_resolve_literal(host, port, &addr) || sip_resolve_cached(host, port, transport, &addr))
-        fn(&addr, NULL, data);
-    else
-        sip_resolve_async(host, port, transport, cancellable, fn, data);
-}

@@ -25,17 +25,17 @@ gboolean sip_resolve_literal(const char *host, guint16 port, SipAddr *out);
 
 /* Looks host up and calls fn once, from the main context, never from
  * inside this call.  When cancellable is cancelled first, fn still runs,
- * with addr NULL. */
-void sip_resolve_async(const char *host, guint16 port, SipTransport transport,
-                       GCancellable *cancellable, SipResolveFunc fn, gpointer data);
+ * with addr NULL; when owner (NULL: res_sip) unloads first, it does not
+ * (sip_resolve_owner_gone).  A lookup under way is a use of res_sip. */
+void sip_resolve_async(PbxModule *owner, const char *host, guint16 port,
+                       SipTransport transport, GCancellable *cancellable,
+                       SipResolveFunc fn, gpointer data);
+void sip_resolve_owner_gone(PbxModule *owner);
+guint sip_resolve_pending(void);
 
 /* The cached address of host, FALSE when not cached (or expired). */
 gboolean sip_resolve_cached(const char *host, guint16 port, SipTransport transport,
                             SipAddr *out);
-/* As sip_resolve_async, but a literal or cached host calls fn at once,
- * from inside this call. */
-void sip_resolve_now_or_later(const char *host, guint16 port, SipTransport transport,
-                              GCancellable *cancellable, SipResolveFunc fn, gpointer data);
 /* Empties the cache (module unload, tests). */
 void sip_resolve_cache_clear(void);
 

@@ -48,6 +48,11 @@ void sip_stack_apply_settings(const SipGeneralConf *s);
 /* Initialises sip_stack for tests and the module (log domain, defaults). */
 void sip_stack_init(void);
 
+/* cli.c: the `sip show ...` commands. */
+void sip_cli_register(PbxModule *self);
+/* receive.c: frees the receive path's scratch buffers (unload). */
+void sip_receive_shutdown(void);
+
 /* Logs a whole message at debug level when debug is on. */
 void sip_debug_message(const char *dir, const char *proto, const char *peer,
                        const char *data, gsize len);

@@ -403,7 +403,7 @@ sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *reques
         return NULL;
     tx->want = target->transport;
     tx->resolving = g_cancellable_new();
-    sip_resolve_async(target->host, target->port, target->transport, tx->resolving,
+    sip_resolve_async(NULL, target->host, target->port, target->transport, tx->resolving,
                       resolved, sip_client_tx_ref(tx));
     return tx;
 }

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include "transport.h"
 #include "sip_core.h"
+#include "resolve.h"
 
 static GPtrArray *listeners;    /* SipListener*, configuration order */
 
@@ -231,4 +232,48 @@ sip_transport_send(SipListener *l, SipConn *conn, const SipAddr *dest,
         l->stats.tx_errors++;
     }
     return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Our address towards a peer                                          */
+/* ------------------------------------------------------------------ */
+
+/* The listener res_sip would send from, and the local IP it routes
+ * from; IPv6 comes back from the listener with brackets. */
+gboolean
+sip_local_address(SipTransport transport, const char *remote_ip, char *ip, gsize size,
+                  guint16 *port)
+{
+    SipTransport tp = transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
+    char buf[SIP_ADDR_STRLEN];
+    SipListener *l;
+    SipAddr dest;
+    const char *host;
+
+    if (!remote_ip || !sip_resolve_literal(remote_ip, 5060, &dest))
+        return FALSE;
+    l = sip_listeners_pick(tp, sip_addr_is_v6(&dest));
+    if (!l)
+        return FALSE;
+    host = sip_listener_sent_by_host(l, &dest, buf, sizeof(buf));
+    if (host[0] == '[')
+        host++;
+    g_strlcpy(ip, host, size);
+    ip[strcspn(ip, "]")] = '\0';
+    *port = sip_addr_port(&l->local);
+    return TRUE;
+}
+
+char *
+sip_contact_for(SipTransport transport, const char *remote_ip)
+{
+    char ip[SIP_ADDR_STRLEN];
+    guint16 port = 5060;
+    gboolean v6;
+
+    if (!sip_local_address(transport, remote_ip, ip, sizeof(ip), &port))
+        g_strlcpy(ip, "127.0.0.1", sizeof(ip));
+    v6 = strchr(ip, ':') != NULL;
+    return g_strdup_printf("<sip:carillon@%s%s%s:%u%s>", v6 ? "[" : "", ip, v6 ? "]" : "",
+                           port, transport == SIP_TRANSPORT_TCP ? ";transport=tcp" : "");
 }

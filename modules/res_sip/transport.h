@@ -127,6 +127,13 @@ SipSendResult sip_transport_send(SipListener *l, SipConn *conn,
 const char *sip_listener_sent_by_host(SipListener *l, const SipAddr *dest,
                                       char *buf, gsize size);
 
+/* Our IP (no brackets) and port for Contact and SDP when talking to
+ * remote_ip over transport (SipApi.local_address), and the Contact made
+ * of them (SipApi.contact_for, a new string). */
+gboolean sip_local_address(SipTransport transport, const char *remote_ip, char *ip,
+                           gsize size, guint16 *port);
+char *sip_contact_for(SipTransport transport, const char *remote_ip);
+
 /* ---- stream connections (shared by TCP, later TLS/WS) ---- */
 
 SipConn *sip_conn_ref(SipConn *c);

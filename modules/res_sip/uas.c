@@ -213,19 +213,23 @@ options_headers(void)
     return cache->str;
 }
 
-/* res_sip's answer to a request no handler took.  A request that went
- * to its dialog's handler only (no handler for its method) and was not
- * taken is a method the dialog does not allow. */
+/* res_sip's answer to a request no handler took.  A request of a dialog
+ * that exists (in_dialog) but whose owner did not take it is a method
+ * that dialog does not allow: 405, not 481, which would tell the peer
+ * the dialog is gone (RFC 5057). */
 static void
-default_answer(SipServerTx *tx, const SipMsg *req, const SipRx *rx)
+default_answer(SipServerTx *tx, const SipMsg *req, const SipRx *rx, gboolean in_dialog)
 {
     SipResponse r = { 0 };
     g_autofree char *allow = NULL;
+    gboolean unhandled = !is_core_method(req->method) && !sip_handlers_exist(req);
 
-    if (!is_core_method(req->method) && !sip_handlers_exist(req)) {
-        r.code = req->method == SIP_METHOD_UNKNOWN ? 501 : 405;
+    if (unhandled && req->method == SIP_METHOD_UNKNOWN) {
+        r.code = 501;
+    } else if (unhandled || (in_dialog && req->method != SIP_METHOD_OPTIONS)) {
+        r.code = 405;
         allow = g_strdup_printf("Allow: %s\r\n", sip_handlers_allow());
-        r.headers = r.code == 405 ? allow : NULL;
+        r.headers = allow;
     } else if (req->method == SIP_METHOD_OPTIONS) {
         r.code = 200;
         r.headers = options_headers();
@@ -269,7 +273,7 @@ dispatch(const SipMsg *req, const SipRx *rx)
     fill_peer(rx, &peer);
     sip_server_tx_set_current(tx, req);
     if (!sip_dialogs_dispatch(tx, req, &peer) && !sip_handlers_dispatch(tx, req, &peer))
-        default_answer(tx, req, rx);
+        default_answer(tx, req, rx, sip_dialogs_find_request(req) != NULL);
     sip_server_tx_set_current(tx, NULL);
     sip_server_tx_unref(tx);
 }
@@ -362,5 +366,48 @@ sip_uas_receive_request(const SipMsg *req, const SipRx *rx)
     if (handled)
         dispatch(req, rx);
     else
-        default_answer(NULL, req, rx);
+        default_answer(NULL, req, rx, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Loops                                                               */
+/* ------------------------------------------------------------------ */
+
+#define MAX_VIAS 32
+
+/* Whether a Via's sent-by is one of our listeners, as it would write
+ * its own when sending towards src. */
+static gboolean
+via_is_ours(const SipVia *via, const SipAddr *src)
+{
+    GPtrArray *ls = sip_listeners_get();
+    guint16 port = via->port ? via->port : 5060;
+
+    for (guint j = 0; ls && j < ls->len; j++) {
+        SipListener *l = ls->pdata[j];
+        char host[SIP_ADDR_STRLEN];
+        if (port != sip_addr_port(&l->local) || l->klass->proto != via->transport)
+            continue;
+        sip_listener_sent_by_host(l, src, host, sizeof(host));
+        if (sip_slice_case_eq(via->host, host))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+sip_uas_is_looped(const SipMsg *req, const SipPeerInfo *peer)
+{
+    SipVia vias[MAX_VIAS];
+    guint n = 0;
+    SipAddr src;
+
+    sip_parse_via_list(req, vias, MAX_VIAS, &n);
+    if (!sip_addr_from_ip(peer->remote_ip, strlen(peer->remote_ip), peer->remote_port, &src))
+        return FALSE;
+    for (guint i = 0; i < n; i++) {
+        if (via_is_ours(&vias[i], &src))
+            return TRUE;
+    }
+    return FALSE;
 }

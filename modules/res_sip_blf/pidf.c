@@ -25,12 +25,14 @@ presence_body(SipSubscription *sub, const char *resource, gpointer data)
                            open ? "open" : "closed");
     g_string_append(out, "    <contact>");
     blf_xml_escape(out, entity);
-    g_string_append(out, "</contact>\n  </tuple>\n  <dm:person id=\"p1\">\n");
+    g_string_append(out, "</contact>\n  </tuple>\n");
+    /* RFC 3863 4.1: tuples, then notes, then other elements */
+    g_string_append_printf(out, "  <note>%s</note>\n",
+                           !open ? "Offline" : busy ? "On the phone" : "Available");
+    g_string_append(out, "  <dm:person id=\"p1\">\n");
     if (busy)
         g_string_append(out, "    <rpid:activities><rpid:on-the-phone/></rpid:activities>\n");
-    g_string_append(out, "  </dm:person>\n");
-    g_string_append_printf(out, "  <note>%s</note>\n</presence>\n",
-                           !open ? "Offline" : busy ? "On the phone" : "Available");
+    g_string_append(out, "  </dm:person>\n</presence>\n");
     return g_string_free(out, FALSE);
 }
 

@@ -22,24 +22,10 @@ api_resource_changed(const char *package, const char *resource)
 }
 
 static void
-api_terminate(SipSubscription *sub, const char *reason)
+api_terminate_resource(const char *package, const char *resource, const char *reason)
 {
     PBX_ASSERT_MAIN_CONTEXT();
-    subscription_terminate(sub, reason);
-}
-
-static const char *
-api_get_resource(const SipSubscription *sub)
-{
-    PBX_ASSERT_MAIN_CONTEXT();
-    return sub->resource;
-}
-
-static const char *
-api_get_subscriber(const SipSubscription *sub)
-{
-    PBX_ASSERT_MAIN_CONTEXT();
-    return sub->subscriber;
+    subscription_terminate_resource(package, resource, reason);
 }
 
 static guint
@@ -60,9 +46,7 @@ static const SipPubsubApi api = {
     .version = SIP_PUBSUB_API_VERSION,
     .register_package = api_register_package,
     .resource_changed = api_resource_changed,
-    .terminate = api_terminate,
-    .get_resource = api_get_resource,
-    .get_subscriber = api_get_subscriber,
+    .terminate_resource = api_terminate_resource,
     .get_notify_count = api_get_notify_count,
     .get_entity = api_get_entity,
 };

@@ -100,6 +100,8 @@ void subscription_terminate(SipSubscription *sub, const char *reason);
  * keeps it for the package's return. */
 void subscription_detach(SipSubscription *sub);
 void subscription_resource_changed(const char *event, const char *resource);
+void subscription_terminate_resource(const char *event, const char *resource,
+                                     const char *reason);
 guint subscription_remaining(const SipSubscription *sub);
 void subscription_foreach(void (*fn)(SipSubscription *sub, gpointer data), gpointer data);
 /* Restores p's stored subscriptions (dropping expired ones) and NOTIFYs
@@ -119,14 +121,17 @@ typedef struct {
     char *flow_host;
     guint flow_port;
     gint64 expires;
+    guint notifies;
 } StoredSub;
+
+typedef void (*StoreLoadFunc)(const char *event, GPtrArray *stored, gpointer data);
 
 void store_init(void);
 void store_save(const SipSubscription *sub);
 void store_delete(const SipSubscription *sub);
-/* The stored subscriptions of an event package (synchronously: at
- * start-up, when the package registers).  Free with g_ptr_array_unref. */
-GPtrArray *store_load(const char *event);
+/* The stored subscriptions of an event package (StoredSub*), read on the
+ * database thread and handed to fn on the main context (borrowed). */
+void store_load(const char *event, StoreLoadFunc fn, gpointer data);
 void stored_sub_free(StoredSub *s);
 void store_purge_expired(gint64 now);
 

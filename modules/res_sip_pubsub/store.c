@@ -5,8 +5,9 @@
  * signalling thread never waits for the disk.  A restart restores what
  * has not expired (subscriptions_restore(), when its package registers)
  * and NOTIFYs it, so phones keep their lamps without subscribing again.
- * The local CSeq is not written per NOTIFY: a restored dialog jumps
- * ahead by RESTORE_CSEQ_STEP so that its NOTIFYs still count up.
+ * Reading happens on the database thread too: the rows come back to the
+ * main context through a completion (the loader drains those before it
+ * closes the module).
  */
 #include <string.h>
 #include <carillon/db.h>
@@ -18,7 +19,8 @@ static const char schema[] =
     " event TEXT NOT NULL, event_id TEXT, resource TEXT NOT NULL, subscriber TEXT,"
     " local_uri TEXT, remote_uri TEXT, remote_target TEXT, route_set TEXT, contact TEXT,"
     " local_cseq INTEGER, remote_cseq INTEGER, transport INTEGER, flow_host TEXT,"
-    " flow_port INTEGER, expires INTEGER, PRIMARY KEY (call_id, local_tag))";
+    " flow_port INTEGER, expires INTEGER, notifies INTEGER,"
+    " PRIMARY KEY (call_id, local_tag))";
 
 static void
 log_error(GError *error)
@@ -26,6 +28,7 @@ log_error(GError *error)
     pbx_error(pbx_log_domain("pubsub"), "database: %s", error->message);
 }
 
+/* An older table (without notifies) is brought up to date. */
 static void
 create_table(sqlite3 *db, gpointer data)
 {
@@ -33,6 +36,8 @@ create_table(sqlite3 *db, gpointer data)
 
     if (!pbx_db_exec(db, schema, &error))
         log_error(error);
+    sqlite3_exec(db, "ALTER TABLE pubsub_subscriptions ADD COLUMN notifies INTEGER",
+                 NULL, NULL, NULL);
 }
 
 void
@@ -99,6 +104,7 @@ copy_out(const SipSubscription *sub)
     s->flow_host = g_strdup(d->flow.host);
     s->flow_port = d->flow.port;
     s->expires = sub->expires;
+    s->notifies = sub->notifies;
     return s;
 }
 
@@ -118,7 +124,7 @@ save_job(sqlite3 *db, gpointer data)
     g_autoptr(GError) error = NULL;
     sqlite3_stmt *st = pbx_db_prepare_cached(db,
         "INSERT OR REPLACE INTO pubsub_subscriptions VALUES"
-        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &error);
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &error);
     const char *text[] = { s->call_id, s->local_tag, s->remote_tag, s->event, s->event_id,
                            s->resource, s->subscriber, s->local_uri, s->remote_uri,
                            s->remote_target, s->route_set, s->contact };
@@ -135,6 +141,7 @@ save_job(sqlite3 *db, gpointer data)
     bind_text(st, 16, s->flow_host);
     sqlite3_bind_int(st, 17, (int) s->flow_port);
     sqlite3_bind_int64(st, 18, s->expires);
+    sqlite3_bind_int64(st, 19, s->notifies);
     if (sqlite3_step(st) != SQLITE_DONE)
         pbx_error(pbx_log_domain("pubsub"), "database: %s", sqlite3_errmsg(db));
 }
@@ -201,8 +208,10 @@ store_purge_expired(gint64 now)
 }
 
 typedef struct {
-    const char *event;
+    char *event;
     GPtrArray *out;
+    StoreLoadFunc fn;
+    gpointer data;
 } LoadJob;
 
 static char *
@@ -229,6 +238,7 @@ read_row(sqlite3_stmt *st)
     s->flow_host = column_text(st, 15);
     s->flow_port = (guint) sqlite3_column_int(st, 16);
     s->expires = sqlite3_column_int64(st, 17);
+    s->notifies = (guint) sqlite3_column_int64(st, 18);
     return s;
 }
 
@@ -256,12 +266,28 @@ load_job(sqlite3 *db, gpointer data)
     }
 }
 
-GPtrArray *
-store_load(const char *event)
+static void
+load_done(gpointer data)
 {
-    LoadJob job = { event, g_ptr_array_new_with_free_func((GDestroyNotify) stored_sub_free) };
+    LoadJob *job = data;
 
+    job->fn(job->event, job->out, job->data);
+    g_ptr_array_unref(job->out);
+    g_free(job->event);
+    g_free(job);
+}
+
+void
+store_load(const char *event, StoreLoadFunc fn, gpointer data)
+{
+    LoadJob *job = g_new0(LoadJob, 1);
+
+    job->event = g_strdup(event);
+    job->out = g_ptr_array_new_with_free_func((GDestroyNotify) stored_sub_free);
+    job->fn = fn;
+    job->data = data;
     if (pubsub.store)
-        pbx_db_run_sync(load_job, &job);
-    return job.out;
+        pbx_db_submit(load_job, load_done, job);
+    else
+        load_done(job);
 }

@@ -126,7 +126,7 @@ start(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer, const Asked *
     g_autofree char *id = event_id(a);
     SipSubscription *sub = subscription_new(a->package, d, resource, ep->name, id);
 
-    d->state = SIP_DIALOG_CONFIRMED;
+    pubsub.sip->dialog_set_state(d, SIP_DIALOG_CONFIRMED);
     accept_request(tx, d, a->expires);
     if (a->expires == 0) {
         subscription_terminate(sub, "timeout");     /* a fetch: one NOTIFY */

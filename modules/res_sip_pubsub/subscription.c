@@ -180,16 +180,22 @@ ended(SipSubscription *sub, const char *why)
     unlist(sub, FALSE);
 }
 
+/* A NOTIFY refused (481: the subscriber forgot the subscription; 408 or
+ * none sent: it is gone; any other error: it does not want it) ends the
+ * subscription, RFC 6665 4.2.2; 491 (our NOTIFY crossed one of its
+ * requests) does not. */
 static void
 notify_answered(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
 {
     SipSubscription *sub = data;
+    char why[64];
 
     if (code < 200)
         return;
     sub->in_flight = FALSE;
-    if (code == 481 || code == 408 || (!resp && code >= 500)) {
-        ended(sub, code == 481 ? "the subscriber forgot it (481)" : "no answer to NOTIFY");
+    if (code >= 300 && code != 491) {
+        g_snprintf(why, sizeof(why), "NOTIFY answered %u%s", code, resp ? "" : " (no answer)");
+        ended(sub, why);
         return;
     }
     if (sub->again && sub->listed)
@@ -257,15 +263,37 @@ subscription_terminate(SipSubscription *sub, const char *reason)
     subscription_unref(sub);
 }
 
-void
-subscription_resource_changed(const char *event, const char *resource)
+/* A NOTIFY that cannot be sent ends its subscription, which leaves the
+ * watchers' list: walk a copy, holding each subscription. */
+static GPtrArray *
+watchers_of(const char *event, const char *resource)
 {
     g_autofree char *lower = g_ascii_strdown(event, -1);
     g_autofree char *wk = watch_key(lower, resource);
     GPtrArray *list = pubsub.watchers ? g_hash_table_lookup(pubsub.watchers, wk) : NULL;
+    GPtrArray *copy = g_ptr_array_new_with_free_func((GDestroyNotify) subscription_unref);
 
     for (guint i = 0; list && i < list->len; i++)
+        g_ptr_array_add(copy, subscription_ref(list->pdata[i]));
+    return copy;
+}
+
+void
+subscription_resource_changed(const char *event, const char *resource)
+{
+    g_autoptr(GPtrArray) list = watchers_of(event, resource);
+
+    for (guint i = 0; i < list->len; i++)
         subscription_notify(list->pdata[i]);
+}
+
+void
+subscription_terminate_resource(const char *event, const char *resource, const char *reason)
+{
+    g_autoptr(GPtrArray) list = watchers_of(event, resource);
+
+    for (guint i = 0; i < list->len; i++)
+        subscription_terminate(list->pdata[i], reason);
 }
 
 void
@@ -311,31 +339,31 @@ subscriptions_shutdown(void)
 
 /* ---------------------------------------------------------------- restart */
 
+/* Neither the CSeq nor the NOTIFY count is written per NOTIFY: a
+ * restored dialog jumps both ahead, so that the subscriber still sees
+ * them count up (RFC 3261 12.2.2, RFC 4235 version). */
 #define RESTORE_CSEQ_STEP 100000u
+#define RESTORE_NOTIFY_STEP 10000u
 
 /* The dialog of a stored subscription, as it was (we are its UAS). */
 static SipDialog *
 restored_dialog(const StoredSub *s)
 {
-    SipDialog *d = pubsub.sip->dialog_new_uac(s->call_id, s->local_tag, s->local_uri,
-                                              s->remote_uri,
-                                              s->local_cseq + RESTORE_CSEQ_STEP);
     g_auto(GStrv) routes = s->route_set && *s->route_set
                            ? g_strsplit(s->route_set, "\n", -1) : NULL;
+    SipDialogSnapshot snap = {
+        .is_uas = TRUE,
+        .call_id = s->call_id, .local_tag = s->local_tag, .remote_tag = s->remote_tag,
+        .local_uri = s->local_uri, .remote_uri = s->remote_uri,
+        .remote_target = s->remote_target,
+        .route_set = (const char *const *) routes,
+        .local_cseq = s->local_cseq + RESTORE_CSEQ_STEP, .remote_cseq = s->remote_cseq,
+        .contact = s->contact,
+        .flow_transport = s->transport, .flow_host = s->flow_host,
+        .flow_port = (guint16) s->flow_port,
+    };
 
-    d->is_uas = TRUE;
-    d->state = SIP_DIALOG_CONFIRMED;
-    d->remote_tag = g_strdup(s->remote_tag);
-    g_free(d->remote_target);
-    d->remote_target = g_strdup(s->remote_target ? s->remote_target : s->remote_uri);
-    d->remote_cseq = s->remote_cseq;
-    d->remote_cseq_set = TRUE;
-    for (guint i = 0; routes && routes[i]; i++)
-        g_ptr_array_add(d->route_set, g_strdup(routes[i]));
-    d->contact = g_strdup(s->contact);
-    if (s->flow_host)
-        pubsub.sip->dialog_set_flow(d, s->transport, s->flow_host, (guint16) s->flow_port);
-    return d;
+    return pubsub.sip->dialog_restore(&snap);
 }
 
 static void
@@ -344,24 +372,26 @@ restore_one(Package *p, const StoredSub *s, gint64 now)
     SipSubscription *sub;
 
     sub = subscription_new(p, restored_dialog(s), s->resource, s->subscriber, s->event_id);
+    sub->notifies = s->notifies + RESTORE_NOTIFY_STEP;
     subscription_add(sub, (guint) (s->expires - now));
     subscription_notify(sub);
     subscription_unref(sub);
 }
 
-void
-subscriptions_restore(Package *p)
+/* The rows of a package came back from the database thread; the
+ * package may have left meanwhile. */
+static void
+restore_rows(const char *event, GPtrArray *stored, gpointer data)
 {
-    g_autofree char *event = g_ascii_strdown(p->pkg->name, -1);
-    g_autoptr(GPtrArray) stored = store_load(event);
+    Package *p = package_find(event, strlen(event));
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     guint restored = 0;
 
-    for (guint i = 0; i < stored->len; i++) {
+    for (guint i = 0; p && i < stored->len; i++) {
         StoredSub *s = stored->pdata[i];
         if (s->expires <= now || pubsub.sip->dialog_find(s->call_id, s->local_tag,
                                                         s->remote_tag)) {
-            continue;       /* expired (removed below), or live already */
+            continue;       /* expired (purged below), or live already */
         }
         restore_one(p, s, now);
         restored++;
@@ -369,4 +399,12 @@ subscriptions_restore(Package *p)
     store_purge_expired(now);
     if (restored)
         pbx_notice(pubsub.log, "restored %u subscriptions to %s", restored, event);
+}
+
+void
+subscriptions_restore(Package *p)
+{
+    g_autofree char *event = g_ascii_strdown(p->pkg->name, -1);
+
+    store_load(event, restore_rows, NULL);
 }

@@ -34,7 +34,7 @@
  * answered get a 503.
  *
  * Thread affinity: every function runs on the main context only, and
- * asserts it; every callback is called there.
+ * asserts it (random_token excepted); every callback is called there.
  */
 #pragma once
 
@@ -48,8 +48,11 @@
 G_BEGIN_DECLS
 
 #define SIP_API_NAME "sip"
-/* Bumped whenever this header, dialog.h or endpoint.h change in a way a
- * module built against the old ones would misuse. */
+/* Bumped whenever this header, dialog.h, endpoint.h or the message
+ * layer's types (msg.h, sdp.h, addr.h: modules embed them) change in a
+ * way a module built against the old ones would misuse.  Functions the
+ * message library loses or changes also bump its SONAME
+ * (libcarillon-sipmsg.so.1). */
 #define SIP_API_VERSION 2u
 
 typedef struct _SipServerTx SipServerTx;
@@ -160,17 +163,24 @@ typedef struct {
                                SipRequestHandler fn);
     /* Adds an option-tag to Supported and to what Require may ask for. */
     void (*add_supported)(PbxModule *owner, const char *option_tag);
+    /* Lists a method in Allow that the module handles only in its
+     * dialogs (a request of it outside a known dialog then gets 481, not
+     * 405). */
+    void (*add_allowed)(PbxModule *owner, const char *method);
+    /* The Allow value ("INVITE, ACK, ..."), for a module's own responses;
+     * borrowed until the next registration. */
+    const char *(*allow)(void);
 
     /* ---- server transactions ---- */
     /* Sends a response; 1xx may repeat, one final response ends the
-     * TU's part.  FALSE when a final response was already sent or the
-     * transaction is gone. */
+     * TU's part, except that an INVITE's 2xx may be sent again (the TU
+     * retransmits it until the ACK, RFC 6026 Accepted state).  FALSE
+     * when a final response was already sent or the transaction is
+     * gone. */
     gboolean (*respond)(SipServerTx *tx, const SipResponse *resp);
     SipServerTx *(*server_tx_ref)(SipServerTx *tx);
     void (*server_tx_unref)(SipServerTx *tx);
     void (*server_tx_set_notify)(SipServerTx *tx, SipServerTxFunc fn, gpointer data);
-    /* The request (parsed from the transaction's own copy). */
-    const SipMsg *(*server_tx_get_request)(SipServerTx *tx);
     /* The To tag the transaction puts in responses. */
     const char *(*server_tx_get_to_tag)(SipServerTx *tx);
 
@@ -180,7 +190,8 @@ typedef struct {
      * Via with a fresh branch and rport.  A DNS name in target->host is
      * looked up first (A/AAAA).  Returns a borrowed pointer valid until
      * the final callback (ref it to keep it longer), or NULL with error
-     * set when the request does not parse or no transport fits. */
+     * set when the request does not parse or no transport fits; destroy
+     * is then not called (data stays the caller's). */
     SipClientTx *(*send_request)(PbxModule *owner, const SipTarget *target,
                                  const char *request, gsize len,
                                  SipResponseFunc fn, gpointer data,
@@ -200,7 +211,13 @@ typedef struct {
     SipDialog *(*dialog_new_uac)(const char *call_id, const char *local_tag,
                                  const char *local_uri, const char *remote_uri,
                                  guint32 local_cseq);
-    SipDialog *(*dialog_copy)(const SipDialog *dialog);   /* forking; not registered */
+    /* The dialog another branch of the same request makes (forking,
+     * RFC 3261 12.1.2): a copy with the remote tag, route set and remote
+     * target forgotten, ready for dialog_uac_update.  Not registered. */
+    SipDialog *(*dialog_fork)(const SipDialog *dialog);
+    /* A dialog as it was, from its saved fields (a restart):
+     * registered by the caller as usual. */
+    SipDialog *(*dialog_restore)(const SipDialogSnapshot *snapshot);
     /* Unregisters the dialog if needed; NULL is ignored. */
     void (*dialog_free)(SipDialog *dialog);
     /* A UAC dialog learns from a response (12.1.2): remote tag, route
@@ -212,6 +229,8 @@ typedef struct {
     void (*dialog_refresh_target)(SipDialog *dialog, const SipMsg *msg);
     void (*dialog_set_flow)(SipDialog *dialog, SipTransport transport, const char *host,
                             guint16 port);
+    /* CONFIRMED once a UAS sent its 2xx; TERMINATED at the end. */
+    void (*dialog_set_state)(SipDialog *dialog, SipDialogState state);
     /* Puts the dialog in the table: matching requests go to fn first.
      * Registering again (after the remote tag was learned) re-keys it. */
     void (*dialog_register)(PbxModule *owner, SipDialog *dialog, SipDialogHandler fn,
@@ -251,9 +270,11 @@ typedef struct {
     /* Looks host up (A/AAAA; an IP literal at once) and calls fn once,
      * from the main context, never from inside this call.  Answers are
      * cached for a minute.  When cancellable is cancelled first, fn still
-     * runs, with addr NULL. */
-    void (*resolve)(const char *host, guint16 port, SipTransport transport,
-                    GCancellable *cancellable, SipResolveFunc fn, gpointer data);
+     * runs, with addr NULL; when owner unloads first, fn is not called
+     * (data is the owner's to free in its own unload). */
+    void (*resolve)(PbxModule *owner, const char *host, guint16 port,
+                    SipTransport transport, GCancellable *cancellable,
+                    SipResolveFunc fn, gpointer data);
     /* Our address for Contact, Via and SDP when talking to remote_ip (a
      * literal) over transport: the bound IP of the listener that would be
      * used, or the local address the kernel routes from; ip gets no
@@ -261,11 +282,16 @@ typedef struct {
      * transport and family is bound. */
     gboolean (*local_address)(SipTransport transport, const char *remote_ip, char *ip,
                               gsize size, guint16 *port);
+    /* Our Contact value towards remote_ip over transport, made of
+     * local_address: "<sip:carillon@ip:port>" (";transport=tcp" over
+     * TCP).  A new string. */
+    char *(*contact_for)(SipTransport transport, const char *remote_ip);
     /* TRUE when one of req's Vias names one of our transports: a request
      * we sent came back to us (a B2BUA's 482 Loop Detected, as RFC 3261
      * 16.3 item 4 has proxies do).  peer is where req came from. */
     gboolean (*request_is_looped)(const SipMsg *req, const SipPeerInfo *peer);
-    /* Random token of 16 hex digits (tags, Call-ID parts).  size >= 17. */
+    /* Random token of 16 hex digits (tags, Call-ID parts).  size >= 17.
+     * The one entry that may be called from any thread. */
     void (*random_token)(char *buf, gsize size);
 } SipApi;
 

@@ -74,4 +74,17 @@ typedef struct {
     SipDialogPriv *priv;        /* res_sip's own */
 } SipDialog;
 
+/* What a dialog is made of, to save and restore it (dialog_restore). */
+typedef struct {
+    gboolean is_uas;
+    const char *call_id, *local_tag, *remote_tag;
+    const char *local_uri, *remote_uri, *remote_target;
+    const char *const *route_set;   /* NULL-terminated, or NULL */
+    guint32 local_cseq, remote_cseq;
+    const char *contact;            /* ours */
+    SipTransport flow_transport;
+    const char *flow_host;          /* NULL: no flow */
+    guint16 flow_port;
+} SipDialogSnapshot;
+
 G_END_DECLS

@@ -25,7 +25,8 @@
  * state without a NOTIFY per change.
  *
  * Subscriptions survive a restart: they are kept in SQLite (table
- * sip_subscriptions) and, at start-up, those not expired are restored
+ * pubsub_subscriptions) and, when their package registers again (at
+ * start-up, or its module loaded again), those not expired are restored
  * and sent a NOTIFY with the current state.
  *
  * Thread affinity: main context only (asserted); callbacks run there.
@@ -69,19 +70,20 @@ typedef struct {
 
     /* Subscriptions to package->name are answered from now on.  Fails
      * when the name is taken.  Unregistered when owner unloads: its
-     * subscriptions are terminated (reason "noresource"). */
+     * subscriptions then leave without a NOTIFY and stay stored, to be
+     * restored when the package registers again. */
     gboolean (*register_package)(PbxModule *owner, const SipEventPackage *package,
                                  gpointer data, GError **error);
     /* resource's state changed: every active subscription to it gets a
      * NOTIFY (coalesced while one is in flight). */
     void (*resource_changed)(const char *package, const char *resource);
-    /* Ends a subscription with a final NOTIFY (Subscription-State:
-     * terminated;reason=reason). */
-    void (*terminate)(SipSubscription *sub, const char *reason);
+    /* Ends every subscription to resource with a final NOTIFY
+     * (Subscription-State: terminated;reason=reason, e.g. "noresource"
+     * when the resource is gone, "deactivated"). */
+    void (*terminate_resource)(const char *package, const char *resource,
+                               const char *reason);
 
     /* ---- a subscription, from a body callback ---- */
-    const char *(*get_resource)(const SipSubscription *sub);
-    const char *(*get_subscriber)(const SipSubscription *sub);   /* endpoint name */
     /* NOTIFYs sent so far (the version of RFC 4235 and RFC 3680 bodies). */
     guint (*get_notify_count)(const SipSubscription *sub);
     /* The resource's address for bodies: "sip:1002@realm". */
