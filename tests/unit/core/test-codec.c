@@ -338,6 +338,7 @@ test_modules_load_and_unload(void)
         const char *codecs[3];
     } cases[] = {
         { "codec_g711", { "ulaw", "alaw" } },
+        { "codec_g722", { "g722" } },
     };
     g_autoptr(GError) error = NULL;
 
