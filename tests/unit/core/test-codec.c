@@ -339,6 +339,7 @@ test_modules_load_and_unload(void)
     } cases[] = {
         { "codec_g711", { "ulaw", "alaw" } },
         { "codec_g722", { "g722" } },
+        { "codec_gsm", { "gsm" } },
     };
     g_autoptr(GError) error = NULL;
 
