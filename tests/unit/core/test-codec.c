@@ -312,21 +312,21 @@ test_unload_refused_while_in_use(void)
     PbxModule *m;
 
     pbx_modules_init(mods);
-    m = pbx_module_load("codec_g711", &error);
+    m = pbx_module_load("codec_opus", &error);
     g_assert_no_error(error);
-    inst = pbx_codec_instance_new(pbx_codec_find("alaw"), NULL, &error);
+    inst = pbx_codec_instance_new(pbx_codec_find("opus"), NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(pbx_module_get_use_count(m), ==, 1);
-    g_assert_false(pbx_module_unload("codec_g711", FALSE, &error));
+    g_assert_false(pbx_module_unload("codec_opus", FALSE, &error));
     g_assert_error(error, PBX_MODULE_ERROR, PBX_MODULE_ERROR_IN_USE);
     g_clear_error(&error);
-    g_assert_nonnull(pbx_codec_find("alaw"));
+    g_assert_nonnull(pbx_codec_find("opus"));
 
     pbx_codec_instance_free(inst);
     g_assert_cmpuint(pbx_module_get_use_count(m), ==, 0);
-    g_assert_true(pbx_module_unload("codec_g711", FALSE, &error));
+    g_assert_true(pbx_module_unload("codec_opus", FALSE, &error));
     g_assert_no_error(error);
-    g_assert_null(pbx_codec_find("alaw"));
+    g_assert_null(pbx_codec_find("opus"));
 }
 
 /* Every codec module loads, registers what it says and unloads clean. */
@@ -340,6 +340,7 @@ test_modules_load_and_unload(void)
         { "codec_g711", { "ulaw", "alaw" } },
         { "codec_g722", { "g722" } },
         { "codec_gsm", { "gsm" } },
+        { "codec_opus", { "opus" } },
     };
     g_autoptr(GError) error = NULL;
 
