@@ -1,4 +1,4 @@
-/* Unit tests: the codec registry, parameters, instances and costs,
+/* Unit tests: the codec registry, parameters, instances, costs and CLI,
  * with test codecs, and the real codec modules through the loader. */
 #include <string.h>
 
@@ -287,6 +287,48 @@ test_instances(void)
     g_assert_cmpint(live_states, ==, 0);
 }
 
+/* The whitespace-separated fields of the line of out starting with first. */
+static GStrv
+line_fields(const char *out, const char *first)
+{
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+    for (guint i = 0; lines[i]; i++) {
+        GStrv f = g_regex_split_simple("\\s+", lines[i], 0, 0);
+        if (g_strcmp0(f[0], first) == 0)
+            return f;
+        g_strfreev(f);
+    }
+    return NULL;
+}
+
+static void
+test_cli(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(PbxCodecInstance) inst = pbx_codec_instance_new(&test_wide, NULL, NULL);
+    g_auto(GStrv) ulaw = NULL, wide = NULL, row = NULL;
+
+    pbx_codec_register_cli();
+    g_assert_true(pbx_cli_execute("core show codecs", out));
+    ulaw = line_fields(out->str, "tulaw");
+    wide = line_fields(out->str, "twide");
+    g_assert_nonnull(strstr(out->str, "Name   SDP"));
+    g_assert_cmpstrv(ulaw, ((const char *[]){ "tulaw", "L16/8000", "0", "8000", "20",
+                                               "10,20,30", "core", "0", "", NULL }));
+    g_assert_cmpstrv(wide, ((const char *[]){ "twide", "L16/8000/1", "dyn", "16000", "20",
+                                               "10,20,30", "core", "1", "", NULL }));
+    g_assert_nonnull(strstr(out->str, "2 codecs registered"));
+    g_string_truncate(out, 0);
+    g_assert_true(pbx_cli_execute("core show translation", out));
+    g_assert_nonnull(strstr(out->str, "From\\To     tulaw    twide"));
+    row = line_fields(out->str, "tulaw");
+    g_assert_cmpstr(row[1], ==, "-");
+    g_assert_cmpuint(g_ascii_strtoull(row[2], NULL, 10), ==,
+                     pbx_codec_get_translation_cost(&test_ulaw, &test_wide));
+    g_assert_nonnull(strstr(out->str, "8->16"));
+}
+
 static void
 test_unregister(void)
 {
@@ -361,13 +403,14 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_summary("Codec registry, fmtp, instances, costs and module unload");
+    g_test_summary("Codec registry, fmtp, instances, costs, CLI and module unload");
     g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/core/codec/registry", test_registry);
     g_test_add_func("/core/codec/registry-refusals", test_registry_refusals);
     g_test_add_func("/core/codec/translation-cost", test_translation_cost);
     g_test_add_func("/core/codec/params", test_params);
     g_test_add_func("/core/codec/instances", test_instances);
+    g_test_add_func("/core/codec/cli", test_cli);
     g_test_add_func("/core/codec/unregister", test_unregister);
     g_test_add_func("/core/codec/unload-refused-while-in-use", test_unload_refused_while_in_use);
     g_test_add_func("/core/codec/modules-load-and-unload", test_modules_load_and_unload);
