@@ -17,6 +17,10 @@ void pbx_codec_register_cli(void);
 
 /* cost.c: timing for translation costs. */
 #define PBX_COST_AUDIO_MS 1000  /* audio timed per pass */
+/* Fast paths (G.711 takes microseconds) are timed over repeated passes
+ * until the clock has this much CPU time to measure, or enough passes. */
+#define PBX_COST_MIN_NS (2 * 1000 * 1000)
+#define PBX_COST_MAX_PASSES 50
 
 /* A speech-like test signal at rate: tones under 4 kHz (every rate
  * carries them) with a syllable-rate envelope and a little noise. */

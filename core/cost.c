@@ -2,16 +2,12 @@
  *
  * Like Asterisk's translate.c, each codec is timed once, when it
  * registers, on this machine: encoding and decoding a second of a
- * speech-like signal.  Fast codecs (G.711 takes microseconds) are timed
- * over repeated passes until the clock has something to measure.
+ * speech-like signal.
  */
 #include <math.h>
 #include <time.h>
 
 #include "codec_private.h"
-
-#define MIN_TIMED_NS (2 * 1000 * 1000)  /* repeat passes until this much CPU */
-#define MAX_PASSES 50
 
 typedef struct {
     const PbxCodec *codec;
@@ -79,7 +75,7 @@ static gboolean
 run_passes(Bench *b, gint64 *encode_ns, gint64 *decode_ns, guint *passes)
 {
     *encode_ns = *decode_ns = 0;
-    for (*passes = 0; *passes < MAX_PASSES && *encode_ns + *decode_ns < MIN_TIMED_NS;
+    for (*passes = 0; *passes < PBX_COST_MAX_PASSES && *encode_ns + *decode_ns < PBX_COST_MIN_NS;
          (*passes)++) {
         gint64 t0 = pbx_cost_cpu_ns(), t1, t2;
         if (!encode_pass(b))

@@ -133,7 +133,7 @@ measure(guint from_rate, guint to_rate)
     guint passes = 0;
 
     pbx_cost_signal(pcm, from_rate, from_rate);
-    for (; passes < 50 && ns < 2 * 1000 * 1000; passes++) {
+    for (; passes < PBX_COST_MAX_PASSES && ns < PBX_COST_MIN_NS; passes++) {
         gint64 t0 = pbx_cost_cpu_ns();
         for (guint i = 0; i + frame <= from_rate; i += frame)
             pbx_resampler_process(rs, pcm + i, frame, out, PBX_AUDIO_MAX_SAMPLES);
