@@ -20,6 +20,7 @@
 
 #include "core_private.h"
 #include "calls_private.h"
+#include "codec_private.h"
 #include "daemon.h"
 #include "log_private.h"
 #include "module_private.h"
@@ -417,6 +418,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     }
     pbx_cli_register_core_commands();
     pbx_calls_register_cli();
+    pbx_codec_register_cli();
     pbx_cdr_enable(TRUE);
     pbx_modules_init(pbx_core_get_modules_dir());
     if (!load_modules(&mods, &error)) {

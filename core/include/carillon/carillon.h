@@ -9,6 +9,8 @@
 #include <carillon/cli.h>
 #include <carillon/core.h>
 #include <carillon/db.h>
+#include <carillon/frame.h>
+#include <carillon/resampler.h>
 #include <carillon/codec.h>
 #include <carillon/channel.h>
 #include <carillon/bridge.h>

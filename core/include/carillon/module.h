@@ -21,7 +21,7 @@
 G_BEGIN_DECLS
 
 /* Bumped whenever PbxModuleInfo or any public API changes incompatibly. */
-#define PBX_MODULE_ABI_VERSION 2u
+#define PBX_MODULE_ABI_VERSION 3u
 
 typedef struct _PbxModule PbxModule;
 

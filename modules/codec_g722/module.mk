@@ -1,0 +1,2 @@
+codec_g722_LIBS = $(SPANDSP_LIBS)
+codec_g722_TEST_LIBS = $(SPANDSP_LIBS)

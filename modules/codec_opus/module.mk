@@ -1,0 +1,2 @@
+codec_opus_LIBS = $(OPUS_LIBS)
+codec_opus_TEST_LIBS = $(OPUS_LIBS)
