@@ -4,9 +4,10 @@
  * generator's epoch.  A stream belongs to one of 20 buckets and sends on
  * the ticks of its bucket (tick % 20), so each thread's sends are spread
  * evenly over the 20 ms instead of leaving in one burst.  A thread that
- * falls behind sends the missed ticks' packets at once: they carry their
- * scheduled timestamps, so the receiver sees them as late, and the
- * thread counts how late it was (max_lag_ms, late_sends).
+ * falls behind sends the missed ticks' packets at once and counts how
+ * late it was (max_lag_ms, late_sends); more than MAX_BEHIND_TICKS behind,
+ * the generator is overloaded and skips ahead (skipped_ticks: those
+ * packets are never sent, and are not counted as lost).
  *
  * Each packet's SSRC is ssrc_base + the sending stream's id, which is how
  * the receiving socket finds the stream to account it to; the RTP
@@ -33,6 +34,7 @@
 #define RX_BATCH 16
 #define MAX_EVENTS 256
 #define LATE_SEND_MS 10
+#define MAX_BEHIND_TICKS 100
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -239,6 +241,10 @@ on_ticks(MediaThread *t, MediaBuffers *mb)
 
     if (read(t->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
         g_printerr("rtpgen: timerfd: %s\n", g_strerror(errno));
+    if ((int64_t) now_ms - t->next_tick > MAX_BEHIND_TICKS) {
+        t->skipped_ticks += (uint64_t) ((int64_t) now_ms - MAX_BEHIND_TICKS - t->next_tick);
+        t->next_tick = (int64_t) now_ms - MAX_BEHIND_TICKS;
+    }
     while (t->next_tick <= (int64_t) now_ms) {
         send_tick(t, mb, t->next_tick, now_ms - (double) t->next_tick);
         t->next_tick++;

@@ -14,7 +14,7 @@ typedef struct {
 } Totals;
 
 typedef struct {
-    uint64_t send_errors, late_sends, foreign;
+    uint64_t send_errors, late_sends, foreign, skipped_ms;
     double max_lag_ms;
 } ThreadTotals;
 
@@ -60,6 +60,7 @@ sum_threads(const Gen *g)
         t.send_errors += g->media[i].send_errors;
         t.late_sends += g->media[i].late_sends;
         t.foreign += g->media[i].foreign;
+        t.skipped_ms = MAX(t.skipped_ms, g->media[i].skipped_ticks);
         t.max_lag_ms = MAX(t.max_lag_ms, g->media[i].max_lag_ms);
     }
     return t;
@@ -142,6 +143,10 @@ print_people(const Gen *g, const Totals *t, const ThreadTotals *th, const Window
     printf("rtpgen: generator CPU %.0f %% of a core; sends: max lag %.1f ms, %" G_GUINT64_FORMAT
            " > 10 ms late, %" G_GUINT64_FORMAT " errors; foreign packets %" G_GUINT64_FORMAT "\n",
            w->own_cpu_pct, th->max_lag_ms, th->late_sends, th->send_errors, th->foreign);
+    if (th->skipped_ms)
+        printf("rtpgen: OVERLOADED: the generator fell more than 100 ms behind and skipped"
+               " %" G_GUINT64_FORMAT " ms of its schedule: fewer calls, or more --threads\n",
+               th->skipped_ms);
     if (g->opt.pbx_pid)
         printf("rtpgen: PBX (pid %d) CPU %.1f %% of a core, %.3f us per received packet\n",
                g->opt.pbx_pid, w->pbx_cpu_pct, w->pbx_us_per_pkt);
@@ -167,9 +172,10 @@ print_keys(const Gen *g, const Totals *t, const ThreadTotals *th, const Window *
            t->delay_max_ms);
     printf(" window_s=%.2f pps=%.0f tx_pps=%.0f setup_ms_mean=%.1f setup_ms_max=%.0f"
            " gen_cpu_pct=%.1f send_lag_max_ms=%.1f late_sends=%" G_GUINT64_FORMAT
-           " send_errors=%" G_GUINT64_FORMAT " foreign=%" G_GUINT64_FORMAT,
+           " send_errors=%" G_GUINT64_FORMAT " send_skipped_ms=%" G_GUINT64_FORMAT
+           " foreign=%" G_GUINT64_FORMAT,
            w->secs, w->rx_pps, w->tx_pps, setup_mean, setup_max, w->own_cpu_pct, th->max_lag_ms,
-           th->late_sends, th->send_errors, th->foreign);
+           th->late_sends, th->send_errors, th->skipped_ms, th->foreign);
     printf(" pbx_cpu_pct=%.1f pbx_us_per_pkt=%.3f bye_failed=%u timeout=%d error=%d\n",
            w->pbx_cpu_pct, w->pbx_us_per_pkt, g->n_bye_failed, g->timed_out, g->error);
 }

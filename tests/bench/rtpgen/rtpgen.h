@@ -171,6 +171,7 @@ typedef struct {
     uint64_t rx_packets, tx_packets;
     /* read by main after the join */
     uint64_t send_errors, late_sends;
+    uint64_t skipped_ticks;     /* ms of schedule skipped: overloaded */
     uint64_t foreign;           /* not ours, echoed, or to the wrong call */
     double max_lag_ms;
 } MediaThread;

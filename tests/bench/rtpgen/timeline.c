@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -62,25 +61,41 @@ read_sip(Gen *g, int fd)
 
 /* ---------------------------------------------------------- phases */
 
+/* CPU seconds of every thread of process pid: the run time in ns that
+ * /proc/PID/task/TID/schedstat starts with (the 10 ms ticks of
+ * /proc/PID/stat are too coarse for a few seconds at a few %); < 0 when
+ * the process is gone. */
+static double
+process_cpu_s(int pid)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", pid);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *tid;
+    double total = 0;
+
+    if (!d)
+        return -1;
+    while ((tid = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/schedstat", dir, tid);
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(path, &text, NULL, NULL))
+            total += g_ascii_strtod(text, NULL) / 1e9;
+    }
+    g_dir_close(d);
+    return total;
+}
+
 static void
 snapshot_cpu(const Gen *g, Snapshot *s)
 {
     struct rusage ru;
-    long hz = sysconf(_SC_CLK_TCK);
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", g->opt.pbx_pid);
-    g_autofree char *stat = NULL;
 
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         s->own_cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    if (g->opt.pbx_pid && g_file_get_contents(path, &stat, NULL, NULL) && strrchr(stat, ')')) {
-        unsigned long utime = 0, stime = 0;
-
-        /* after "pid (comm) ": state, then utime and stime are the 12th and 13th */
-        sscanf(strrchr(stat, ')') + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu",
-               &utime, &stime);
-        s->pbx_cpu_s = (double) (utime + stime) / (double) hz;
-    }
+    if (g->opt.pbx_pid)
+        s->pbx_cpu_s = process_cpu_s(g->opt.pbx_pid);
 }
 
 static void
