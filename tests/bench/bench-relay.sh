@@ -7,10 +7,11 @@
 # Carillon's CPU (/proc/PID/stat, all threads), at each level of
 # BENCH_RELAY_CALLS.  See tests/bench/README.md, "Relay".
 #
-# Reference, in the same run: the Carillon built from BENCH_BASE_REF (a
-# `git archive` of that commit, built once with this build's CFLAGS and
-# cached), run alternately with this tree's binary at each level, same
-# generator, same config.  The ratio of CPU per relayed packet says
+# Reference, in the same run: the Carillon built from BENCH_BASE_REF (by
+# default the commit this branch started from, `git merge-base HEAD main`;
+# a `git archive` of it, built once with this build's CFLAGS and cached),
+# run alternately with this tree's binary at each level, same generator,
+# same config.  The ratio of CPU per relayed packet says
 # whether the relay costs more than before.  Kamailio relays no media and
 # rtpengine is not installed, hence an older Carillon as the reference;
 # `rtpgen --direct` (the calls' sockets streaming to each other, no PBX)
@@ -23,7 +24,8 @@
 #     BENCH_RELAY_ROUNDS=1                runs per binary and level (median)
 #     BENCH_RELAY_THREADS=1               rtpgen media threads
 #     BENCH_RELAY_DIRECT=1                0: no rtpgen --direct runs
-#     BENCH_BASE_REF=main                 the old binary ("": this tree only)
+#     BENCH_BASE_REF=REF                  the old binary (default: merge-base
+#                                         of HEAD and main; "": this tree only)
 #     BENCH_BASE_DIR=DIR                  a built tree to use as the old binary
 #     BENCH_BASE_CACHE=DIR                built refs (${TMPDIR:-/tmp}/carillon-bench-base)
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +38,7 @@ duration=${BENCH_RELAY_DURATION:-15}
 rate=${BENCH_RELAY_RATE:-250}
 rounds=${BENCH_RELAY_ROUNDS:-1}
 threads=${BENCH_RELAY_THREADS:-1}
-base_ref=${BENCH_BASE_REF-main}
+base_ref=${BENCH_BASE_REF-$(git -C "$TOP" merge-base HEAD main 2>/dev/null)}
 SAMPLES=$BENCH_TMP/relay-samples
 FD_MARGIN=128
 OLD_TOP=""
@@ -265,6 +267,8 @@ notes=$(bench_notes)
 [ -n "$notes" ] && NOTES+=("$notes")
 old_label=none
 [ -n "$OLD_TOP" ] && old_label="$base_ref (${OLD_TOP##*/})"
+[ -n "$OLD_TOP" ] && [ -z "${BENCH_BASE_REF+set}" ] &&
+    old_label="${OLD_TOP##*/}, where this branch left main"
 printf '\n== relay: G.711 both ways (50 packets/s per direction), %s s measured with every call up, set-ups at %s/s, %s round(s); old = %s\n' \
     "$duration" "$rate" "$rounds" "$old_label"
 printf 'load average: %s at the start, %s at the end (2 CPUs; the generator runs on the same machine)\n' \
