@@ -116,6 +116,18 @@ def print_table(runs):
                 row(target, calls, median_run(runs[(target, calls)]))
 
 
+def notes_for(notes, calls):
+    """The notes that concern a level: general ones, and those about this
+    level ("5000 calls run as 4960: ...")."""
+    keep = []
+    for n in filter(None, (x.strip() for x in notes.split(";"))):
+        words = n.split()
+        about_a_level = len(words) > 1 and words[0].isdigit() and words[1] == "calls"
+        if not about_a_level or " as %d:" % calls in n or n.startswith("%d calls" % calls):
+            keep.append(n)
+    return "; ".join(keep)
+
+
 def print_ratios(runs, results, notes):
     for calls in sorted({c for _, c in runs}):
         if ("new", calls) not in runs or ("old", calls) not in runs:
@@ -136,7 +148,7 @@ def print_ratios(runs, results, notes):
                 f.write("relay|%d calls new/old|%.0f|%.0f|%.2f|%.3f|%.3f|%.2f|%s\n" % (
                     calls, old.get("pps", 0), new.get("pps", 0),
                     new.get("pps", 0) / old["pps"] if old.get("pps") else 0, ou, nu,
-                    ou / nu if nu else 0, notes))
+                    ou / nu if nu else 0, notes_for(notes, calls)))
 
 
 def main():
