@@ -158,7 +158,8 @@ base_tree() {
         # shellcheck disable=SC2046  # one word per module
         if ! (cd "$dir" && ./configure CFLAGS="$cflags" &&
               make -j2 carillon $(for m in modules/*/; do
-                  m=${m%/}; echo "$m/${m##*/}.so"; done)) >"$dir/build.log" 2>&1; then
+                  m=${m%/}; ls "$m"/*.c >/dev/null 2>&1 && echo "$m/${m##*/}.so"; done)) \
+                >"$dir/build.log" 2>&1; then
             say "relay: the build of $ref failed; see $dir/build.log"
             return 1
         fi
