@@ -43,13 +43,10 @@ def median_run(samples):
 
 
 def calls_per_core(calls, m):
+    """Calls' worth of relayed packets (100 packets/s per call) per core
+    of the PBX's CPU: the calls themselves when the generator kept up."""
     cpu = m.get("pbx_cpu_pct", 0) / 100
-    return calls / cpu if cpu > 0 else 0
-
-
-def overloaded(m):
-    """The generator fell behind its schedule and skipped sends."""
-    return m.get("send_skipped_ms", 0) > 0
+    return m.get("pps", 0) / 100 / cpu if cpu > 0 else 0
 
 
 def row(target, calls, m):
@@ -64,19 +61,24 @@ def row(target, calls, m):
         m.get("gen_cpu_pct", 0), m.get("send_lag_max_ms", 0), " !" if overloaded(m) else ""))
 
 
+def overloaded(m):
+    """The generator fell behind its schedule and skipped sends."""
+    return m.get("send_skipped_ms", 0) > 0
+
+
 def late_pct(m):
     return 100 * m["late"] / m["received"] if m.get("received") else 0
 
 
 def best_level(runs, target, count_late):
-    """The highest level with every call up and less than LOSS_LIMIT % of
-    the packets lost (with count_late, or more than 40 ms late: a phone's
-    jitter buffer drops those)."""
+    """The highest level with every call up, the generator on schedule,
+    and less than LOSS_LIMIT % of the packets lost (with count_late, or
+    more than 40 ms late: a phone's jitter buffer drops those)."""
     best = None
     for (t, calls), samples in sorted(runs.items()):
         m = median_run(samples)
         bad = m.get("loss_pct", 100) + (late_pct(m) if count_late else 0)
-        if t == target and m.get("failed", 1) == 0 and bad < LOSS_LIMIT:
+        if t == target and m.get("failed", 1) == 0 and not overloaded(m) and bad < LOSS_LIMIT:
             best = (calls, m)
     return best
 
@@ -84,7 +86,8 @@ def best_level(runs, target, count_late):
 def print_best(runs, target):
     strict, loose = best_level(runs, target, True), best_level(runs, target, False)
     if not loose:
-        print("%s: no level kept every call up with < %.1f %% loss" % (target, LOSS_LIMIT))
+        print("%s: no level kept every call up with < %.1f %% loss and the generator on"
+              " schedule" % (target, LOSS_LIMIT))
         return
     if strict:
         calls, m = strict
