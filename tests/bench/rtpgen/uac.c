@@ -253,16 +253,20 @@ on_request(Gen *g, Call *c, const SipMsg *m, const struct sockaddr_in *from)
 {
     if (slice_eq(m->method, "ACK"))
         return;
-    if (slice_eq(m->method, "BYE") && c && c->state == CALL_UP) {
-        media_stop_stream(g, c->stream);
-        c->state = CALL_DONE;
-        g->n_done++;
-    }
-    if (slice_eq(m->method, "BYE") || slice_eq(m->method, "OPTIONS"))
-        sip_reply(g, g->uac_fd, from, m, c || slice_eq(m->method, "OPTIONS") ? 200 : 481,
-                  c || slice_eq(m->method, "OPTIONS") ? "OK" : "Call Does Not Exist");
-    else
+    if (slice_eq(m->method, "OPTIONS")) {
+        sip_reply(g, g->uac_fd, from, m, 200, "OK");
+    } else if (!slice_eq(m->method, "BYE")) {
         sip_reply(g, g->uac_fd, from, m, 501, "Not Implemented");
+    } else if (!c) {
+        sip_reply(g, g->uac_fd, from, m, 481, "Call Does Not Exist");
+    } else {
+        if (c->state == CALL_UP) {
+            media_stop_stream(g, c->stream);
+            c->state = CALL_DONE;
+            g->n_done++;
+        }
+        sip_reply(g, g->uac_fd, from, m, 200, "OK");
+    }
 }
 
 void
