@@ -111,6 +111,7 @@ struct _RtpWorker {
     gboolean wake_deferred;     /* main only: evfd to write at the next flush */
     gint lazy_pending;          /* atomic: commands queued without a wake-up */
     gint64 lazy_seen;           /* worker only: when it noticed lazy_pending */
+    gint sleeping;              /* atomic: the worker waits with no deadline */
     guint n_sessions;           /* atomic, for the CLI */
 
     /* Hot path buffers, used only by the worker thread. */

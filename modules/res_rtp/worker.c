@@ -355,11 +355,8 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
 static gboolean
 drain_commands(RtpWorker *w)
 {
-    guint64 v;
     RtpCmd *cmd;
 
-    if (read(w->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-        g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
     /* cleared before popping: a command pushed from here on either is
      * popped below or writes the eventfd (or sets lazy_pending) again */
     g_atomic_int_set(&w->wake_pending, 0);
@@ -371,9 +368,43 @@ drain_commands(RtpWorker *w)
     return TRUE;
 }
 
+/* The eventfd fired: for an urgent command (wake_pending), or for a kick
+ * from rtp_worker_push that only ends a wait without deadline, so that
+ * lazy commands get theirs.  Read before wake_pending is looked at: an
+ * urgent command pushed after the read writes the eventfd again.
+ * Returns TRUE when the commands are to be applied now. */
+static gboolean
+woken(RtpWorker *w)
+{
+    guint64 v;
+
+    if (read(w->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+        g_warning("res_rtp: eventfd read: %s", g_strerror(errno));
+    return g_atomic_int_get(&w->wake_pending);
+}
+
 /* Commands that need not act at once (see rtp_worker_push) are applied
  * within LAZY_MS to 2 * LAZY_MS, also while packets keep the worker busy. */
 #define LAZY_MS 20
+
+/* The epoll timeout: LAZY_MS while lazy commands wait, else none.  Before
+ * waiting without a deadline the worker says so in `sleeping` and looks
+ * at lazy_pending again; rtp_worker_push sets lazy_pending and then looks
+ * at `sleeping` (all sequentially consistent), so either this sees the
+ * command or the pusher sees the worker asleep and kicks it.  Without
+ * that, a worker with no packets slept on with the last call's frees
+ * queued, and its sockets stayed open until the next call. */
+static int
+wait_timeout(RtpWorker *w)
+{
+    if (g_atomic_int_get(&w->lazy_pending))
+        return LAZY_MS;
+    g_atomic_int_set(&w->sleeping, 1);
+    if (!g_atomic_int_get(&w->lazy_pending))
+        return -1;
+    g_atomic_int_set(&w->sleeping, 0);
+    return LAZY_MS;
+}
 
 static gboolean
 lazy_due(RtpWorker *w)
@@ -393,9 +424,11 @@ worker_main(gpointer data)
 
     for (;;) {
         gboolean commands = FALSE;
-        gboolean lazy = g_atomic_int_get(&w->lazy_pending);
-        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, lazy ? LAZY_MS : -1);
+        int timeout = wait_timeout(w);
+        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
 
+        if (timeout < 0)
+            g_atomic_int_set(&w->sleeping, 0);
         if (n < 0 && errno != EINTR) {
             g_warning("res_rtp: epoll_wait: %s", g_strerror(errno));
             break;
@@ -404,13 +437,13 @@ worker_main(gpointer data)
             RtpEndpoint *ep = evs[i].data.ptr;
 
             if (!ep)
-                commands = TRUE;
+                commands = woken(w);
             else if (ep->rtcp)
                 receive_rtcp(w, ep->session);
             else
                 receive_rtp(w, ep->session);
         }
-        if (!commands && lazy)
+        if (!commands && g_atomic_int_get(&w->lazy_pending))
             commands = lazy_due(w);
         if (commands && !drain_commands(w))
             break;
@@ -460,8 +493,10 @@ rtp_worker_new(RtpEngine *e, guint index, GError **error)
 
 /* A new session's socket can wait in the kernel, and a session going
  * away can keep its sockets a few ms longer: those commands do not wake
- * the worker (they go with the next wake-up or within LAZY_MS).  What
- * changes where packets go, and what someone waits for, wakes it. */
+ * the worker (they go with the next wake-up or within LAZY_MS to
+ * 2 * LAZY_MS; a worker asleep without deadline is kicked once so that
+ * it starts counting).  What changes where packets go, and what someone
+ * waits for, wakes it. */
 static gboolean
 command_is_urgent(RtpCmdType type)
 {
@@ -484,6 +519,30 @@ wake(RtpWorker *w)
         g_warning("res_rtp: eventfd write: %s", g_strerror(errno));
 }
 
+/* Writes the eventfd now, or at the main loop's next iteration when the
+ * engine defers wake-ups. */
+static void
+signal_worker(RtpWorker *w)
+{
+    if (rtp_engine_wakes_deferred(w->engine))
+        w->wake_deferred = TRUE;
+    else
+        wake(w);
+}
+
+/* Lazy commands: only the first since the worker last applied its queue
+ * can find it asleep without deadline (wait_timeout); then it is kicked,
+ * without wake_pending, so that it arms its LAZY_MS deadline instead of
+ * applying the queue at once.  Busy or already counting, it is left
+ * alone: at most one kick per LAZY_MS window. */
+static void
+push_lazy(RtpWorker *w)
+{
+    if (g_atomic_int_compare_and_exchange(&w->lazy_pending, 0, 1) &&
+        g_atomic_int_get(&w->sleeping))
+        signal_worker(w);
+}
+
 /* The eventfd is written only when the worker has no wake-up pending, and
  * with deferred wakes not before the main loop's next iteration: the
  * commands of one SIP message (new session, remote, relay) cost one write
@@ -493,15 +552,11 @@ rtp_worker_push(RtpWorker *w, RtpCmd *cmd)
 {
     g_async_queue_push(w->cmds, cmd);
     if (!command_is_urgent(cmd->type)) {
-        g_atomic_int_set(&w->lazy_pending, 1);
+        push_lazy(w);
         return;
     }
-    if (!g_atomic_int_compare_and_exchange(&w->wake_pending, 0, 1))
-        return;
-    if (rtp_engine_wakes_deferred(w->engine))
-        w->wake_deferred = TRUE;
-    else
-        wake(w);
+    if (g_atomic_int_compare_and_exchange(&w->wake_pending, 0, 1))
+        signal_worker(w);
 }
 
 void

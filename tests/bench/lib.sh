@@ -64,14 +64,16 @@ SIPP_PID=""
 say() { printf '%s\n' "$*" >&2; }
 die() { say "$BENCH_NAME: $*"; exit 1; }
 
-# bench_init NAME: temp dir, clean-up trap, tool checks.
+# bench_init NAME [nosipp]: temp dir, clean-up trap, tool checks (sipp
+# unless the bench does not use it).
 bench_init() {
     BENCH_NAME=$1
     BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/carillon-bench-$1.XXXXXX")
     trap bench_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    [ -x "$SIPP_BIN" ] || die "sipp not found (contrib/scripts/install-prereq installs sip-tester)"
+    [ "${2:-}" = nosipp ] || [ -x "$SIPP_BIN" ] ||
+        die "sipp not found (contrib/scripts/install-prereq installs sip-tester)"
     command -v python3 >/dev/null || die "python3 not found"
 }
 

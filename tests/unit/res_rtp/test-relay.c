@@ -590,6 +590,72 @@ test_tos(void)
     phone_close(&y);
 }
 
+/* Whether the RTP or RTCP port of a session is still bound by it. */
+static gboolean
+pair_in_use(guint16 port)
+{
+    gboolean used = FALSE;
+
+    for (guint16 p = port; p <= port + 1; p++) {
+        int fd = udp_socket(AF_INET);
+
+        used = used || !bind_port(fd, AF_INET, p);
+        close(fd);
+    }
+    return used;
+}
+
+/* Frees go without a wake-up of their own, yet a worker that no packet
+ * wakes any more applies them within a bounded time: the last call's
+ * sockets close without waiting for the next call.  With the daemon's
+ * deferred wake-ups (flushed by the main context) and without. */
+static void
+free_when_idle(gboolean deferred)
+{
+    RtpEngine *e = engine_new(2, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET), *b = session_new(e, AF_INET);
+    Phone x = phone_new(AF_INET), y = phone_new(AF_INET);
+    guint16 pa = session_port(a), pb = session_port(b);
+    guint8 buf[2048];
+    gint64 deadline;
+
+    if (deferred)
+        rtp_engine_defer_wakes(e);
+    set_remote(b, "127.0.0.1", y.port);
+    rtp_session_relay(a, b);
+    rtp_engine_sync(e);
+    send_rtp(x.fd, AF_INET, pa, 1, 0, 1);
+    g_assert_cmpint(receive(y.fd, buf, sizeof(buf), NULL), ==, 172);
+    rtp_engine_sync(e);     /* the workers wait for packets, nothing queued */
+    g_assert_true(pair_in_use(pa));
+    g_assert_true(pair_in_use(pb));
+
+    rtp_session_free(a);
+    rtp_session_free(b);
+    deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while ((pair_in_use(pa) || pair_in_use(pb)) && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    g_assert_false(pair_in_use(pa));
+    g_assert_false(pair_in_use(pb));
+    rtp_engine_free(e);
+    phone_close(&x);
+    phone_close(&y);
+}
+
+static void
+test_free_when_idle(void)
+{
+    free_when_idle(FALSE);
+}
+
+static void
+test_free_when_idle_deferred(void)
+{
+    free_when_idle(TRUE);
+}
+
 static void
 test_bad_remote(void)
 {
@@ -621,5 +687,7 @@ main(int argc, char **argv)
     g_test_add_func("/rtp/relay/hold", test_hold);
     g_test_add_func("/rtp/session/ports-exhausted", test_exhausted);
     g_test_add_func("/rtp/session/bad-remote", test_bad_remote);
+    g_test_add_func("/rtp/session/free-when-idle", test_free_when_idle);
+    g_test_add_func("/rtp/session/free-when-idle-deferred", test_free_when_idle_deferred);
     return g_test_run();
 }
