@@ -2,6 +2,8 @@
  * sees it. */
 #include <string.h>
 
+#include <carillon/codec.h>
+
 #include "dialplan_private.h"
 
 #define CALL_CLASS "pbx.call"
@@ -383,9 +385,51 @@ opt_string(lua_State *L, int idx, const char *key)
     return s;
 }
 
-/* Reads {timeout=, caller_id=, caller_name=, headers=, keep_caller=}
- * without allocating anything but the headers table, which is built last
- * so a Lua error cannot leak it. */
+/* codecs = {"opus", "ulaw"}: registered codec names. */
+static void
+check_codecs(lua_State *L, int idx)
+{
+    lua_Integer n = 0;
+
+    if (lua_getfield(L, idx, "codecs") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1) || (n = luaL_len(L, -1)) < 1)
+        luaL_error(L, "dial option codecs must be a list of codec names");
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_geti(L, -1, i) != LUA_TSTRING || !pbx_codec_find(lua_tostring(L, -1)))
+            luaL_error(L, "dial option codecs: '%s' is not a codec (core show codecs)",
+                       lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* The checked codecs, borrowed from the options table; NULL if none. */
+static GPtrArray *
+collect_codecs(lua_State *L, int idx)
+{
+    GPtrArray *out;
+
+    if (!lua_istable(L, idx) || lua_getfield(L, idx, "codecs") != LUA_TTABLE) {
+        lua_pop(L, lua_istable(L, idx) ? 1 : 0);
+        return NULL;
+    }
+    out = g_ptr_array_new();
+    for (lua_Integer i = 1; i <= luaL_len(L, -1); i++) {
+        lua_geti(L, -1, i);
+        g_ptr_array_add(out, (gpointer) lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    g_ptr_array_add(out, NULL);
+    return out;
+}
+
+/* Reads {timeout=, caller_id=, caller_name=, headers=, keep_caller=,
+ * codecs=} without allocating anything but the headers table, which is
+ * built last so a Lua error cannot leak it. */
 static void
 check_dial_opts(lua_State *L, int idx, DialOpts *out)
 {
@@ -393,6 +437,7 @@ check_dial_opts(lua_State *L, int idx, DialOpts *out)
     if (lua_isnoneornil(L, idx))
         return;
     luaL_checktype(L, idx, LUA_TTABLE);
+    check_codecs(L, idx);
     if (lua_getfield(L, idx, "timeout") != LUA_TNIL) {
         lua_Number t = lua_tonumber(L, -1);
         if (!lua_isnumber(L, -1) || t <= 0 || t > 86400)
@@ -441,7 +486,7 @@ call_dial(lua_State *L)
 {
     PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
     Call *c = check_own_call(L, chan);
-    GPtrArray *targets;
+    GPtrArray *targets, *codecs;
     DialOpts opts;
 
     if (hung_up(chan))
@@ -451,10 +496,14 @@ call_dial(lua_State *L)
     check_targets(L, 2);
     check_dial_opts(L, 3, &opts);       /* allocates last */
     targets = collect_targets(L, 2);
+    codecs = collect_codecs(L, 3);
+    opts.o.codecs = codecs ? (const char *const *) codecs->pdata : NULL;
     c->keep_caller = opts.keep_caller;
     c->dial = pbx_dial_start(chan, (const char *const *) targets->pdata,
                              &opts.o, dial_done, c);
     g_ptr_array_free(targets, TRUE);
+    if (codecs)
+        g_ptr_array_free(codecs, TRUE);
     if (opts.o.headers)
         g_hash_table_unref(opts.o.headers);
     return dp_wait(L, c, WAIT_DIAL);

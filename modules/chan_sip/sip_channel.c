@@ -75,7 +75,8 @@ sip_call_unref(SipCall *call)
     if (call->remote_sdp)
         sdp_session_free(call->remote_sdp);
     g_ptr_array_unref(call->forks);
-    g_free(call->codec);
+    g_strfreev(call->codecs);
+    g_free(call->codec_fmtp);
     g_free(call->remote_media_ip);
     g_free(call->local_sdp);
     g_free(call->caller_number);

@@ -87,8 +87,13 @@ struct _SipCall {
     guint64 sdp_id, sdp_version;
     SdpDirection local_dir;     /* what we offer/answer (hold) */
     SdpDirection remote_dir;    /* what the far end's last SDP said */
-    char *codec;                /* "ulaw" / "alaw" once negotiated */
-    guint payload_type;
+    char **codecs;              /* this leg's codecs (a dial's), NULL: the endpoint's */
+    const PbxCodec *codec;      /* negotiated, NULL until then */
+    guint8 payload_type;        /* its payload type on this leg */
+    guint8 te_payload_type;     /* telephone-event, 0: none */
+    char *codec_fmtp;           /* the far end's fmtp for it */
+    gboolean answer_sent;       /* the INVITE's offer was answered (1xx or 2xx) */
+    gboolean offerless;         /* the INVITE had no SDP: we offered */
     char *remote_media_ip;      /* from the far end's SDP */
     guint16 remote_media_port;
     SdpSession *remote_sdp;     /* last offer/answer received */
@@ -206,13 +211,21 @@ void sip_channel_out_hangup(SipCall *call, PbxCause cause);
 /* ---- sip_media.c ---- */
 /* A new RTP session for the family of ip (NULL: IPv4). */
 gboolean sip_media_open(SipCall *call, const char *ip, GError **error);
-/* Our offer (a new string): the endpoint's G.711 codecs and
+/* Our offer (a new string): the leg's codecs with their fmtp and
  * telephone-event, c= our address, call->local_dir. */
 char *sip_media_offer(SipCall *call);
-/* Answers an offer: remembers its media address (and tells the RTP
- * session), chooses the codec and returns our answer (a new string).
- * NULL with SDP_ERROR set when the SDP is unusable (488). */
+/* Takes an offer and checks that one of our codecs is in it; the answer
+ * is made when first sent (sip_media_invite_answer).  FALSE with
+ * SDP_ERROR when the SDP is unusable or has no common codec (488). */
+gboolean sip_media_check_offer(SipCall *call, const char *sdp, gsize len, GError **error);
+/* The SDP for the INVITE's 1xx/2xx: the answer (made now from the held
+ * offer, the bridged leg's codec preferred), or our offer; borrowed. */
+const char *sip_media_invite_answer(SipCall *call);
+/* Answers an offer at once (re-INVITE, UPDATE): a new string, NULL with
+ * SDP_ERROR set when unusable (488). */
 char *sip_media_answer(SipCall *call, const char *sdp, gsize len, GError **error);
+/* The call hears its RTP session's events (DTMF). */
+void sip_media_listen(SipCall *call);
 /* Takes the far end's answer to our offer. */
 gboolean sip_media_take_answer(SipCall *call, const char *sdp, gsize len, GError **error);
 /* Relay / unrelay two legs' sessions. */

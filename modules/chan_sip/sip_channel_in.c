@@ -63,8 +63,10 @@ invite_tx_event(SipServerTx *tx, SipTxEvent event, gpointer data)
     }
 }
 
-/* The SDP of the INVITE answered (or, without an offer, our offer for
- * the 200; the answer then comes in the ACK). */
+/* The INVITE's offer checked and kept (the answer is made when first
+ * sent, see sip_media_invite_answer), or, without an offer, our offer
+ * for the 200 (the answer then comes in the ACK).  No codec in common:
+ * 488 with a Warning (RFC 3261 21.4.26, 305 Incompatible media format). */
 static gboolean
 setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
 {
@@ -78,14 +80,17 @@ setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
         return FALSE;
     }
     if (!sip_msg_find_body(req, "application", "sdp", &body) || body.len == 0) {
+        call->offerless = TRUE;
         sdp = sip_media_offer(call);
         return TRUE;
     }
-    sdp = sip_media_answer(call, body.p, body.len, &error);
-    if (!sdp) {
+    if (!sip_media_check_offer(call, body.p, body.len, &error)) {
         pbx_notice(sip_log, "INVITE %.*s: unusable SDP: %s", SIP_SLICE_ARGS(req->call_id),
                    error->message);
-        respond_code(tx, 488, NULL, "Warning: 304 carillon \"Media type not available\"\r\n");
+        respond_code(tx, 488, NULL,
+                     g_error_matches(error, SDP_ERROR, SDP_ERROR_NO_COMMON_MEDIA)
+                     ? "Warning: 305 carillon \"Incompatible media format\"\r\n"
+                     : "Warning: 399 carillon \"Malformed SDP\"\r\n");
         return FALSE;
     }
     return TRUE;
@@ -101,8 +106,6 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
     /* the core's reference is ours until sip_call_end(); the channel
      * holds the call (pvt) until tech_destroy */
     sip_call_ref(call);
-    if (call->codec)        /* chosen from the offer before the channel existed */
-        pbx_channel_set_codec(call->chan, call->codec);
     copy_headers(call->chan, req);
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
     pbx_channel_dispatch(call->chan);
@@ -181,7 +184,7 @@ respond_invite(SipCall *call, guint code, gboolean sdp)
     if (code > 100 && code < 200 && call->rel_code == code)
         g_string_append_printf(hdrs, "Require: 100rel\r\nRSeq: %u\r\n", call->rseq);
     r.headers = hdrs->str;
-    if (sdp && call->local_sdp) {
+    if (sdp && sip_media_invite_answer(call)) {
         r.content_type = "application/sdp";
         r.body = call->local_sdp;
         r.body_len = strlen(call->local_sdp);

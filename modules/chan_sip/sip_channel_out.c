@@ -120,6 +120,8 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
     }
     call->caller_number = g_strdup(num ? num : "anonymous");
     call->caller_name = g_strdup(name);
+    if (options && options->codecs)
+        call->codecs = g_strdupv((char **) options->codecs);
     chan = pbx_channel_new_outbound(&sip_channel_tech, call, call->callee,
                                     call->caller_number, call->caller_name);
     call->chan = pbx_channel_ref(chan);

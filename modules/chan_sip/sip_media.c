@@ -1,49 +1,100 @@
-/* Carillon - chan_sip media: SDP offer/answer for calls and the RTP
- * sessions of res_rtp (see sip_channel.h). */
+/* Carillon - chan_sip media: SDP offer/answer for calls from the codec
+ * registry, and the RTP sessions of res_rtp (see sip_channel.h).
+ *
+ * A leg offers its codecs (the endpoint's `codecs=`, a dial's `codecs`,
+ * or every registered codec for a sip: URI) in that order, each with its
+ * rtpmap and fmtp, static payload types where the codec has one and
+ * 96, 97... otherwise, and telephone-event at each clock rate offered.
+ * An answer lists ONE codec, the first of ours the offer has (the codec
+ * of the bridged leg first, when the offer has it and nothing was
+ * answered yet: the bridge then relays instead of transcoding), plus
+ * telephone-event at its clock when offered: the far end sends exactly
+ * what the bridge can deliver.  What the two sides agreed goes to res_rtp
+ * as the session's format; a bridge of two legs with different codecs
+ * transcodes there.
+ */
 #include <string.h>
 #include <sys/socket.h>
 #include "sip_channel.h"
 
-#define TELEPHONE_EVENT_PT 101
+#define MAX_PREFS 16
+#define FIRST_DYNAMIC_PT 96
 
-/* G.711 by endpoints.conf name. */
-static const SdpCodecPref g711[] = {
-    { "PCMU", 8000, 1, 0, NULL },
-    { "PCMA", 8000, 1, 8, NULL },
-};
-static const SdpCodecPref telephone_event =
-    { "telephone-event", 8000, 1, TELEPHONE_EVENT_PT, "0-16" };
+/* Without an endpoint (a sip: URI): what we offer, best first. */
+static const char *const default_codecs[] = { "ulaw", "alaw", "g722", "opus", "gsm", NULL };
 
-static const char *
-codec_name(const char *encoding)
+typedef struct {
+    SdpCodecPref prefs[MAX_PREFS];
+    const PbxCodec *codecs[MAX_PREFS];  /* NULL for telephone-event */
+    guint n;
+    char fmtp[MAX_PREFS][64];
+} Prefs;
+
+static const char *const *
+leg_codecs(const SipCall *call)
 {
-    if (g_ascii_strcasecmp(encoding, "PCMU") == 0)
-        return "ulaw";
-    if (g_ascii_strcasecmp(encoding, "PCMA") == 0)
-        return "alaw";
-    return encoding;
+    if (call->codecs)
+        return (const char *const *) call->codecs;
+    if (call->endpoint && call->endpoint->codecs)
+        return (const char *const *) call->endpoint->codecs;
+    return default_codecs;
 }
 
-/* Our codecs in the endpoint's order (G.711 only; other names are
- * skipped), then telephone-event.  Without an endpoint: ulaw, alaw. */
-static guint
-codec_prefs(const SipCall *call, SdpCodecPref *out)
+static gboolean
+has_te_at(const Prefs *p, guint clock)
 {
-    guint n = 0;
-    char **names = call->endpoint ? call->endpoint->codecs : NULL;
+    for (guint i = 0; i < p->n; i++)
+        if (!p->codecs[i] && p->prefs[i].clock_rate == clock)
+            return TRUE;
+    return FALSE;
+}
 
-    for (guint i = 0; names && names[i]; i++) {
-        if (g_ascii_strcasecmp(names[i], "ulaw") == 0)
-            out[n++] = g711[0];
-        else if (g_ascii_strcasecmp(names[i], "alaw") == 0)
-            out[n++] = g711[1];
+static void
+add_pref(Prefs *p, const PbxCodec *codec, guint pt)
+{
+    SdpCodecPref *cp = &p->prefs[p->n];
+
+    cp->encoding = codec->rtp_name;
+    cp->clock_rate = codec->clock_rate;
+    cp->channels = codec->channels;
+    cp->payload_type = codec->payload_type != PBX_CODEC_PT_DYNAMIC ? codec->payload_type : pt;
+    cp->fmtp = codec->fmtp;
+    p->codecs[p->n++] = codec;
+}
+
+/* telephone-event (RFC 4733) at the codec's clock, 101 for 8 kHz. */
+static void
+add_te(Prefs *p, guint clock, guint pt)
+{
+    SdpCodecPref *cp = &p->prefs[p->n];
+
+    g_strlcpy(p->fmtp[p->n], "0-16", sizeof(p->fmtp[0]));
+    cp->encoding = "telephone-event";
+    cp->clock_rate = clock;
+    cp->channels = 0;
+    cp->payload_type = clock == 8000 ? 101 : pt;
+    cp->fmtp = p->fmtp[p->n];
+    p->codecs[p->n++] = NULL;
+}
+
+/* Our codecs, in order; names not registered are skipped. */
+static void
+build_prefs(const SipCall *call, Prefs *p)
+{
+    const char *const *names = leg_codecs(call);
+    guint dynamic = FIRST_DYNAMIC_PT;
+
+    memset(p, 0, sizeof(*p));
+    for (guint i = 0; names[i] && p->n < MAX_PREFS / 2; i++) {
+        const PbxCodec *c = pbx_codec_find(names[i]);
+        if (c)
+            add_pref(p, c, c->payload_type == PBX_CODEC_PT_DYNAMIC ? dynamic++ : 0);
     }
-    if (n == 0) {
-        out[n++] = g711[0];
-        out[n++] = g711[1];
+    for (guint i = 0, n = p->n; i < n; i++) {
+        guint clock = p->prefs[i].clock_rate;
+        if (!has_te_at(p, clock))
+            add_te(p, clock, dynamic++);
     }
-    out[n++] = telephone_event;
-    return n;
 }
 
 /* The address we advertise: the session's when bound to one, else the
@@ -64,11 +115,14 @@ sip_media_open(SipCall *call, const char *ip, GError **error)
     call->rtp = rtp->session_new(ip && strchr(ip, ':') ? AF_INET6 : AF_INET, error);
     call->sdp_id = g_get_real_time() / 1000;
     call->sdp_version = call->sdp_id;
+    if (call->rtp)
+        sip_media_listen(call);
     return call->rtp != NULL;
 }
 
 static void
-local_session(SipCall *call, SdpMediaPref *media, SdpCodecPref *codecs, SdpLocalParams *lp)
+local_session(SipCall *call, SdpMediaPref *media, const SdpCodecPref *codecs, guint n,
+              SdpLocalParams *lp)
 {
     guint16 port = 0;
     const char *addr = media_address(call, &port);
@@ -77,7 +131,7 @@ local_session(SipCall *call, SdpMediaPref *media, SdpCodecPref *codecs, SdpLocal
     media->media = "audio";
     media->port = port;
     media->codecs = codecs;
-    media->n_codecs = codec_prefs(call, codecs);
+    media->n_codecs = n;
     media->direction = call->local_dir;
     memset(lp, 0, sizeof(*lp));
     lp->username = "carillon";
@@ -92,31 +146,88 @@ local_session(SipCall *call, SdpMediaPref *media, SdpCodecPref *codecs, SdpLocal
 char *
 sip_media_offer(SipCall *call)
 {
-    SdpCodecPref codecs[8];
+    Prefs p;
     SdpMediaPref media;
     SdpLocalParams lp;
     g_autoptr(SdpSession) offer = NULL;
 
-    local_session(call, &media, codecs, &lp);
+    build_prefs(call, &p);
+    local_session(call, &media, p.prefs, p.n, &lp);
     offer = sdp_offer_create(&lp);
     g_free(call->local_sdp);
     call->local_sdp = sdp_session_to_string(offer);
     return g_strdup(call->local_sdp);
 }
 
-/* The first audio stream of sdp with a port, its address and direction
- * stored on the call and given to the RTP session. */
+/* ---------------------------------------------------------- answers */
+
+/* The first audio stream with a port: the one we use. */
+static const SdpMedia *
+audio_stream(const SdpSession *sdp)
+{
+    for (guint i = 0; i < sdp->media->len; i++) {
+        const SdpMedia *m = sdp->media->pdata[i];
+        if (g_strcmp0(m->media, "audio") == 0 && m->port != 0)
+            return m;
+    }
+    return NULL;
+}
+
+static gboolean
+offered(const SdpMedia *m, const SdpCodecPref *cp)
+{
+    for (guint i = 0; m->codecs && i < m->codecs->len; i++) {
+        const SdpCodec *c = &g_array_index(m->codecs, SdpCodec, i);
+        guint ch = c->channels ? c->channels : 1, want = cp->channels ? cp->channels : 1;
+        if (c->encoding && g_ascii_strcasecmp(c->encoding, cp->encoding) == 0
+            && c->clock_rate == cp->clock_rate && ch == want)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Which of our codecs to answer with: the bridged leg's codec when the
+ * offer has it (no transcoding), else the one in use when it is still
+ * offered (a re-INVITE keeps the codec), else our first offered. */
+static gint
+choose(const SipCall *call, const Prefs *p, const SdpMedia *m)
+{
+    const PbxCodec *want[2] = { call->peer ? call->peer->codec : NULL, call->codec };
+    gint first = -1;
+
+    for (guint w = 0; w < G_N_ELEMENTS(want); w++)
+        for (guint i = 0; want[w] && i < p->n; i++)
+            if (p->codecs[i] == want[w] && offered(m, &p->prefs[i]))
+                return (gint) i;
+    for (guint i = 0; i < p->n && first < 0; i++)
+        if (p->codecs[i] && offered(m, &p->prefs[i]))
+            first = (gint) i;
+    return first;
+}
+
+/* The prefs of an answer: the chosen codec, and telephone-event at its
+ * clock. */
+static guint
+answer_prefs(const Prefs *p, gint chosen, SdpCodecPref *out)
+{
+    guint n = 0;
+
+    out[n++] = p->prefs[chosen];
+    for (guint i = 0; i < p->n; i++)
+        if (!p->codecs[i] && p->prefs[i].clock_rate == p->prefs[chosen].clock_rate)
+            out[n++] = p->prefs[i];
+    return n;
+}
+
+/* Takes sdp (a description we received) as the far end's: its audio
+ * stream's address, direction and the codecs agreed in answer (the
+ * description that settles the offer/answer: ours or theirs). */
 static const SdpMedia *
 take_remote(SipCall *call, SdpSession *sdp)
 {
-    const SdpMedia *audio = NULL;
+    const SdpMedia *audio = audio_stream(sdp);
     const SdpConnection *c;
 
-    for (guint i = 0; i < sdp->media->len && !audio; i++) {
-        const SdpMedia *m = sdp->media->pdata[i];
-        if (g_strcmp0(m->media, "audio") == 0 && m->port != 0)
-            audio = m;
-    }
     if (!audio)
         return NULL;
     c = sdp_media_get_connection(sdp, audio);
@@ -128,65 +239,152 @@ take_remote(SipCall *call, SdpSession *sdp)
         g_autoptr(GError) error = NULL;
         /* hold with c=0.0.0.0 or a=inactive keeps the latched address */
         if (!rtp->session_set_remote(call->rtp, call->remote_media_ip,
-                                                   call->remote_media_port, &error))
+                                     call->remote_media_port, &error))
             pbx_debug(sip_log, "RTP remote %s:%u: %s", call->remote_media_ip,
                       call->remote_media_port, error->message);
     }
-    if (call->remote_sdp)
+    if (call->remote_sdp && call->remote_sdp != sdp)
         sdp_session_free(call->remote_sdp);
     call->remote_sdp = sdp;
     return audio;
 }
 
-/* The negotiated codec: the first of the answer other than
- * telephone-event / CN. */
-static void
-choose_codec(SipCall *call, const SdpMedia *m)
+/* The telephone-event payload type of m at clock, 0 when absent. */
+static guint8
+te_payload_type(const SdpMedia *m, guint clock)
 {
     for (guint i = 0; m->codecs && i < m->codecs->len; i++) {
         const SdpCodec *c = &g_array_index(m->codecs, SdpCodec, i);
-        if (!c->encoding || g_ascii_strcasecmp(c->encoding, "telephone-event") == 0
-            || g_ascii_strcasecmp(c->encoding, "CN") == 0)
-            continue;
-        g_free(call->codec);
-        call->codec = g_strdup(codec_name(c->encoding));
-        call->payload_type = c->payload_type;
-        if (call->chan)
-            pbx_channel_set_codec(call->chan, call->codec);
-        return;
+        if (c->encoding && g_ascii_strcasecmp(c->encoding, "telephone-event") == 0
+            && c->clock_rate == clock)
+            return (guint8) c->payload_type;
     }
+    return 0;
+}
+
+/* The codec agreed: the first of `settled` (an answer, ours or theirs)
+ * that is one of our codecs; its payload type and fmtp as the far end
+ * wrote them in `theirs`. */
+static void
+set_codec(SipCall *call, const Prefs *p, const SdpMedia *settled, const SdpMedia *theirs)
+{
+    for (guint i = 0; settled->codecs && i < settled->codecs->len; i++) {
+        const SdpCodec *c = &g_array_index(settled->codecs, SdpCodec, i);
+        for (guint k = 0; k < p->n; k++) {
+            if (!p->codecs[k] || !c->encoding
+                || g_ascii_strcasecmp(c->encoding, p->prefs[k].encoding) != 0
+                || c->clock_rate != p->prefs[k].clock_rate)
+                continue;
+            call->codec = p->codecs[k];
+            call->payload_type = (guint8) c->payload_type;
+            g_free(call->codec_fmtp);
+            call->codec_fmtp = g_strdup(sdp_media_find_codec(theirs, c->payload_type)
+                                        ? sdp_media_find_codec(theirs, c->payload_type)->fmtp
+                                        : NULL);
+            call->te_payload_type = te_payload_type(theirs, c->clock_rate);
+            return;
+        }
+    }
+}
+
+/* What was agreed, to res_rtp and the channel (the CDR's codec). */
+static void
+apply_format(SipCall *call)
+{
+    RtpFormat fmt = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    if (!call->codec || !call->rtp)
+        return;
+    fmt.codec = call->codec;
+    fmt.payload_type = call->payload_type;
+    fmt.te_payload_type = call->te_payload_type;
+    fmt.dtmf = call->te_payload_type ? RTP_DTMF_RFC4733 : RTP_DTMF_NONE;
+    if (!pbx_codec_params_parse(call->codec, call->codec_fmtp, &fmt.params, &error))
+        pbx_debug(sip_log, "%s fmtp '%s': %s", call->codec->name, call->codec_fmtp,
+                  error->message);
+    g_clear_error(&error);
+    if (!rtp->session_set_format(call->rtp, &fmt, &error))
+        pbx_warning(sip_log, "RTP format %s: %s", call->codec->name, error->message);
+    if (call->chan)
+        pbx_channel_set_codec(call->chan, call->codec->name);
+}
+
+gboolean
+sip_media_check_offer(SipCall *call, const char *sdp, gsize len, GError **error)
+{
+    SdpSession *offer = sdp_session_parse(sdp, len, error);
+    const SdpMedia *audio;
+    Prefs p;
+
+    if (!offer)
+        return FALSE;
+    build_prefs(call, &p);
+    audio = audio_stream(offer);
+    if (!audio || choose(call, &p, audio) < 0) {
+        g_set_error(error, SDP_ERROR, SDP_ERROR_NO_COMMON_MEDIA,
+                    audio ? "no offered codec is one of %s's" : "no audio stream",
+                    call->endpoint ? call->endpoint->name : "ours");
+        sdp_session_free(offer);
+        return FALSE;
+    }
+    take_remote(call, offer);
+    return TRUE;
+}
+
+/* Our answer to the offer held in call->remote_sdp. */
+static char *
+answer_held_offer(SipCall *call, GError **error)
+{
+    Prefs p;
+    SdpCodecPref chosen[MAX_PREFS];
+    SdpMediaPref media;
+    SdpLocalParams lp;
+    const SdpMedia *theirs = audio_stream(call->remote_sdp);
+    g_autoptr(SdpSession) answer = NULL;
+    gint c;
+
+    build_prefs(call, &p);
+    c = theirs ? choose(call, &p, theirs) : -1;
+    if (c < 0) {
+        g_set_error(error, SDP_ERROR, SDP_ERROR_NO_COMMON_MEDIA, "no common codec");
+        return NULL;
+    }
+    local_session(call, &media, chosen, answer_prefs(&p, c, chosen), &lp);
+    answer = sdp_answer_create(call->remote_sdp, &lp, error);
+    if (!answer)
+        return NULL;
+    set_codec(call, &p, audio_stream(answer), theirs);
+    apply_format(call);
+    g_free(call->local_sdp);
+    call->local_sdp = sdp_session_to_string(answer);
+    return g_strdup(call->local_sdp);
 }
 
 char *
 sip_media_answer(SipCall *call, const char *sdp, gsize len, GError **error)
 {
-    SdpSession *offer = sdp_session_parse(sdp, len, error);
-    SdpCodecPref codecs[8];
-    SdpMediaPref media;
-    SdpLocalParams lp;
-    g_autoptr(SdpSession) answer = NULL;
+    if (!sip_media_check_offer(call, sdp, len, error))
+        return NULL;
+    return answer_held_offer(call, error);
+}
 
-    if (!offer)
-        return NULL;
-    local_session(call, &media, codecs, &lp);
-    answer = sdp_answer_create(offer, &lp, error);
-    if (!answer || !take_remote(call, offer)) {
-        if (answer)
-            g_set_error(error, SDP_ERROR, SDP_ERROR_NO_COMMON_MEDIA, "no audio stream");
-        if (call->remote_sdp != offer)
-            sdp_session_free(offer);
-        return NULL;
-    }
-    for (guint i = 0; i < answer->media->len; i++) {
-        const SdpMedia *m = answer->media->pdata[i];
-        if (m->port != 0 && g_strcmp0(m->media, "audio") == 0) {
-            choose_codec(call, m);
-            break;
-        }
-    }
-    g_free(call->local_sdp);
-    call->local_sdp = sdp_session_to_string(answer);
-    return g_strdup(call->local_sdp);
+/* The answer to the INVITE's offer, made as late as possible: when the
+ * first SDP goes out (a 183 or the 200), the bridged leg's codec is
+ * known and preferred.  Later responses repeat it (RFC 6337 3.1). */
+const char *
+sip_media_invite_answer(SipCall *call)
+{
+    g_autofree char *sdp = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (call->answer_sent || !call->remote_sdp || call->offerless)
+        return call->local_sdp;
+    sdp = answer_held_offer(call, &error);
+    if (!sdp)
+        pbx_notice(sip_log, "no answer to the INVITE's offer: %s", error->message);
+    call->answer_sent = sdp != NULL;
+    return call->local_sdp;
 }
 
 gboolean
@@ -194,18 +392,22 @@ sip_media_take_answer(SipCall *call, const char *sdp, gsize len, GError **error)
 {
     SdpSession *answer = sdp_session_parse(sdp, len, error);
     const SdpMedia *audio;
+    Prefs p;
 
     if (!answer)
         return FALSE;
     audio = take_remote(call, answer);
     if (!audio) {
-        sdp_session_free(answer);
         g_set_error(error, SDP_ERROR, SDP_ERROR_NO_COMMON_MEDIA, "no audio stream accepted");
         return FALSE;
     }
-    choose_codec(call, audio);
+    build_prefs(call, &p);
+    set_codec(call, &p, audio, audio);
+    apply_format(call);
     return TRUE;
 }
+
+/* ---------------------------------------------------------- bridges */
 
 gboolean
 sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error)
@@ -218,10 +420,11 @@ sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error)
         return FALSE;
     }
     /* The remote of each session is already its own leg's SDP address;
-     * latching refines it when the first packet arrives. */
-    rtp->session_relay(ca->rtp, cb->rtp);
+     * latching refines it when the first packet arrives.  Each side's
+     * format is set; res_rtp relays or transcodes by them. */
     ca->peer = cb;
     cb->peer = ca;
+    rtp->session_relay(ca->rtp, cb->rtp);
     return TRUE;
 }
 
@@ -255,4 +458,25 @@ sip_media_save_stats(SipCall *call)
     out.jitter_ms = st.jitter_us / 1000.0;
     out.rtt_ms = st.rtt_us >= 0 ? st.rtt_us / 1000.0 : 0;
     pbx_channel_set_rtp_stats(call->chan, &out);
+}
+
+/* ---------------------------------------------------------- events */
+
+static void
+on_dtmf(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source, gpointer data)
+{
+    SipCall *call = data;
+
+    if (call->chan && !call->ended)
+        pbx_channel_dtmf(call->chan, digit);
+}
+
+static const RtpSessionEvents session_events = {
+    .dtmf = on_dtmf,
+};
+
+void
+sip_media_listen(SipCall *call)
+{
+    rtp->session_set_events(call->rtp, &session_events, call);
 }

@@ -75,6 +75,8 @@ rtp_session_unref(RtpSession *s)
         session_destroy(s);
 }
 
+/* Main context, or a worker for commands that carry no media (the
+ * worker takes a CMD_FORMAT's media before freeing it). */
 void
 rtp_cmd_free(RtpCmd *cmd)
 {
@@ -82,6 +84,7 @@ rtp_cmd_free(RtpCmd *cmd)
         return;
     if (cmd->type == CMD_LINK)
         rtp_session_unref(cmd->other);
+    rtp_media_free(cmd->media);
     g_free(cmd);
 }
 
@@ -173,6 +176,8 @@ handle_event(RtpEngine *e, RtpCmd *ev)
     case EV_FREED:
         g_hash_table_remove(e->sessions, GUINT_TO_POINTER(s->id));
         break;
+    case EV_RELEASE:
+        break;          /* the media goes with the event, below */
     case EV_LATCHED:
         if (ev->gen != s->remote_gen)
             break;   /* learned before a newer SDP address: stale */
@@ -186,6 +191,7 @@ handle_event(RtpEngine *e, RtpCmd *ev)
     default:
         g_assert_not_reached();
     }
+    rtp_media_free(ev->media);
     g_free(ev);
 }
 
@@ -496,6 +502,82 @@ rtp_session_set_remote(RtpSession *s, const char *addr, guint16 port, GError **e
     return TRUE;
 }
 
+/* ---------------------------------------------------------- formats */
+
+/* Two legs relay when they speak the same codec, or when either is
+ * unknown (no SDP given to us: relayed as before).  Otherwise both are
+ * terminated and the worker transcodes. */
+static RtpBridgeMode
+bridge_mode(const RtpSession *a, const RtpSession *b)
+{
+    if (!b)
+        return RTP_BRIDGE_NONE;
+    if (!a->fmt.codec || !b->fmt.codec || a->fmt.codec == b->fmt.codec)
+        return RTP_BRIDGE_RELAY;
+    return RTP_BRIDGE_TRANSCODE;
+}
+
+/* Tells s's worker its payload types and, when its bridge transcodes,
+ * new media state (the worker hands the old back to be freed here). */
+static gboolean
+send_format(RtpSession *s, RtpBridgeMode mode, GError **error)
+{
+    RtpCmd *cmd = cmd_new(CMD_FORMAT, s);
+
+    cmd->rx_pt = cmd->tx_pt = s->fmt.codec ? s->fmt.payload_type : 0;
+    cmd->te_pt = s->fmt.te_payload_type;
+    if (mode == RTP_BRIDGE_TRANSCODE) {
+        cmd->media = rtp_media_new(&s->fmt, error);
+        if (!cmd->media) {
+            g_free(cmd);
+            return FALSE;
+        }
+    }
+    s->mode = mode;
+    submit(s, cmd);
+    return TRUE;
+}
+
+/* The bridge of s (if any) after a change of either format. */
+static gboolean
+update_bridge(RtpSession *s, GError **error)
+{
+    RtpSession *p = s->main_peer;
+    RtpBridgeMode mode = bridge_mode(s, p);
+
+    if (!send_format(s, mode, error))
+        return FALSE;
+    return !p || (mode == p->mode && mode != RTP_BRIDGE_TRANSCODE) || send_format(p, mode, error);
+}
+
+gboolean
+rtp_session_set_format(RtpSession *s, const RtpFormat *fmt, GError **error)
+{
+    RtpSession *p;
+
+    g_return_val_if_fail(s != NULL && !s->freed && fmt != NULL, FALSE);
+    p = s->main_peer;
+    s->fmt = *fmt;
+    if (p && s->mode == RTP_BRIDGE_TRANSCODE && bridge_mode(s, p) == RTP_BRIDGE_TRANSCODE) {
+        /* still transcoding: only s's side changes */
+        return send_format(s, RTP_BRIDGE_TRANSCODE, error);
+    }
+    return update_bridge(s, error);
+}
+
+RtpBridgeMode
+rtp_session_get_bridge_mode(const RtpSession *s)
+{
+    return s->main_peer ? s->mode : RTP_BRIDGE_NONE;
+}
+
+void
+rtp_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data)
+{
+    s->events = events;
+    s->events_data = data;
+}
+
 static void
 send_link(RtpSession *s, RtpSession *other)
 {
@@ -503,6 +585,18 @@ send_link(RtpSession *s, RtpSession *other)
 
     cmd->other = session_ref(other);
     submit(s, cmd);
+}
+
+/* The media each side needs for the bridge about to start; a codec that
+ * cannot be instantiated leaves that side relaying (logged). */
+static void
+relay_formats(RtpSession *a, RtpSession *b)
+{
+    RtpBridgeMode mode = bridge_mode(a, b);
+    g_autoptr(GError) error = NULL;
+
+    if (!send_format(a, mode, &error) || !send_format(b, mode, &error))
+        g_warning("res_rtp: sessions %u and %u: %s", a->id, b->id, error->message);
 }
 
 void
@@ -517,6 +611,9 @@ rtp_session_relay(RtpSession *a, RtpSession *b)
         move_session(b, a->home);
     a->main_peer = b;
     b->main_peer = a;
+    if (bridge_mode(a, b) == RTP_BRIDGE_TRANSCODE || a->mode != RTP_BRIDGE_RELAY
+        || b->mode != RTP_BRIDGE_RELAY)
+        relay_formats(a, b);
     send_link(a, b);
     send_link(b, a);
 }
@@ -533,6 +630,12 @@ rtp_session_unrelay(RtpSession *s)
     s->main_peer = p->main_peer = NULL;
     submit(s, cmd_new(CMD_UNLINK, s));
     submit(p, cmd_new(CMD_UNLINK, p));
+    /* a transcoding side drops its media: an unbridged leg has nobody to
+     * decode for */
+    if (s->mode == RTP_BRIDGE_TRANSCODE && !s->freed)
+        send_format(s, RTP_BRIDGE_NONE, NULL);
+    if (p->mode == RTP_BRIDGE_TRANSCODE && !p->freed)
+        send_format(p, RTP_BRIDGE_NONE, NULL);
 }
 
 void

@@ -54,6 +54,27 @@ api_session_set_remote(RtpSession *s, const char *addr, guint16 port, GError **e
     return rtp_session_set_remote(s, addr, port, error);
 }
 
+static gboolean
+api_session_set_format(RtpSession *s, const RtpFormat *format, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_set_format(s, format, error);
+}
+
+static void
+api_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    rtp_session_set_events(s, events, data);
+}
+
+static RtpBridgeMode
+api_session_get_bridge_mode(const RtpSession *s)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_get_bridge_mode(s);
+}
+
 static void
 api_session_relay(RtpSession *a, RtpSession *b)
 {
@@ -88,8 +109,11 @@ static const RtpApi rtp_api = {
     .session_free = api_session_free,
     .session_get_local = api_session_get_local,
     .session_set_remote = api_session_set_remote,
+    .session_set_format = api_session_set_format,
+    .session_set_events = api_session_set_events,
     .session_relay = api_session_relay,
     .session_unrelay = api_session_unrelay,
+    .session_get_bridge_mode = api_session_get_bridge_mode,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
 };

@@ -71,6 +71,9 @@ void rtp_session_free(RtpSession *s);
 const char *rtp_session_get_local(const RtpSession *s, guint16 *rtp_port);
 gboolean rtp_session_set_remote(RtpSession *s, const char *addr, guint16 port,
                                 GError **error);
+gboolean rtp_session_set_format(RtpSession *s, const RtpFormat *fmt, GError **error);
+void rtp_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data);
+RtpBridgeMode rtp_session_get_bridge_mode(const RtpSession *s);
 void rtp_session_relay(RtpSession *a, RtpSession *b);
 void rtp_session_unrelay(RtpSession *s);
 void rtp_session_get_stats(const RtpSession *s, RtpStats *stats);

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define RTP_CLOCK_RATE 8000     /* for jitter; every static audio payload */
 
 typedef struct _RtpWorker RtpWorker;
+typedef struct _RtpMedia RtpMedia;
 
 typedef struct {
     struct sockaddr_storage ss;
@@ -48,6 +49,10 @@ struct _RtpSession {
     gint refs;                  /* atomic: engine table + queued LINKs */
 
     /* Main context. */
+    RtpFormat fmt;              /* as negotiated; fmt.codec NULL: unknown */
+    RtpBridgeMode mode;         /* of its bridge, as decided here */
+    const RtpSessionEvents *events;
+    gpointer events_data;
     RtpWorker *worker;          /* attached to, or (in transit) moving to */
     RtpWorker *home;            /* where it will be after queued moves */
     gboolean in_transit;        /* DETACH sent, DETACHED not yet seen */
@@ -70,6 +75,12 @@ struct _RtpSession {
     RtpRxState rx;
     guint32 last_sr_middle;     /* last SR sent out of this session */
     gint64 last_sr_sent;
+    guint8 rx_pt;               /* the audio payload type it receives (fmt) */
+    guint8 tx_pt;               /* the one its far end expects from us */
+    guint8 te_pt;               /* telephone-event, 0: none */
+    RtpMedia *media;            /* decoded and encoded here (transcoding), or NULL */
+    RtpSession *tick_next;      /* in the worker's list of sessions with media */
+    RtpSession *tick_prev;
 
     RtpCounters pub;
 };
@@ -83,10 +94,12 @@ typedef enum {
     CMD_FREE,                   /* worker: close, then EV_FREED */
     CMD_STOP,
     CMD_SYNC,                   /* worker: answer EV_SYNCED */
+    CMD_FORMAT,                 /* payload types, and media (or none) to use */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */
     EV_SYNCED,
+    EV_RELEASE,                 /* main: free `media`, the worker let go of it */
 } RtpCmdType;
 
 /* A command to a worker, turned into an event for the main context when
@@ -98,6 +111,8 @@ typedef struct {
     RtpWorker *target;          /* CMD_DETACH / EV_DETACHED */
     RtpAddr addr;               /* CMD_SET_REMOTE / EV_LATCHED */
     guint gen;                  /* CMD_SET_REMOTE / EV_LATCHED: remote_gen */
+    guint8 rx_pt, tx_pt, te_pt; /* CMD_FORMAT */
+    RtpMedia *media;            /* CMD_FORMAT (given), EV_RELEASE / EV_FREED (returned) */
 } RtpCmd;
 
 struct _RtpWorker {
@@ -113,6 +128,9 @@ struct _RtpWorker {
     gint64 lazy_seen;           /* worker only: when it noticed lazy_pending */
     gint sleeping;              /* atomic: the worker waits with no deadline */
     guint n_sessions;           /* atomic, for the CLI */
+
+    int tfd;                    /* timerfd: the media tick, armed while `ticking` */
+    RtpSession *ticking;        /* sessions with media on this worker */
 
     /* Hot path buffers, used only by the worker thread. */
     struct mmsghdr rx[RTP_BATCH];
@@ -131,6 +149,22 @@ void rtp_worker_push(RtpWorker *w, RtpCmd *cmd);
 void rtp_worker_flush_wake(RtpWorker *w);
 /* Stops the thread and frees the worker. */
 void rtp_worker_free(RtpWorker *w);
+
+/* media.c: decoding and encoding of transcoded sessions */
+#define RTP_TICK_MS 20
+
+/* Made on the main context for a format (instances, resamplers,
+ * buffers); NULL with error when the codec cannot be instantiated. */
+RtpMedia *rtp_media_new(const RtpFormat *fmt, GError **error);
+void rtp_media_free(RtpMedia *m);
+/* Worker: an audio packet of the session's codec arrived. */
+void rtp_media_receive(RtpMedia *m, const RtpHeader *h, const guint8 *payload, gsize len);
+/* Worker: one tick of audio from s, sent out of its peer. */
+void rtp_media_forward(RtpWorker *w, RtpSession *s);
+/* Worker: the session's list membership and the tick timer. */
+void rtp_media_tick_add(RtpWorker *w, RtpSession *s);
+void rtp_media_tick_remove(RtpWorker *w, RtpSession *s);
+void rtp_media_tick(RtpWorker *w);
 
 /* engine.c, callable from workers */
 void rtp_engine_post(RtpEngine *e, RtpCmd *ev);

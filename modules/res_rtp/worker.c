@@ -15,10 +15,14 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 
 #include "rtp_private.h"
 
 #define MAX_EVENTS 64
+
+/* The epoll tag of a worker's media tick (the eventfd's is NULL). */
+static RtpEndpoint tick_tag;
 
 static gboolean
 addr_equal(const RtpAddr *a, const struct sockaddr_storage *ss)
@@ -149,6 +153,27 @@ flush_send(RtpWorker *w, int fd, guint ntx, guint64 *octets)
     return (guint) sent;
 }
 
+/* A relayed packet keeps everything but its payload type, which is the
+ * one each leg negotiated for the codec (or telephone-event): dynamic
+ * types differ between the two offer/answers. */
+static inline void
+rewrite_pt(const RtpSession *s, const RtpSession *out, guint8 *pkt, guint8 pt)
+{
+    guint8 to = pt == s->rx_pt ? out->tx_pt : pt == s->te_pt && s->te_pt ? out->te_pt : pt;
+
+    if (to && to != pt)
+        pkt[1] = (guint8) ((pkt[1] & 0x80) | to);
+}
+
+/* A packet of a transcoded leg: audio is decoded for the tick; anything
+ * else (telephone-event, comfort noise) stays here. */
+static void
+terminate(RtpSession *s, const RtpHeader *h, const guint8 *pkt, guint len)
+{
+    if (h->payload_type == s->rx_pt)
+        rtp_media_receive(s->media, h, pkt + h->header_len, len - h->header_len);
+}
+
 static void
 receive_rtp(RtpWorker *w, RtpSession *s)
 {
@@ -173,10 +198,16 @@ receive_rtp(RtpWorker *w, RtpSession *s)
         rtp_rx_update(&s->rx, &h, arrival);
         accepted++;
         rx_octets += len;
-        if (out && out->rtp_dest.len)
+        if (s->media) {
+            terminate(s, &h, w->buf[i], len);
+            continue;
+        }
+        if (out && out->rtp_dest.len) {
+            rewrite_pt(s, out, w->buf[i], h.payload_type);
             queue_send(w, &ntx, (guint) i, &out->rtp_dest);
-        else
+        } else {
             dropped++;
+        }
     }
     RTP_PUB_ADD(s, rx_packets, accepted);
     RTP_PUB_ADD(s, rx_octets, rx_octets);
@@ -268,31 +299,74 @@ epoll_del(RtpWorker *w, RtpSession *s)
     g_atomic_int_add(&w->n_sessions, -1);
 }
 
+/* A session ticks while it has media and a peer to send its audio to. */
 static void
-unlink_peer(RtpSession *s)
+update_tick(RtpWorker *w, RtpSession *s)
 {
-    if (s->peer) {
-        s->peer->peer = NULL;
+    if (s->media && s->peer)
+        rtp_media_tick_add(w, s);
+    else
+        rtp_media_tick_remove(w, s);
+}
+
+static void
+unlink_peer(RtpWorker *w, RtpSession *s)
+{
+    RtpSession *p = s->peer;
+
+    if (p) {
+        p->peer = NULL;
         s->peer = NULL;
+        update_tick(w, p);
     }
+    update_tick(w, s);
     g_atomic_pointer_set(&s->want, NULL);
+}
+
+static void
+release_media(RtpWorker *w, RtpMedia *m)
+{
+    RtpCmd *ev;
+
+    if (!m)
+        return;
+    ev = g_new0(RtpCmd, 1);
+    ev->type = EV_RELEASE;
+    ev->media = m;
+    rtp_engine_post(w->engine, ev);
+}
+
+static void
+set_format(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
+{
+    RtpMedia *old = s->media;
+
+    s->rx_pt = cmd->rx_pt;
+    s->tx_pt = cmd->tx_pt;
+    s->te_pt = cmd->te_pt;
+    s->media = cmd->media;
+    cmd->media = NULL;
+    update_tick(w, s);
+    release_media(w, old);
 }
 
 /* Both halves of a relay must arrive (each through its own session's
  * command stream, so each after that session's ATTACH here) before the
  * sessions are linked. */
 static void
-link_sessions(RtpSession *s, RtpSession *other)
+link_sessions(RtpWorker *w, RtpSession *s, RtpSession *other)
 {
     if (s->peer && s->peer != other)
-        unlink_peer(s);
+        unlink_peer(w, s);
     g_atomic_pointer_set(&s->want, other);
     if (g_atomic_pointer_get(&other->want) != s)
         return;
     if (other->peer && other->peer != s)
-        unlink_peer(other);
+        unlink_peer(w, other);
     s->peer = other;
     other->peer = s;
+    update_tick(w, s);
+    update_tick(w, other);
 }
 
 static void
@@ -319,7 +393,8 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
         break;
     case CMD_DETACH:
         epoll_del(w, s);
-        unlink_peer(s);
+        unlink_peer(w, s);
+        rtp_media_tick_remove(w, s);
         cmd->type = EV_DETACHED;
         rtp_engine_post(w->engine, cmd);
         return TRUE;
@@ -327,14 +402,20 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
         set_remote(s, &cmd->addr, cmd->gen);
         break;
     case CMD_LINK:
-        link_sessions(s, cmd->other);
+        link_sessions(w, s, cmd->other);
         break;
     case CMD_UNLINK:
-        unlink_peer(s);
+        unlink_peer(w, s);
+        break;
+    case CMD_FORMAT:
+        set_format(w, s, cmd);
         break;
     case CMD_FREE:
         epoll_del(w, s);
-        unlink_peer(s);
+        unlink_peer(w, s);
+        rtp_media_tick_remove(w, s);
+        cmd->media = s->media;
+        s->media = NULL;
         cmd->type = EV_FREED;
         rtp_engine_post(w->engine, cmd);
         return TRUE;
@@ -438,6 +519,8 @@ worker_main(gpointer data)
 
             if (!ep)
                 commands = woken(w);
+            else if (ep == &tick_tag)
+                rtp_media_tick(w);
             else if (ep->rtcp)
                 receive_rtcp(w, ep->session);
             else
@@ -464,24 +547,36 @@ init_buffers(RtpWorker *w)
     }
 }
 
+static void
+close_fds(RtpWorker *w)
+{
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->evfd >= 0)
+        close(w->evfd);
+    if (w->tfd >= 0)
+        close(w->tfd);
+}
+
 RtpWorker *
 rtp_worker_new(RtpEngine *e, guint index, GError **error)
 {
     RtpWorker *w = g_new0(RtpWorker, 1);
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+    struct epoll_event tick = { .events = EPOLLIN, .data.ptr = &tick_tag };
     g_autofree char *name = g_strdup_printf("rtp-worker-%u", index);
 
     w->engine = e;
     w->index = index;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (w->epfd < 0 || w->evfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0) {
+    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->epfd < 0 || w->evfd < 0 || w->tfd < 0
+        || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0
+        || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &tick) < 0) {
         g_set_error(error, RTP_ERROR, RTP_ERROR_SOCKET, "media worker %u: %s", index,
                     g_strerror(errno));
-        if (w->epfd >= 0)
-            close(w->epfd);
-        if (w->evfd >= 0)
-            close(w->evfd);
+        close_fds(w);
         g_free(w);
         return NULL;
     }
@@ -583,7 +678,6 @@ rtp_worker_free(RtpWorker *w)
     while ((cmd = g_async_queue_try_pop(w->cmds)))
         rtp_cmd_free(cmd);
     g_async_queue_unref(w->cmds);
-    close(w->epfd);
-    close(w->evfd);
+    close_fds(w);
     g_free(w);
 }

@@ -112,6 +112,8 @@ typedef struct {
     const char *caller_name;
     guint timeout_ms;            /* 0: no limit from the core */
     GHashTable *headers;         /* extra headers (char* -> char*) or NULL */
+    const char *const *codecs;   /* the leg's codecs, best first ("opus", "ulaw");
+                                  * NULL: the target's own (endpoints.conf) */
 } PbxDialOptions;
 
 /* A channel technology.  A module registers a static instance with

@@ -27,11 +27,12 @@
 
 #include <sys/socket.h>
 #include <carillon/carillon.h>
+#include <carillon/codec.h>
 
 G_BEGIN_DECLS
 
 #define RTP_API_NAME "rtp"
-#define RTP_API_VERSION 1u
+#define RTP_API_VERSION 2u
 
 /* A macro, not a function: res_rtp exports no symbols. */
 #define RTP_ERROR (g_quark_from_static_string("carillon-rtp-error"))
@@ -43,6 +44,37 @@ typedef enum {
 } RtpError;
 
 typedef struct _RtpSession RtpSession;
+
+/* How a leg carries DTMF in its media. */
+typedef enum {
+    RTP_DTMF_NONE,              /* not in the media (SIP INFO, or nothing) */
+    RTP_DTMF_RFC4733,           /* telephone-event packets */
+    RTP_DTMF_INBAND,            /* tones in the audio */
+} RtpDtmfMode;
+
+/* What a session's far end sends and receives, as SDP negotiated it. */
+typedef struct {
+    const PbxCodec *codec;      /* NULL: unknown, relayed as it comes */
+    guint8 payload_type;        /* the codec's payload type on this leg */
+    PbxCodecParams params;      /* the far end's fmtp: how to encode for it */
+    guint8 te_payload_type;     /* telephone-event, 0: none offered */
+    RtpDtmfMode dtmf;
+} RtpFormat;
+
+/* How two bridged sessions exchange media. */
+typedef enum {
+    RTP_BRIDGE_NONE,            /* not bridged */
+    RTP_BRIDGE_RELAY,           /* the same codec: packets passed on (payload type rewritten) */
+    RTP_BRIDGE_TRANSCODE,       /* decoded, resampled and encoded each way */
+} RtpBridgeMode;
+
+/* What a session's media has to say, on the main context. */
+typedef struct {
+    /* A DTMF digit received (RFC 4733 events or in-band tones), once, at
+     * its end. */
+    void (*dtmf)(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source,
+                 gpointer data);
+} RtpSessionEvents;
 
 /* A snapshot of a session's counters.  "rx" is what arrived on this
  * session's sockets, "tx" what was sent out of them. */
@@ -86,11 +118,22 @@ typedef struct {
     gboolean (*session_set_remote)(RtpSession *s, const char *addr,
                                    guint16 port, GError **error);
 
-    /* Relays a <-> b, ending any relay either had before.  The sessions
-     * end up on the same worker (b moves to a's). */
+    /* What the far end speaks (after each offer/answer).  A bridge the
+     * session is in switches between relaying and transcoding as the
+     * formats of its two sessions require.  FALSE with error when a
+     * codec instance cannot be made. */
+    gboolean (*session_set_format)(RtpSession *s, const RtpFormat *format, GError **error);
+    /* Where the session's events go (events NULL: nowhere). */
+    void (*session_set_events)(RtpSession *s, const RtpSessionEvents *events, gpointer data);
+
+    /* Bridges a <-> b, ending any bridge either had before: relayed when
+     * both have the same codec (or no format), else transcoded through
+     * signed linear.  The sessions end up on the same worker (b moves to
+     * a's). */
     void (*session_relay)(RtpSession *a, RtpSession *b);
-    /* Ends the relay of s (and of its peer). */
+    /* Ends the bridge of s (and of its peer). */
     void (*session_unrelay)(RtpSession *s);
+    RtpBridgeMode (*session_get_bridge_mode)(const RtpSession *s);
 
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
     /* Packets received on s and sent out of its peer (tests, CLI). */
