@@ -202,8 +202,8 @@ leg_state(PbxDial *d, PbxChannel *chan)
         break;
     case PBX_CHANNEL_PROGRESS:
         if (d->caller) {
+            early_media_start(d, chan);     /* first: the caller's SDP can then match */
             pbx_channel_progress(d->caller);
-            early_media_start(d, chan);
         }
         break;
     case PBX_CHANNEL_UP:

@@ -296,7 +296,7 @@ dial_failed_after_answer(Call *c, PbxChannel *peer, const char *why)
     dp_wake(c, 2);
 }
 
-/* The dial is over.  On an answer, answer the caller and bridge the two;
+/* The dial is over.  On an answer, bridge the two and answer the caller;
  * the script resumes when the bridge ends.  Otherwise it resumes now
  * with the outcome. */
 static void
@@ -313,12 +313,15 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered,
         dp_wake(c, 2);
         return;
     }
-    if (!pbx_channel_answer(c->chan, &error)) {
+    /* Bridged before the caller is answered: the answer can then offer
+     * the codec the callee uses, and the media need not be transcoded. */
+    c->bridge = pbx_bridge_new(c->chan, answered, &error);
+    if (!c->bridge) {
         dial_failed_after_answer(c, answered, error->message);
         return;
     }
-    c->bridge = pbx_bridge_new(c->chan, answered, &error);
-    if (!c->bridge) {
+    if (!pbx_channel_answer(c->chan, &error)) {
+        g_clear_pointer(&c->bridge, pbx_bridge_destroy);
         dial_failed_after_answer(c, answered, error->message);
         return;
     }

@@ -571,6 +571,12 @@ rtp_session_get_bridge_mode(const RtpSession *s)
     return s->main_peer ? s->mode : RTP_BRIDGE_NONE;
 }
 
+const RtpFormat *
+rtp_session_get_format(const RtpSession *s)
+{
+    return &s->fmt;
+}
+
 void
 rtp_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data)
 {

@@ -137,6 +137,19 @@ show_settings(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     return TRUE;
 }
 
+static const char *
+bridge_mode_name(RtpBridgeMode mode)
+{
+    switch (mode) {
+    case RTP_BRIDGE_RELAY:
+        return "relay";
+    case RTP_BRIDGE_TRANSCODE:
+        return "transcode";
+    default:
+        return "-";
+    }
+}
+
 static void
 print_session(PbxCliContext *ctx, const RtpSession *s)
 {
@@ -146,13 +159,17 @@ print_session(PbxCliContext *ctx, const RtpSession *s)
     const char *remote = rtp_session_get_remote(s);
     g_autofree char *local = g_strdup_printf(strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
     g_autofree char *peer = g_strdup_printf("%u", rtp_session_get_peer_id(s));
+    const RtpFormat *fmt = rtp_session_get_format(s);
 
     rtp_session_get_stats(s, &st);
     pbx_cli_print(ctx,
-                  "%-5u %-4u %-5s %-28s %-22s%s %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
-                  " %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %6" G_GINT64_FORMAT " %7.1f\n",
+                  "%-5u %-4u %-5s %-9s %-6s %-28s %-22s%s %8" G_GUINT64_FORMAT
+                  " %10" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+                  " %6" G_GINT64_FORMAT " %7.1f\n",
                   rtp_session_get_id(s), rtp_session_get_worker(s),
-                  rtp_session_get_peer_id(s) ? peer : "-", local, remote ? remote : "-",
+                  rtp_session_get_peer_id(s) ? peer : "-",
+                  bridge_mode_name(rtp_session_get_bridge_mode(s)),
+                  fmt->codec ? fmt->codec->name : "-", local, remote ? remote : "-",
                   st.latched ? "*" : " ", st.rx_packets, st.rx_octets, st.tx_packets,
                   st.tx_octets, st.lost, st.jitter_us / 1000.0);
 }
@@ -162,8 +179,8 @@ show_sessions(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 {
     g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
 
-    pbx_cli_print(ctx, "%-5s %-4s %-5s %-28s %-23s %8s %10s %8s %10s %6s %7s\n", "ID", "Wrk",
-                  "Peer", "Local", "Remote (* latched)", "RxPkts", "RxBytes", "TxPkts",
+    pbx_cli_print(ctx, "%-5s %-4s %-5s %-9s %-6s %-28s %-23s %8s %10s %8s %10s %6s %7s\n",
+                  "ID", "Wrk", "Peer", "Mode", "Codec", "Local", "Remote (* latched)", "RxPkts", "RxBytes", "TxPkts",
                   "TxBytes", "Lost", "Jit(ms)");
     for (guint i = 0; i < sessions->len; i++)
         print_session(ctx, sessions->pdata[i]);

@@ -14,16 +14,20 @@ class Baresip:
     def __init__(self, pbx, user, password, extra_modules=(), timeout=30,
                  transport="udp", audio_source=None, audio_out=None,
                  host="127.0.0.1", answermode=None, audio_player=None,
-                 config_extra=(), contacts=()):
+                 config_extra=(), contacts=(), codecs=None):
         """answermode: account answer mode (manual, early, auto);
         audio_player: a whole "module,device" player line instead of
         aufile,audio_out (baresip 1.0.0's aufile has no player);
         config_extra: more config lines (e.g. "snd_path /dir");
         contacts: lines of baresip's contacts file (e.g. a buddy with
-        ;presence=p2p for the presence module)."""
+        ;presence=p2p for the presence module);
+        codecs: the account's audio_codecs, e.g. "opus/48000/2" or "PCMU"
+        (what it offers and accepts, in order)."""
         self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
         self.port = free_port(host=host)
-        mods = ["stdio.so", "g711.so", "account.so", "menu.so", "aufile.so"] + list(extra_modules)
+        # codecs before account.so: an account's audio_codecs must name loaded ones
+        mods = (["stdio.so", "g711.so"] + [m for m in extra_modules if m != "aufile.so"]
+                + ["account.so", "menu.so", "aufile.so"])
         src = f"aufile,{audio_source}" if audio_source else "aufile,/dev/null"
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write(f"poll_method epoll\n"
@@ -38,7 +42,8 @@ class Baresip:
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             f.write(f"<sip:{user}@127.0.0.1:{pbx.sip_port};transport={transport}>"
                     f";auth_pass={password};regint=600"
-                    + (f";answermode={answermode}" if answermode else "") + "\n")
+                    + (f";answermode={answermode}" if answermode else "")
+                    + (f";audio_codecs={codecs}" if codecs else "") + "\n")
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("".join(f"{line}\n" for line in contacts))
         self.log_path = os.path.join(self.dir, "baresip.log")

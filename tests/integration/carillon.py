@@ -96,6 +96,17 @@ def set_conf(path, section, key, value):
         f.write("\n".join(out) + "\n")
 
 
+def wait_for(fn, seconds=10, step=0.1):
+    """fn()'s first true value within `seconds`, else its last value."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
 class Carillon:
     def __init__(self, sip_port=None, keep=False, modules_extra=None,
                  valgrind=None):

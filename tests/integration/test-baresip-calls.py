@@ -13,17 +13,15 @@ with billsec > 0 and a G.711 codec (CLI and SQLite).
 baresip 1.0.0's aufile module is a source only, so the player is an
 aubridge device nobody feeds (it does nothing and does not spin)."""
 import glob
-import math
 import os
 import re
 import shutil
 import sqlite3
-import struct
 import time
-import wave
 
+from audio import analyse, write_tone
 from baresip import Baresip
-from carillon import Carillon, Tap
+from carillon import Carillon, Tap, wait_for
 
 t = Tap()
 if not shutil.which("baresip"):
@@ -33,48 +31,6 @@ for m in ("sndfile.so", "aubridge.so", "aufile.so"):
     if not os.path.exists(os.path.join("/usr/lib/baresip/modules", m)):
         print(f"1..0 # SKIP baresip module {m} not installed")
         raise SystemExit(0)
-
-RATE = 8000
-
-
-def write_tone(path, freq, seconds, amplitude=8000):
-    w = wave.open(path, "wb")
-    w.setnchannels(1)
-    w.setsampwidth(2)
-    w.setframerate(RATE)
-    w.writeframes(b"".join(struct.pack("<h", int(amplitude * math.sin(2 * math.pi * freq * i / RATE)))
-                           for i in range(RATE * seconds)))
-    w.close()
-
-
-def analyse(path):
-    """(seconds, RMS, frequency by zero crossings) of a mono S16 WAV;
-    the first and last 0.2 s are left out."""
-    w = wave.open(path)
-    if w.getnchannels() != 1 or w.getsampwidth() != 2:
-        return None
-    rate = w.getframerate()
-    data = w.readframes(w.getnframes())
-    w.close()
-    s = struct.unpack(f"<{len(data) // 2}h", data)
-    cut = int(rate * 0.2)
-    mid = s[cut:len(s) - cut]
-    if len(mid) < rate:
-        return (len(s) / rate, 0.0, 0.0)
-    rms = math.sqrt(sum(x * x for x in mid) / len(mid))
-    crossings = sum(1 for a, b in zip(mid, mid[1:]) if (a < 0) != (b < 0))
-    return (len(s) / rate, rms, crossings * rate / len(mid) / 2)
-
-
-def wait_for(fn, seconds=10, step=0.2):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
-
 
 pbx = Carillon()
 pbx.conf("rtp.conf", "general", "port_start", "42000")

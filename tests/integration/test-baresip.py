@@ -5,7 +5,7 @@ import shutil
 import time
 
 from baresip import Baresip
-from carillon import Carillon, Tap
+from carillon import Carillon, Tap, wait_for
 
 t = Tap()
 if not shutil.which("baresip"):
@@ -17,15 +17,6 @@ def contacts_of(pbx, aor):
     rc, out = pbx.rx("sip show registrations")
     return [l for l in out.splitlines() if l.split()[:1] == [aor]]
 
-
-def wait_for(fn, seconds=15):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 with Carillon() as pbx:

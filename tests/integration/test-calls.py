@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 
-from carillon import TOP, Carillon, Tap, free_port
+from carillon import Carillon, TOP, Tap, free_port, wait_for
 from sipclient import SipClient, header_values
 
 SIPP = os.path.join(TOP, "contrib", "sipp")
@@ -114,15 +114,6 @@ def errors(port):
     except OSError:
         return ""
 
-
-def wait_for(fn, seconds=10, step=0.1):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 def channels():

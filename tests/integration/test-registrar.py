@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from carillon import TOP, Carillon, Tap, free_port
+from carillon import Carillon, TOP, Tap, free_port, wait_for
 from sipclient import SipClient, header_values, parse_response
 
 SIPP = os.path.join(TOP, "contrib", "sipp")
@@ -41,15 +41,6 @@ def contacts_of(pbx, aor):
     rc, out = pbx.rx("sip show registrations")
     return [l for l in out.splitlines() if l.split()[:1] == [aor]]
 
-
-def wait_for(fn, seconds=10, step=0.1):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 pbx = Carillon()

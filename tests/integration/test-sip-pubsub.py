@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from baresip import Baresip
-from carillon import TOP, Carillon, Tap, free_port
+from carillon import Carillon, TOP, Tap, free_port, wait_for
 from sipclient import header_values
 from watcher import Watcher
 
@@ -62,14 +62,6 @@ def subs_count():
     m = re.search(r"(\d+) subscriptions", out)
     return int(m.group(1)) if m else -1
 
-
-def wait_for(fn, seconds=5):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if fn():
-            return True
-        time.sleep(0.1)
-    return fn()
 
 
 # ---- refusals ---------------------------------------------------------------

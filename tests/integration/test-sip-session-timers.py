@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 
-from carillon import TOP, Carillon, Tap, free_port
+from carillon import Carillon, TOP, Tap, free_port, wait_for
 from sipclient import SipClient, header_values, parse_response
 
 SIPP = os.path.join(TOP, "contrib", "sipp")
@@ -68,15 +68,6 @@ def no_channels():
     rc, out = pbx.rx("core show channels")
     return rc == 0 and not re.search(r"SIP/\S+", out)
 
-
-def wait_for(fn, seconds=10, step=0.1):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
 
 
 class Caller:
