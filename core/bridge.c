@@ -110,12 +110,27 @@ end_bridge(PbxBridge *br, PbxChannel *gone, PbxCause cause)
     pbx_bridge_unref(br);
 }
 
+/* A digit nobody swallowed goes on to the other leg, in its own form. */
+static void
+forward_dtmf(PbxBridge *br, PbxChannel *from)
+{
+    const PbxDtmf *d = pbx_channel_get_dtmf(from);
+    PbxChannel *to = br->leg[from == br->leg[0] ? 1 : 0];
+    g_autoptr(GError) error = NULL;
+
+    if (d && !pbx_channel_send_dtmf(to, d->digit, d->duration_ms, &error))
+        pbx_debug(pbx_log_domain("channel"), "DTMF %c from %s not passed on: %s", d->digit,
+                  pbx_channel_get_name(from), error->message);
+}
+
 static void
 leg_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
             gpointer data)
 {
     if (kind == PBX_CHANNEL_EVENT_HANGUP)
         end_bridge(data, chan, pbx_channel_get_hangup_cause(chan));
+    else if (kind == PBX_CHANNEL_EVENT_DTMF && !((PbxBridge *) data)->ended)
+        forward_dtmf(data, chan);
 }
 
 static gboolean

@@ -24,6 +24,9 @@ struct _PbxChannel {
     GHashTable *headers;
     PbxRtpStats rtp;
     GArray *watchers;            /* Watcher */
+    PbxChannelDtmfHook dtmf_hook;
+    gpointer dtmf_hook_data;
+    const PbxDtmf *dtmf;         /* the digit being reported */
     guint next_watch_id;
     gboolean dispatched;
     PbxTimer dispatch_timer;     /* holds a reference while armed */
@@ -459,21 +462,76 @@ pbx_channel_hangup(PbxChannel *chan, PbxCause cause)
     finish(chan, cause, TRUE);
 }
 
-void
-pbx_channel_dtmf(PbxChannel *chan, char digit)
+static void
+publish_dtmf(PbxChannel *chan, const PbxDtmf *dtmf)
 {
-    char s[2] = { digit, '\0' };
-    PbxEvent *ev;
+    char digit[2] = { dtmf->digit, '\0' };
+    g_autofree char *duration = g_strdup_printf("%u", dtmf->duration_ms);
+    PbxEvent *ev = pbx_event_new("channel/dtmf");
+
+    fill_event(ev, chan);
+    pbx_event_set(ev, "digit", digit);
+    pbx_event_set(ev, "duration", duration);
+    pbx_event_set(ev, "source", pbx_dtmf_source_to_string(dtmf->source));
+    pbx_event_publish(ev);
+}
+
+void
+pbx_channel_dtmf(PbxChannel *chan, const PbxDtmf *dtmf)
+{
+    char digit[2] = { dtmf->digit, '\0' };
 
     PBX_ASSERT_MAIN_CONTEXT();
-    g_return_if_fail(chan != NULL);
-    if (chan->state == PBX_CHANNEL_HANGUP || !strchr("0123456789*#ABCD", digit))
+    g_return_if_fail(chan != NULL && dtmf != NULL);
+    if (chan->state == PBX_CHANNEL_HANGUP || !pbx_dtmf_digit_is_valid(dtmf->digit)
+        || chan->dtmf)
         return;
-    ev = pbx_event_new("channel/dtmf");
-    fill_event(ev, chan);
-    pbx_event_set(ev, "digit", s);
-    pbx_event_publish(ev);
-    notify(chan, PBX_CHANNEL_EVENT_DTMF, s);
+    pbx_channel_ref(chan);
+    chan->dtmf = dtmf;
+    if (!chan->dtmf_hook || !chan->dtmf_hook(chan, dtmf, chan->dtmf_hook_data)) {
+        publish_dtmf(chan, dtmf);
+        notify(chan, PBX_CHANNEL_EVENT_DTMF, digit);
+    }
+    chan->dtmf = NULL;
+    pbx_channel_unref(chan);
+}
+
+gboolean
+pbx_channel_send_dtmf(PbxChannel *chan, char digit, guint duration_ms, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_val_if_fail(chan != NULL, FALSE);
+    if (!pbx_dtmf_digit_is_valid(digit)) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "'%c' is not a DTMF digit (0-9 * # A-D)", digit ? digit : '?');
+        return FALSE;
+    }
+    if (chan->state != PBX_CHANNEL_UP && chan->state != PBX_CHANNEL_PROGRESS) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE,
+                    "%s: no media to send DTMF on", chan->name);
+        return FALSE;
+    }
+    if (!chan->tech->send_dtmf) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "%s channels cannot send DTMF", chan->tech->name);
+        return FALSE;
+    }
+    return chan->tech->send_dtmf(chan, digit, pbx_dtmf_clamp_duration(duration_ms), error);
+}
+
+const PbxDtmf *
+pbx_channel_get_dtmf(const PbxChannel *chan)
+{
+    return chan->dtmf;
+}
+
+void
+pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_if_fail(chan != NULL);
+    chan->dtmf_hook = fn;
+    chan->dtmf_hook_data = fn ? data : NULL;
 }
 
 gboolean

@@ -65,6 +65,8 @@ struct _PbxDialplanCall {
     PbxTimer timer;             /* answer timeout or sleep */
     PbxDial *dial;
     PbxBridge *bridge;
+    PbxChannel *peer;           /* the bridged leg, whose digits we hear too */
+    int peer_ref;               /* registry ref of its call object, or LUA_NOREF */
     gboolean keep_caller;
     char *dial_target;
     PbxTimer wake;              /* armed: a resume is pending */
@@ -90,8 +92,9 @@ guint dp_old_script_calls(void);
 guint dp_active_calls(void);
 guint dp_get_max_instructions(void);
 const char *dp_get_script_path(void);
-/* Runs contexts[ctx].on_dtmf(call, digit) to completion. */
-void dp_run_dtmf(Call *c, const char *digit);
+/* The DTMF hook of a call's channel and its bridged peer: runs
+ * contexts[ctx].on_dtmf(leg, digit, info) to completion; TRUE swallows. */
+gboolean dp_dtmf_hook(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data);
 
 typedef enum {
     DP_RUN_OK,                  /* its first result left on the stack */
@@ -122,6 +125,18 @@ gboolean dp_call_has_member(const char *name);
 void dp_push_call(lua_State *L, PbxChannel *chan);
 /* Drops the userdata's channel reference (the call has ended). */
 void dp_close_call(lua_State *L, int idx);
+/* The bridged peer's digits reach on_dtmf (with its own call object)
+ * until dp_forget_peer(). */
+void dp_hear_peer(Call *c, PbxChannel *peer);
+void dp_forget_peer(Call *c);
+/* The running call, which must own `chan` (only a call's own coroutine
+ * can wait on it); raises otherwise. */
+Call *dp_check_own_call(lua_State *L, PbxChannel *chan);
+/* nil, msg, code: an expected failure. */
+int dp_push_fail(lua_State *L, const char *msg, const char *code);
+gboolean dp_hung_up(PbxChannel *chan);
+/* dial.c: call:dial(target, opts) */
+int dp_call_dial(lua_State *L);
 /* Suspends the running call for `kind`; returns what lua_yieldk gives. */
 int dp_wait(lua_State *L, Call *c, WaitKind kind);
 /* Arms the call's one wait timer (answer timeout, sleep). */

@@ -287,6 +287,8 @@ call_free(Call *c)
     pbx_timer_stop(&c->wake);
     if (c->chan_watch)
         pbx_channel_unwatch(c->chan, c->chan_watch);
+    pbx_channel_set_dtmf_hook(c->chan, NULL, NULL);
+    dp_forget_peer(c);
     pbx_channel_set_dialplan_data(c->chan, NULL);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->call_ref);
     dp_close_call(L, -1);
@@ -418,10 +420,6 @@ call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
 {
     Call *c = data;
 
-    if (kind == PBX_CHANNEL_EVENT_DTMF) {
-        dp_run_dtmf(c, detail);
-        return;
-    }
     if (pbx_timer_armed(&c->wake))
         return;
     if (c->wait == WAIT_ANSWER && kind == PBX_CHANNEL_EVENT_STATE &&
@@ -486,6 +484,8 @@ new_channel(PbxChannel *chan, gpointer data)
     lua_xmove(s->L, c->co, 1);               /* its argument */
     pbx_channel_set_dialplan_data(chan, c);
     c->chan_watch = pbx_channel_watch(chan, call_chan_changed, c);
+    c->peer_ref = LUA_NOREF;
+    pbx_channel_set_dtmf_hook(chan, dp_dtmf_hook, c);
     c->link.data = c;
     g_queue_push_head_link(&calls, &c->link);
     call_run(c, 1);
@@ -548,32 +548,32 @@ dp_run_to_completion(Script *s, const char *context, const char *handler, Call *
 }
 
 typedef struct {
-    Call *c;
-    void (*push_arg)(lua_State *L, gconstpointer arg);
+    int call_ref;
+    int (*push_args)(lua_State *L, gconstpointer arg);
     gconstpointer arg;
 } CallArgs;
 
 static int
-push_call_and_arg(lua_State *L, gconstpointer data)
+push_call_and_args(lua_State *L, gconstpointer data)
 {
     const CallArgs *a = data;
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a->c->call_ref);
-    a->push_arg(L, a->arg);
-    return 2;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->call_ref);
+    return 1 + a->push_args(L, a->arg);
 }
 
-/* Runs contexts[ctx][handler](call, arg) to completion on the script's
- * main thread (it cannot wait), under the call's budget.  Leaves one
- * result on the stack on success. */
+/* Runs contexts[ctx][handler](call, args...) to completion on the
+ * script's main thread (it cannot wait), under the call's budget; `call`
+ * is the registry reference of the call object passed (the call's own,
+ * or its bridged peer's).  Leaves one result on the stack on success. */
 static gboolean
-run_sync(Call *c, const char *handler, void (*push_arg)(lua_State *, gconstpointer),
-         gconstpointer arg)
+run_sync(Call *c, int call_ref, const char *handler,
+         int (*push_args)(lua_State *, gconstpointer), gconstpointer arg)
 {
     g_autofree char *what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);
-    CallArgs args = { c, push_arg, arg };
+    CallArgs args = { call_ref, push_args, arg };
     DpRunResult r = dp_run_to_completion(c->script, pbx_channel_get_context(c->chan), handler,
-                                         c, &c->budget, push_call_and_arg, &args, what);
+                                         c, &c->budget, push_call_and_args, &args, what);
 
     if (c->budget.killed) {
         /* A runaway handler ends the call. */
@@ -586,24 +586,42 @@ run_sync(Call *c, const char *handler, void (*push_arg)(lua_State *, gconstpoint
     return r == DP_RUN_OK;
 }
 
-static void
-push_string(lua_State *L, gconstpointer s)
+/* digit, {duration=, source=} */
+static int
+push_dtmf(lua_State *L, gconstpointer data)
 {
-    lua_pushstring(L, s);
+    const PbxDtmf *d = data;
+
+    lua_pushlstring(L, &d->digit, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, d->duration_ms);
+    lua_setfield(L, -2, "duration");
+    lua_pushstring(L, pbx_dtmf_source_to_string(d->source));
+    lua_setfield(L, -2, "source");
+    return 2;
 }
 
-void
-dp_run_dtmf(Call *c, const char *digit)
+/* The DTMF hook of the call's channel and of its bridged peer: runs
+ * on_dtmf(leg, digit, info); a true result swallows the digit. */
+gboolean
+dp_dtmf_hook(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data)
 {
-    if (run_sync(c, "on_dtmf", push_string, digit))
-        lua_pop(c->script->L, 1);
+    Call *c = data;
+    int ref = chan == c->chan ? c->call_ref : c->peer_ref;
+    gboolean swallow;
+
+    if (ref == LUA_NOREF || !run_sync(c, ref, "on_dtmf", push_dtmf, dtmf))
+        return FALSE;
+    swallow = lua_toboolean(c->script->L, -1);
+    lua_pop(c->script->L, 1);
+    return swallow;
 }
 
 typedef struct {
     const char *target, *referred_by;
 } Refer;
 
-static void
+static int
 push_refer(lua_State *L, gconstpointer data)
 {
     const Refer *r = data;
@@ -613,6 +631,7 @@ push_refer(lua_State *L, gconstpointer data)
     lua_setfield(L, -2, "target");
     lua_pushstring(L, r->referred_by);
     lua_setfield(L, -2, "referred_by");
+    return 1;
 }
 
 static gboolean
@@ -623,7 +642,7 @@ on_refer(PbxChannel *chan, const char *target, const char *referred_by,
     Refer r = { target, referred_by };
     gboolean accept;
 
-    if (!c || !run_sync(c, "on_refer", push_refer, &r))
+    if (!c || !run_sync(c, c->call_ref, "on_refer", push_refer, &r))
         return FALSE;
     accept = lua_toboolean(c->script->L, -1);
     lua_pop(c->script->L, 1);

@@ -467,8 +467,11 @@ on_dtmf(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source, gpoint
 {
     SipCall *call = data;
 
+    PbxDtmf d = { digit, duration_ms,
+                  source == RTP_DTMF_INBAND ? PBX_DTMF_INBAND : PBX_DTMF_RFC4733 };
+
     if (call->chan && !call->ended)
-        pbx_channel_dtmf(call->chan, digit);
+        pbx_channel_dtmf(call->chan, &d);
 }
 
 static const RtpSessionEvents session_events = {

@@ -4,7 +4,9 @@
  * tech to connect the media (PbxChannelTech.bridge_media).  When one side
  * hangs up the bridge ends; by default the other side is hung up with the
  * same cause, unless the owner asked to keep it (the dialplan does so
- * when the script wants to carry on with the caller).  Events:
+ * when the script wants to carry on with the caller).  A DTMF digit a
+ * leg receives that its DTMF hook did not swallow is sent to the other
+ * leg (pbx_channel_send_dtmf: each leg in its own form).  Events:
  * "bridge/created" and "bridge/destroyed" (fields id, a, b; on destroy
  * also cause and who hung up first: "a", "b" or "none").
  *

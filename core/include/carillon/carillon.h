@@ -12,6 +12,7 @@
 #include <carillon/frame.h>
 #include <carillon/resampler.h>
 #include <carillon/codec.h>
+#include <carillon/dtmf.h>
 #include <carillon/channel.h>
 #include <carillon/bridge.h>
 #include <carillon/dialplan.h>

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <carillon/defs.h>
+#include <carillon/dtmf.h>
 #include <carillon/module.h>
 
 G_BEGIN_DECLS
@@ -153,6 +154,11 @@ struct _PbxChannelTech {
     /* Frees the tech private data when the last reference goes.
      * Optional. */
     void (*destroy)(PbxChannel *chan);
+    /* Sends a DTMF digit to the far end in the form it takes (RTP
+     * telephone-event, SIP INFO, tones), lasting duration_ms (already
+     * clamped).  Digits sent in a row are sent one after the other.
+     * Optional: without it, pbx_channel_send_dtmf() fails. */
+    gboolean (*send_dtmf)(PbxChannel *chan, char digit, guint duration_ms, GError **error);
 };
 
 #define PBX_CHANNEL_ERROR (pbx_channel_error_quark())
@@ -199,8 +205,12 @@ PBX_API void pbx_channel_dispatch(PbxChannel *chan);
 PBX_API void pbx_channel_set_state(PbxChannel *chan, PbxChannelState state);
 /* The remote end hung up (BYE, CANCEL, error response, timeout). */
 PBX_API void pbx_channel_hangup_from_tech(PbxChannel *chan, PbxCause cause);
-/* A DTMF digit (0-9*#A-D) received on the channel. */
-PBX_API void pbx_channel_dtmf(PbxChannel *chan, char digit);
+/* A DTMF digit received on the channel, reported once when it ends.
+ * The channel's DTMF hook (the dialplan's on_dtmf) sees it first and
+ * may swallow it; otherwise it is published ("channel/dtmf") and
+ * watchers get it (a bridge sends it on to the other leg).  Invalid
+ * digits are ignored. */
+PBX_API void pbx_channel_dtmf(PbxChannel *chan, const PbxDtmf *dtmf);
 /* The remote asked to transfer the call to `target` (REFER Refer-To).
  * Returns TRUE when the dialplan accepted it (202), FALSE otherwise. */
 PBX_API gboolean pbx_channel_refer(PbxChannel *chan, const char *target,
@@ -292,7 +302,8 @@ PBX_API void pbx_channel_set_dialplan_data(PbxChannel *chan, gpointer data);
 typedef enum {
     PBX_CHANNEL_EVENT_STATE,    /* new state: pbx_channel_get_state() */
     PBX_CHANNEL_EVENT_HANGUP,   /* cause: pbx_channel_get_hangup_cause() */
-    PBX_CHANNEL_EVENT_DTMF,     /* `detail` is the digit as a string */
+    PBX_CHANNEL_EVENT_DTMF,     /* `detail` is the digit as a string; the
+                                 * whole of it: pbx_channel_get_dtmf() */
 } PbxChannelEventKind;
 typedef void (*PbxChannelWatchFunc)(PbxChannel *chan, PbxChannelEventKind kind,
                                     const char *detail, gpointer data);
@@ -304,7 +315,22 @@ PBX_API void pbx_channel_unwatch(PbxChannel *chan, guint id);
  * Setting NULL removes it. */
 typedef void (*PbxChannelHandler)(PbxChannel *chan, gpointer data);
 PBX_API void pbx_channel_set_new_handler(PbxChannelHandler fn, gpointer data);
-/* Hooks for DTMF and REFER (the dialplan installs them). */
+/* Sends digits to the far end of chan (tech send_dtmf; the duration is
+ * clamped by pbx_dtmf_clamp_duration()).  FALSE with error when the tech
+ * cannot, the channel has no media (only UP and PROGRESS have), or the
+ * digit is invalid. */
+PBX_API gboolean pbx_channel_send_dtmf(PbxChannel *chan, char digit, guint duration_ms,
+                                       GError **error);
+/* The digit being reported, inside a PBX_CHANNEL_EVENT_DTMF watcher or
+ * the DTMF hook; NULL elsewhere. */
+PBX_API const PbxDtmf *pbx_channel_get_dtmf(const PbxChannel *chan);
+/* The channel's one DTMF hook: sees each digit the channel receives
+ * before anyone else; returns TRUE to swallow it (no event, no watcher,
+ * the other leg never hears it).  fn NULL removes it. */
+typedef gboolean (*PbxChannelDtmfHook)(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data);
+PBX_API void pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data);
+
+/* Hook for REFER (the dialplan installs it). */
 typedef gboolean (*PbxChannelReferHandler)(PbxChannel *chan,
                                            const char *target,
                                            const char *referred_by,

@@ -137,6 +137,15 @@ fake_unbridge(PbxChannel *a, PbxChannel *b)
     log_op("unbridge", a, pbx_channel_get_callee(b));
 }
 
+static gboolean
+fake_send_dtmf(PbxChannel *chan, char digit, guint duration_ms, GError **error)
+{
+    g_autofree char *d = g_strdup_printf("%c:%u", digit, duration_ms);
+
+    log_op("dtmf", chan, d);
+    return TRUE;
+}
+
 static void
 fake_destroy(PbxChannel *chan)
 {
@@ -161,6 +170,7 @@ fake_tech_register(const char *name)
         .bridge_media = fake_bridge,
         .unbridge_media = fake_unbridge,
         .destroy = fake_destroy,
+        .send_dtmf = fake_send_dtmf,
     };
     endpoints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     log_buf = g_string_new(NULL);
@@ -194,6 +204,14 @@ fake_tech_call_in(const char *from, const char *to, const char *context)
     pvt_new(chan);
     pbx_channel_dispatch(chan);
     return chan;
+}
+
+void
+fake_tech_dtmf(PbxChannel *chan, char digit)
+{
+    PbxDtmf d = { digit, 120, PBX_DTMF_RFC4733 };
+
+    pbx_channel_dtmf(chan, &d);
 }
 
 const char *

@@ -25,6 +25,8 @@ void fake_tech_set(const char *target, FakeBehaviour b, guint delay_ms);
  * returns a reference. */
 PbxChannel *fake_tech_call_in(const char *from, const char *to,
                               const char *context);
+/* The phone of chan sends `digit` (RFC 4733, 120 ms). */
+void fake_tech_dtmf(PbxChannel *chan, char digit);
 /* What the tech was asked to do, as "verb:channel-callee[:detail];". */
 const char *fake_tech_log(void);
 void fake_tech_clear_log(void);

@@ -115,8 +115,8 @@ test_states_and_events(void)
     pbx_channel_set_state(c, PBX_CHANNEL_UP);
     pbx_channel_set_state(c, PBX_CHANNEL_UP);   /* no change, no event */
     g_assert_cmpint(pbx_channel_get_answered(c), >, 0);
-    pbx_channel_dtmf(c, '5');
-    pbx_channel_dtmf(c, 'x');                   /* not a digit: ignored */
+    fake_tech_dtmf(c, '5');
+    fake_tech_dtmf(c, 'x');                   /* not a digit: ignored */
     pbx_channel_hangup_from_tech(c, PBX_CAUSE_NORMAL_CLEARING);
     pbx_channel_hangup(c, PBX_CAUSE_USER_BUSY);  /* already over: no-op */
     g_assert_cmpstr(events->str, ==,
@@ -458,6 +458,83 @@ test_module_use(void)
     pbx_modules_shutdown();
 }
 
+static void
+on_dtmf_event(const PbxEvent *ev, gpointer data)
+{
+    g_string_append_printf(events, "%s:%s:%s:%s;", pbx_event_get_type(ev),
+                           pbx_event_get(ev, "digit"), pbx_event_get(ev, "duration"),
+                           pbx_event_get(ev, "source"));
+}
+
+/* Swallows '#'; remembers what it saw. */
+static gboolean
+swallow_hash(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data)
+{
+    g_string_append_c(data, dtmf->digit);
+    g_assert_true(pbx_channel_get_dtmf(chan) == dtmf);
+    return dtmf->digit == '#';
+}
+
+/* A digit goes to the hook first; unless swallowed it is published and
+ * the bridge sends it to the other leg with its duration. */
+static void
+test_dtmf_hook_and_bridge(void)
+{
+    const char *targets[] = { "1002", NULL };
+    g_autoptr(PbxChannel) a = NULL;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    DialResult r;
+    guint sub;
+
+    setup();
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    a = new_caller();
+    g_assert_false(pbx_channel_send_dtmf(a, '1', 100, &error));     /* not answered */
+    g_assert_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE);
+    dial(a, targets, 0, &r);
+    g_assert_true(pbx_channel_answer(a, NULL));
+    g_assert_nonnull(pbx_bridge_new(a, r.answered, NULL));
+    sub = pbx_event_subscribe(NULL, "channel/dtmf", on_dtmf_event, NULL);
+    pbx_channel_set_dtmf_hook(a, swallow_hash, seen);
+    fake_tech_clear_log();
+    fake_tech_dtmf(a, '5');
+    fake_tech_dtmf(a, '#');
+    fake_tech_dtmf(r.answered, '7');      /* no hook on b: passed to a */
+    g_assert_cmpstr(seen->str, ==, "5#");
+    g_assert_cmpstr(fake_tech_log(), ==, "dtmf:1002:5:120;dtmf:1002:7:120;");
+    g_assert_cmpstr(events->str, ==, "channel/dtmf:5:120:rfc4733;channel/dtmf:7:120:rfc4733;");
+    g_assert_null(pbx_channel_get_dtmf(a));
+    /* sending clamps the duration and refuses what is not a digit */
+    fake_tech_clear_log();
+    g_assert_true(pbx_channel_send_dtmf(a, 'D', 1, NULL));
+    g_assert_true(pbx_channel_send_dtmf(a, '0', 0, NULL));
+    g_assert_true(pbx_channel_send_dtmf(a, '*', 999999, NULL));
+    g_clear_error(&error);
+    g_assert_false(pbx_channel_send_dtmf(a, 'x', 100, &error));
+    g_assert_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED);
+    g_assert_cmpstr(fake_tech_log(), ==, "dtmf:1002:D:40;dtmf:1002:0:100;dtmf:1002:*:5000;");
+    pbx_channel_set_dtmf_hook(a, NULL, NULL);
+    pbx_event_unsubscribe(sub);
+    pbx_channel_hangup(a, PBX_CAUSE_NORMAL_CLEARING);
+    pbx_channel_unref(r.answered);
+    teardown();
+}
+
+static void
+test_dtmf_values(void)
+{
+    g_assert_true(pbx_dtmf_digit_is_valid('0') && pbx_dtmf_digit_is_valid('#')
+                  && pbx_dtmf_digit_is_valid('D'));
+    g_assert_false(pbx_dtmf_digit_is_valid('d') || pbx_dtmf_digit_is_valid('E')
+                   || pbx_dtmf_digit_is_valid('\0'));
+    g_assert_cmpuint(pbx_dtmf_clamp_duration(0), ==, PBX_DTMF_DEFAULT_MS);
+    g_assert_cmpuint(pbx_dtmf_clamp_duration(10), ==, 40);
+    g_assert_cmpuint(pbx_dtmf_clamp_duration(250), ==, 250);
+    g_assert_cmpstr(pbx_dtmf_source_to_string(PBX_DTMF_INFO), ==, "info");
+    g_assert_cmpstr(pbx_dtmf_source_to_string(PBX_DTMF_INBAND), ==, "inband");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -476,6 +553,8 @@ main(int argc, char **argv)
                     test_parallel_first_answer_wins);
     g_test_add_func("/core/bridge/hangup-propagates", test_bridge_hangup_propagates);
     g_test_add_func("/core/bridge/keep-peer", test_bridge_keep_peer);
+    g_test_add_func("/core/dtmf/hook-and-bridge", test_dtmf_hook_and_bridge);
+    g_test_add_func("/core/dtmf/values", test_dtmf_values);
     g_test_add_func("/core/cdr/written", test_cdr_written);
     g_test_add_func("/core/channel/module-use", test_module_use);
     return g_test_run();

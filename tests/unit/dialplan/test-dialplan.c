@@ -384,7 +384,7 @@ send_hash(gpointer data)
 {
     if (pbx_channel_get_state(data) != PBX_CHANNEL_UP)
         return G_SOURCE_CONTINUE;
-    pbx_channel_dtmf(data, '#');
+    fake_tech_dtmf(data, '#');
     return G_SOURCE_REMOVE;
 }
 
@@ -447,8 +447,8 @@ send_digits(gpointer data)
 
     if (pbx_channel_get_state(c) != PBX_CHANNEL_UP)
         return G_SOURCE_CONTINUE;
-    pbx_channel_dtmf(c, '4');
-    pbx_channel_dtmf(c, '2');
+    fake_tech_dtmf(c, '4');
+    fake_tech_dtmf(c, '2');
     g_assert_true(pbx_channel_refer(c, "1003", "1001"));
     g_assert_false(pbx_channel_refer(c, "1009", "1001"));
     return G_SOURCE_REMOVE;
@@ -632,7 +632,7 @@ send_digit(gpointer data)
 {
     if (pbx_channel_get_state(data) != PBX_CHANNEL_UP)
         return G_SOURCE_CONTINUE;
-    pbx_channel_dtmf(data, '5');
+    fake_tech_dtmf(data, '5');
     return G_SOURCE_REMOVE;
 }
 
@@ -911,6 +911,100 @@ test_endpoint_lookup(void)
     teardown();
 }
 
+static const char dtmf_script[] =
+    "context('office', {\n"
+    "  on_invite = function(call)\n"
+    "    if call.to == 'send' then\n"
+    "      call:answer()\n"
+    "      call.vars.r1 = tostring(call:send_dtmf('12#a', {duration = 80}))\n"
+    "      call.vars.r2 = select(2, pcall(call.send_dtmf, call, '1x'))\n"
+    "      call.vars.r3 = select(2, pcall(call.send_dtmf, call, '1', {duration = 5}))\n"
+    "      call:hangup()\n"
+    "    else\n"
+    "      call.vars.outcome = call:dial('1002', {timeout = 1})\n"
+    "    end\n"
+    "  end,\n"
+    "  on_dtmf = function(leg, digit, info)\n"
+    "    heard = (heard or '') .. leg.to .. ':' .. digit .. ':' .. info.duration\n"
+    "            .. ':' .. info.source .. ';'\n"
+    "    if digit == '*' then leg:send_dtmf('9') return true end\n"
+    "  end,\n"
+    "})\n";
+
+static GString *pressed;     /* the fake tech's log while keys were pressed */
+
+static gboolean
+press_keys(gpointer data)
+{
+    PbxChannel *a = data;
+    PbxBridge *br = pbx_bridge_find_by_channel(a);
+    PbxChannel *b;
+
+    if (!br)
+        return G_SOURCE_CONTINUE;
+    b = pbx_bridge_get_peer(br, a);
+    fake_tech_clear_log();
+    fake_tech_dtmf(a, '5');             /* heard, passed on to b */
+    fake_tech_dtmf(b, '*');             /* heard on b, swallowed; b gets a 9 */
+    fake_tech_dtmf(b, '3');             /* heard on b, passed on to a */
+    g_string_append(pressed, fake_tech_log());
+    pbx_channel_hangup_from_tech(b, PBX_CAUSE_NORMAL_CLEARING);
+    return G_SOURCE_REMOVE;
+}
+
+static const char *
+lua_global(const char *name)
+{
+    lua_State *L = dp_current_script()->L;
+    const char *v;
+
+    lua_getglobal(L, name);
+    v = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* on_dtmf hears both legs of a bridged call with the digit's duration
+ * and source; a true result swallows the digit; leg:send_dtmf reaches
+ * that leg's tech. */
+static void
+test_dtmf_bridged(void)
+{
+    g_autoptr(PbxChannel) c = NULL;
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    setup(dtmf_script);
+    pressed = g_string_new(NULL);
+    fake_tech_set("1002", FAKE_ANSWER, 5);
+    c = fake_tech_call_in("1001", "bridge", "office");
+    g_timeout_add(5, press_keys, c);
+    while ((pbx_channel_get_state(c) != PBX_CHANNEL_HANGUP || pbx_channel_get_dialplan_data(c))
+           && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_cmpstr(pbx_channel_get_var(c, "outcome"), ==, "answered");
+    g_assert_cmpstr(lua_global("heard"), ==,
+                    "bridge:5:120:rfc4733;1002:*:120:rfc4733;1002:3:120:rfc4733;");
+    g_assert_cmpstr(pressed->str, ==, "dtmf:1002:5:120;dtmf:1002:9:100;dtmf:bridge:3:120;");
+    g_assert_cmpstr(errors->str, ==, "");
+    g_string_free(pressed, TRUE);
+    teardown();
+}
+
+static void
+test_dtmf_send(void)
+{
+    g_autoptr(PbxChannel) c = NULL;
+
+    setup(dtmf_script);
+    c = call_in_and_wait("send", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(c, "r1"), ==, "true");
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "r2"), "'x' is not a DTMF digit"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "r3"), "duration must be 40-5000 ms"));
+    g_assert_nonnull(strstr(fake_tech_log(),
+                            "dtmf:send:1:80;dtmf:send:2:80;dtmf:send:#:80;dtmf:send:A:80;"));
+    teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -949,5 +1043,7 @@ main(int argc, char **argv)
     g_test_add_func("/dialplan/sample-office", test_sample_office);
     g_test_add_func("/dialplan/budget/wall-time", test_budget_wall_time);
     g_test_add_func("/dialplan/endpoint-lookup", test_endpoint_lookup);
+    g_test_add_func("/dialplan/dtmf/bridged", test_dtmf_bridged);
+    g_test_add_func("/dialplan/dtmf/send", test_dtmf_send);
     return g_test_run();
 }
