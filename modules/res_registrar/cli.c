@@ -119,6 +119,7 @@ show_endpoint(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     pbx_cli_print(ctx, "Max contacts:      %u (%s)\n", e->max_contacts,
                   e->remove_existing ? "oldest replaced" : "extra refused");
     pbx_cli_print(ctx, "NAT:               %s\n", sip_nat_mode_to_string(e->nat));
+    pbx_cli_print(ctx, "DTMF mode:         %s\n", sip_dtmf_mode_to_string(e->dtmf_mode));
     pbx_cli_print(ctx, "Media encryption:  %s\n", e->media_encryption);
     pbx_cli_print(ctx, "Transports:        %s\n", transports);
     pbx_cli_print(ctx, "Qualify frequency: %u s\n", e->qualify_frequency);

@@ -21,6 +21,7 @@ typedef struct {
     char *media_encryption;
     char **transports;
     guint qualify_frequency;
+    char *dtmf_mode;
 } RawEndpoint;
 
 static const PbxOption endpoint_opts[] = {
@@ -35,6 +36,7 @@ static const PbxOption endpoint_opts[] = {
     { "media_encryption",  PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, media_encryption), "no", 0, 0 },
     { "transports",        PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, transports), "udp,tcp", 0, 0 },
     { "qualify_frequency", PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, qualify_frequency), "0", 0, 86400 },
+    { "dtmf_mode",         PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, dtmf_mode), "auto", 0, 0 },
 };
 
 static const char *const known_codecs[] = {
@@ -135,6 +137,11 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
                              "media_encryption", "'%s' is not no, sdes or dtls",
                              raw->media_encryption);
+        return FALSE;
+    }
+    if (!sip_dtmf_mode_from_string(raw->dtmf_mode, &e->dtmf_mode)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "dtmf_mode",
+                             "'%s' is not rfc4733, info, inband or auto", raw->dtmf_mode);
         return FALSE;
     }
     for (guint i = 0; raw->transports[i]; i++) {

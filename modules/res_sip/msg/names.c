@@ -30,6 +30,31 @@ sip_nat_mode_to_string(SipNatMode nat)
     }
 }
 
+static const char *const dtmf_mode_names[] = {
+    [SIP_DTMF_AUTO] = "auto",
+    [SIP_DTMF_RFC4733] = "rfc4733",
+    [SIP_DTMF_INFO] = "info",
+    [SIP_DTMF_INBAND] = "inband",
+};
+
+const char *
+sip_dtmf_mode_to_string(SipDtmfMode mode)
+{
+    return (guint) mode < G_N_ELEMENTS(dtmf_mode_names) ? dtmf_mode_names[mode] : "auto";
+}
+
+gboolean
+sip_dtmf_mode_from_string(const char *name, SipDtmfMode *mode)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(dtmf_mode_names); i++) {
+        if (g_ascii_strcasecmp(name, dtmf_mode_names[i]) == 0) {
+            *mode = (SipDtmfMode) i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 guint
 sip_transport_mask_from_name(const char *name)
 {

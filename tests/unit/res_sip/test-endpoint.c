@@ -29,6 +29,7 @@ test_templates_and_defaults(void)
         "secret = pw1002\n"
         "nat = yes\n"
         "transports = udp\n"
+        "dtmf_mode = INFO\n"
         "[lobby]\n"
         "secret = x\n"
         "callerid = 200\n", &error);
@@ -48,8 +49,11 @@ test_templates_and_defaults(void)
     g_assert_cmpuint(e->qualify_frequency, ==, 60);
     g_assert_cmpint(e->nat, ==, SIP_NAT_AUTO);
     g_assert_cmpstr(e->codecs[1], ==, "alaw");
+    g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_AUTO);
     e = sip_endpoint_table_lookup(t, "1002");
     g_assert_cmpint(e->nat, ==, SIP_NAT_YES);
+    g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_INFO);
+    g_assert_cmpstr(sip_dtmf_mode_to_string(e->dtmf_mode), ==, "info");
     g_assert_cmpuint(e->transports, ==, SIP_TRANSPORT_MASK_UDP);
     g_assert_null(e->callerid_name);
     g_assert_cmpstr(e->callerid_number, ==, "1002");
@@ -83,6 +87,8 @@ test_errors(void)
           "endpoints.conf:3: [1001] transports: unknown transport 'carrier-pigeon'" },
         { "[1001]\nsecret = a\nmedia_encryption = rot13\n",
           "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no, sdes or dtls" },
+        { "[1001]\nsecret = a\ndtmf_mode = pulse\n",
+          "endpoints.conf:3: [1001] dtmf_mode: 'pulse' is not rfc4733, info, inband or auto" },
         { "[1001]\nsecret = a\ncolour = blue\n",
           "endpoints.conf:3: [1001] colour: unknown option" },
     };

@@ -15,7 +15,8 @@
  * max_contacts, nat (no|yes|auto), media_encryption (no|sdes|dtls),
  * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
  * remove_existing (yes: a new contact beyond max_contacts replaces the
- * oldest; no: it is refused with 403).
+ * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
+ * | auto: how digits are sent to the phone; see SipDtmfMode).
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -36,6 +37,15 @@ typedef enum {
     SIP_NAT_YES,       /* always reach the endpoint at its source address */
     SIP_NAT_AUTO,      /* do so when the Contact differs from the source */
 } SipNatMode;
+
+/* How DTMF is sent to an endpoint (what it sends is always understood:
+ * RFC 4733 events when negotiated, SIP INFO, and tones when inband). */
+typedef enum {
+    SIP_DTMF_AUTO,     /* RFC 4733 when its SDP has telephone-event, else inband */
+    SIP_DTMF_RFC4733,  /* telephone-event offered; digits as RTP events */
+    SIP_DTMF_INFO,     /* no telephone-event offered; digits as SIP INFO */
+    SIP_DTMF_INBAND,   /* no telephone-event offered; tones in the audio */
+} SipDtmfMode;
 
 enum {
     SIP_TRANSPORT_MASK_UDP = 1 << 0,
@@ -60,10 +70,14 @@ typedef struct {
     char *media_encryption;    /* "no", "sdes" or "dtls" */
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
+    SipDtmfMode dtmf_mode;
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
 SIP_EXPORT const char *sip_nat_mode_to_string(SipNatMode nat);
+/* "auto", "rfc4733", "info", "inband"; from_string FALSE when unknown. */
+SIP_EXPORT const char *sip_dtmf_mode_to_string(SipDtmfMode mode);
+SIP_EXPORT gboolean sip_dtmf_mode_from_string(const char *name, SipDtmfMode *mode);
 /* The SIP_TRANSPORT_MASK_* bit of "udp", "tcp", "tls", "ws", "wss"
  * (any case); 0 when unknown. */
 SIP_EXPORT guint sip_transport_mask_from_name(const char *name);
