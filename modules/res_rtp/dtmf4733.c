@@ -310,6 +310,8 @@ tx_begin(RtpDtmfTx *tx, gint64 now_us)
     units = CLAMP((guint64) ms * tx->clock_rate / 1000, 1, 0xFFFF);
     tx->event = (guint8) rtp_dtmf_event_from_digit(digit);
     tx->units = (guint32) units;
+    tx->rate = tx->clock_rate;
+    tx->event_us = (gint64) units * G_USEC_PER_SEC / tx->rate;
     tx->timestamp =
         tx->anchor_ts + (guint32) ((now_us - tx->anchor_us) * tx->clock_rate / G_USEC_PER_SEC);
     tx->start_us = now_us;
@@ -317,12 +319,6 @@ tx_begin(RtpDtmfTx *tx, gint64 now_us)
     tx->updates = tx->ends = 0;
     tx->state = TX_UPDATES;
     return TRUE;
-}
-
-static gint64
-tx_event_us(const RtpDtmfTx *tx)
-{
-    return (gint64) tx->units * G_USEC_PER_SEC / tx->clock_rate;
 }
 
 /* An update says the duration through the end of its interval (never 0:
@@ -337,11 +333,11 @@ tx_update(RtpDtmfTx *tx, gint64 now_us, RtpTelEvent *ev)
     if (k > 0)
         k = MAX(k, (now_us - tx->start_us) / tx->interval_us);
     through_us = (k + 1) * tx->interval_us;
-    ev->duration = (guint16) MIN((gint64) tx->units, through_us * tx->clock_rate / G_USEC_PER_SEC);
+    ev->duration = (guint16) MIN((gint64) tx->units, through_us * tx->rate / G_USEC_PER_SEC);
     tx->updates = (guint) k + 1;
-    if (through_us >= tx_event_us(tx)) {
+    if (through_us >= tx->event_us) {
         tx->state = TX_ENDS;
-        tx->due_us = tx->start_us + tx_event_us(tx);
+        tx->due_us = tx->start_us + tx->event_us;
     } else {
         tx->due_us = tx->start_us + through_us;
     }
@@ -373,7 +369,7 @@ rtp_dtmf_tx_next(RtpDtmfTx *tx, gint64 now_us, guint8 payload[RTP_TEL_EVENT_SIZE
     if (tx->state == TX_IDLE && !tx_begin(tx, now_us))
         return FALSE;
     /* Called after the event's end: straight to its end packets. */
-    if (tx->state == TX_UPDATES && tx->updates > 0 && now_us >= tx->start_us + tx_event_us(tx))
+    if (tx->state == TX_UPDATES && tx->updates > 0 && now_us >= tx->start_us + tx->event_us)
         tx->state = TX_ENDS;
     ev.event = tx->event;
     *marker = tx->state == TX_UPDATES && tx->updates == 0;

@@ -174,7 +174,9 @@ typedef struct {
     guint8 event;
     guint32 timestamp;
     guint32 units; /* the event's duration, timestamp units */
+    guint rate;    /* the event's clock (a later start may change the stream's) */
     gint64 start_us;
+    gint64 event_us; /* the event's duration */
     gint64 interval_us;
     guint updates; /* update packets sent */
     guint ends;    /* end packets sent */

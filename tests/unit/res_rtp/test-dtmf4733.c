@@ -466,6 +466,18 @@ test_tx_queue(void)
     }
     g_assert_cmpuint(begins, ==, 3);
 
+    /* A digit queued with another clock (the stream renegotiated) does
+     * not change the event in progress. */
+    rtp_dtmf_tx_init(&tx);
+    rtp_dtmf_tx_start(&tx, '1', 100, 0, 8000, 0, T0);
+    g_assert_cmpuint(tx_run(&tx, T0, p, 1), ==, 1);
+    rtp_dtmf_tx_start(&tx, '2', 100, 0, 16000, 0, T0 + 10 * MS);
+    n = tx_run(&tx, T0 + 10 * MS, p, 64);
+    g_assert_cmpuint(n, ==, 9);
+    assert_packet(&p[3], T0 + 200 * MS, FALSE, TRUE, 0, 800);
+    assert_packet(&p[4], T0 + 250 * MS, TRUE, FALSE, (250 - 10) * 16, 800);
+    assert_packet(&p[8], T0 + 450 * MS, FALSE, TRUE, (250 - 10) * 16, 1600);
+
     /* A full queue drops the digit and says so. */
     rtp_dtmf_tx_init(&tx);
     for (guint i = 0; i < RTP_DTMF_QUEUE_SIZE; i++)
