@@ -1,3 +1,8 @@
 # The RTP load generator runs the relay engine in-process (without the
 # module descriptor, which would clash with chan_sip's in that program).
 tests/bench/bench-rtpflood: $(filter-out modules/res_rtp/module.o,$(patsubst %.c,%.o,$(wildcard modules/res_rtp/*.c)))
+# In-band DTMF (inband.c) runs on spandsp's detector and generator; the
+# unit tests and the load generator link the same objects.
+res_rtp_LIBS = $(SPANDSP_LIBS)
+res_rtp_TEST_LIBS = $(SPANDSP_LIBS)
+tests/bench/bench-rtpflood: ALL_LIBS += $(SPANDSP_LIBS)

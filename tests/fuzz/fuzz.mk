@@ -1,4 +1,5 @@
-# Carillon - libFuzzer harnesses of the SIP message layer (clang only).
+# Carillon - libFuzzer harnesses of the SIP message layer and of DTMF
+# (clang only).
 # Run from the top directory:
 #
 #   make fuzz [FUZZ_TIME=60]                    build all, run each in turn
@@ -27,6 +28,14 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(SIP_MSG_SRCS) $(SIP_MSG_HDRS)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FUZZ_FLAGS) -Icore/include -Imodules/res_sip/include -Imodules/res_sip/msg \
 	    -o $@ $< $(SIP_MSG_SRCS) $(GLIB_FLAGS)
+
+# fuzz-dtmf: the DTMF units of res_rtp and chan_sip, compiled in instead
+# of the message layer.
+DTMF_SRCS = modules/res_rtp/dtmf4733.c modules/chan_sip/dtmf_info.c
+$(BUILD)/fuzz-dtmf: tests/fuzz/fuzz-dtmf.c tests/fuzz/fuzz-dtmf.h $(DTMF_SRCS) \
+                    $(DTMF_SRCS:.c=.h)
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) -Icore/include -o $@ $< $(DTMF_SRCS) $(GLIB_FLAGS)
 
 run-%: $(BUILD)/%
 	@mkdir -p $(BUILD)/$*-corpus $(BUILD)/$*-artifacts
