@@ -1,3 +1,7 @@
 # The RTP load generator runs the relay engine in-process (without the
 # module descriptor, which would clash with chan_sip's in that program).
 tests/bench/bench-rtpflood: $(filter-out modules/res_rtp/module.o,$(patsubst %.c,%.o,$(wildcard modules/res_rtp/*.c)))
+# The playout buffer's micro-benchmark links the buffer alone and loads
+# the codec modules from the tree, which bind to the core's symbols.
+tests/bench/bench-playout: modules/res_rtp/playout.o
+tests/bench/bench-playout: ALL_LDFLAGS += -Wl,--export-dynamic
