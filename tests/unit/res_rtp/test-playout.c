@@ -428,7 +428,7 @@ check_clean(guint ptime_ms, guint frame_ms)
 static void
 test_clean_bit_exact(void)
 {
-    static const guint ptimes[] = { 10, 20, 30, 40, 60 };
+    static const guint ptimes[] = { 10, 20, 30, 40, 60, 120 };
 
     for (guint i = 0; i < G_N_ELEMENTS(ptimes); i++)
         check_clean(ptimes[i], 20);
