@@ -120,6 +120,7 @@ struct _RtpPlayout {
     /* Decoding. */
     gint64 next_ts;
     gboolean waiting;    /* nothing decoded yet */
+    gboolean playing;    /* the output has started */
     gboolean in_silence; /* between talk spurts: fill with silence */
     guint conceal_run;   /* samples concealed since the last audio */
     gint16 fifo[FIFO_CAP];
@@ -346,13 +347,20 @@ lookahead_us(const RtpPlayout *p)
     return MAX(p->frame_us - span_us, 0) + (p->has_fec ? span_us : 0);
 }
 
+static gint64
+raw_target(const RtpPlayout *p)
+{
+    gint64 raw = p->spread + SAFETY_US + lookahead_us(p);
+
+    return CLAMP(raw, RTP_PLAYOUT_MIN_DELAY_MS * 1000, RTP_PLAYOUT_MAX_DELAY_MS * 1000);
+}
+
 /* Grows at once, shrinks with a time constant of DECAY_MS. */
 static void
 update_target(RtpPlayout *p)
 {
-    gint64 raw = p->spread + SAFETY_US + lookahead_us(p);
+    gint64 raw = raw_target(p);
 
-    raw = CLAMP(raw, RTP_PLAYOUT_MIN_DELAY_MS * 1000, RTP_PLAYOUT_MAX_DELAY_MS * 1000);
     if (raw >= p->target_us)
         p->target_us = raw;
     else
@@ -435,6 +443,11 @@ put_new_timeline(RtpPlayout *p, const RtpHeader *h, const guint8 *payload, gsize
 {
     gint64 ts = (gint64) h->timestamp + EXT_BASE;
 
+    if (p->started && h->ssrc != p->ssrc) {
+        p->have_prev_ssrc = TRUE;
+        p->prev_ssrc = p->ssrc;
+        p->prev_high_seq = p->high_seq;
+    }
     if (!p->started) {
         p->started = TRUE;
         p->waiting = TRUE;
@@ -443,12 +456,7 @@ put_new_timeline(RtpPlayout *p, const RtpHeader *h, const guint8 *payload, gsize
         ts = MAX(us_to_ts(p, arrival_us - p->min_transit), queue_end(p));
         PUB_ADD(p, resyncs, 1);
     }
-    if (h->ssrc != p->ssrc) {
-        p->have_prev_ssrc = p->started && p->n_transit > 0;
-        p->prev_ssrc = p->ssrc;
-        p->prev_high_seq = p->high_seq;
-        p->ssrc = h->ssrc;
-    }
+    p->ssrc = h->ssrc;
     set_reference(p, h, ts);
     observe_transit(p, arrival_us - ts_to_us(p, ts));
     return counted(p, enqueue(p, ts, TRUE, payload, len), FALSE);
@@ -942,6 +950,21 @@ jump_to_spurt(RtpPlayout *p)
     }
 }
 
+/* Only decoding tells the first packet's duration, and the target
+ * depends on it (a 60 ms Opus packet: one more held for FEC): once the
+ * output could start, the first packet is decoded and the target
+ * raised, before the output really starts. */
+static void
+learn_span(RtpPlayout *p, gint64 cur)
+{
+    Slot *s = queue_head(p);
+
+    if (p->waiting && cur >= p->target_us && s && s->ts <= p->next_ts) {
+        decode_head(p);
+        p->target_us = MAX(p->target_us, raw_target(p));
+    }
+}
+
 /* ---- pull ---------------------------------------------------------------- */
 
 static RtpPlayoutResult
@@ -978,6 +1001,16 @@ publish(RtpPlayout *p, gint64 cur, RtpPlayoutResult r)
     }
 }
 
+/* Silence before the output starts, past the fifo (where the first
+ * packet may wait decoded). */
+static RtpPlayoutResult
+emit_silence(RtpPlayout *p, PbxAudioFrame *out, gint64 cur)
+{
+    memset(out->samples, 0, p->frame_samples * sizeof out->samples[0]);
+    publish(p, cur, RTP_PLAYOUT_SILENCE);
+    return RTP_PLAYOUT_SILENCE;
+}
+
 /* Moves the head frame of the fifo out. */
 static RtpPlayoutResult
 emit(RtpPlayout *p, PbxAudioFrame *out, gint64 cur)
@@ -993,22 +1026,23 @@ emit(RtpPlayout *p, PbxAudioFrame *out, gint64 cur)
 RtpPlayoutResult
 rtp_playout_pull(RtpPlayout *p, gint64 now_us, PbxAudioFrame *out)
 {
-    gint64 cur = 0;
+    gint64 cur;
 
     out->rate = p->rate;
     out->n_samples = p->frame_samples;
-    if (!p->started) {
-        memset(out->samples, 0, p->frame_samples * sizeof out->samples[0]);
-        publish(p, 0, RTP_PLAYOUT_SILENCE);
-        return RTP_PLAYOUT_SILENCE;
-    }
+    if (!p->started)
+        return emit_silence(p, out, 0);
     if (p->transit_dirty)
         measure_spread(p);
     update_target(p);
     jump_to_spurt(p);
     cur = current_delay(p, now_us);
+    learn_span(p, cur);
     if (cur > RTP_PLAYOUT_MAX_DELAY_MS * 1000 + p->frame_us)
         cur = shed_excess(p, cur, now_us);
+    if (cur < p->target_us && !p->playing)
+        return emit_silence(p, out, cur);
+    p->playing = TRUE;
     if (cur < p->target_us && p->fifo_len < p->frame_samples)
         insert_frame(p);
     else
