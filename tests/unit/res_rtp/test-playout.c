@@ -387,7 +387,7 @@ assert_bit_exact(const Call *c, guint first, GArray *ref, guint ref_at, guint n)
 /* ---- (a) no jitter: bit-exact ------------------------------------------ */
 
 static void
-check_clean_from(guint ptime_ms, guint frame_ms, guint32 ts0, guint16 seq0)
+check_clean_from(const char *codec, guint ptime_ms, guint frame_ms, guint32 ts0, guint16 seq0)
 {
     Sender s;
     g_autoptr(GArray) packets = NULL;
@@ -397,12 +397,12 @@ check_clean_from(guint ptime_ms, guint frame_ms, guint32 ts0, guint16 seq0)
     guint start, n_frames;
     RtpPlayoutStats st;
 
-    sender_init(&s, "ulaw", ptime_ms, 4);
+    sender_init(&s, codec, ptime_ms, 4);
     s.ts0 = ts0;
     s.seq0 = seq0;
     packets = sender_encode(&s);
-    ref = reference_decode("ulaw", packets);
-    c = call_new("ulaw", frame_ms, first_pull);
+    ref = reference_decode(codec, packets);
+    c = call_new(codec, frame_ms, first_pull);
     call_run(c, packets, packet_at(packets, packets->len - 1)->arrival_us + 1);
     start = first_result(c, 0, RTP_PLAYOUT_AUDIO);
     g_assert_cmpuint(start, <, 5);
@@ -411,18 +411,22 @@ check_clean_from(guint ptime_ms, guint frame_ms, guint32 ts0, guint16 seq0)
     g_assert_cmpuint(count_results(c, start, start + n_frames, RTP_PLAYOUT_AUDIO), ==, n_frames);
     assert_bit_exact(c, start, ref, 0, n_frames * c->frame);
     st = stats_of(c);
-    g_test_message("ptime %u, frame %u: audio from frame %u (%u ms)", ptime_ms, frame_ms, start,
-                   start * frame_ms);
+    g_test_message("%s, ptime %u, frame %u: audio from frame %u (%u ms)", codec, ptime_ms, frame_ms,
+                   start, start * frame_ms);
     log_stats("clean", &st);
     g_assert_cmpuint(st.late + st.duplicates + st.overflow + st.invalid, ==, 0);
     g_assert_cmpuint(st.inserted + st.dropped + st.frames_concealed + st.resyncs, ==, 0);
-    g_assert_cmpuint(st.target_ms, ==, RTP_PLAYOUT_MIN_DELAY_MS);
+    /* Opus holds one packet more, for FEC. */
+    g_assert_cmpuint(
+        st.target_ms, ==,
+        MAX(RTP_PLAYOUT_MIN_DELAY_MS, 5 + (g_str_equal(codec, "opus") ? ptime_ms : 0)
+                                          + (ptime_ms < frame_ms ? frame_ms - ptime_ms : 0)));
 }
 
 static void
-check_clean(guint ptime_ms, guint frame_ms)
+check_clean(const char *codec, guint ptime_ms, guint frame_ms)
 {
-    check_clean_from(ptime_ms, frame_ms, 1000, 100);
+    check_clean_from(codec, ptime_ms, frame_ms, 1000, 100);
 }
 
 static void
@@ -431,10 +435,16 @@ test_clean_bit_exact(void)
     static const guint ptimes[] = { 10, 20, 30, 40, 60, 120 };
 
     for (guint i = 0; i < G_N_ELEMENTS(ptimes); i++)
-        check_clean(ptimes[i], 20);
-    check_clean(20, 10);
-    check_clean(20, 30);
-    check_clean(60, 40);
+        check_clean("ulaw", ptimes[i], 20);
+    check_clean("ulaw", 20, 10);
+    check_clean("ulaw", 20, 30);
+    check_clean("ulaw", 60, 40);
+    /* G.722: 16 kHz audio on an 8 kHz RTP clock. */
+    check_clean("g722", 20, 20);
+    check_clean("g722", 30, 20);
+    check_clean("opus", 20, 20);
+    check_clean("opus", 10, 20);
+    check_clean("opus", 60, 20);
 }
 
 /* ---- (b) jitter and reordering ----------------------------------------- */
@@ -942,8 +952,9 @@ test_bad_packets(void)
 static void
 test_wrap(void)
 {
-    check_clean_from(20, 20, G_MAXUINT32 - 160 * 25 + 1, 65535 - 20);
-    check_clean_from(30, 20, G_MAXUINT32 - 240 * 3, 65534);
+    check_clean_from("ulaw", 20, 20, G_MAXUINT32 - 160 * 25 + 1, 65535 - 20);
+    check_clean_from("ulaw", 30, 20, G_MAXUINT32 - 240 * 3, 65534);
+    check_clean_from("opus", 20, 20, G_MAXUINT32 - 960 * 10, 65530);
 }
 
 /* Random packets: three SSRCs, any sequence number, timestamp, marker,
@@ -1017,6 +1028,8 @@ main(int argc, char **argv)
     g_assert_nonnull(pbx_module_load("codec_g711", &error));
     g_assert_no_error(error);
     g_assert_nonnull(pbx_module_load("codec_opus", &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(pbx_module_load("codec_g722", &error));
     g_assert_no_error(error);
     g_test_add_func("/rtp/playout/clean-bit-exact", test_clean_bit_exact);
     g_test_add_func("/rtp/playout/jitter-adapts", test_jitter_adapts);
