@@ -6,3 +6,7 @@ tests/bench/bench-rtpflood: $(filter-out modules/res_rtp/module.o,$(patsubst %.c
 res_rtp_LIBS = $(SPANDSP_LIBS)
 res_rtp_TEST_LIBS = $(SPANDSP_LIBS)
 tests/bench/bench-rtpflood: ALL_LIBS += $(SPANDSP_LIBS)
+# The playout buffer's micro-benchmark links the buffer alone and loads
+# the codec modules from the tree, which bind to the core's symbols.
+tests/bench/bench-playout: modules/res_rtp/playout.o
+tests/bench/bench-playout: ALL_LDFLAGS += -Wl,--export-dynamic
