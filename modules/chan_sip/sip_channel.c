@@ -5,7 +5,7 @@
  * In-dialog requests: each leg's dialog is registered with res_sip, which
  * hands every request matching it (Call-ID, To tag = local tag, From tag
  * = remote tag) to on_dialog_request() once its CSeq is in order: BYE,
- * ACK, re-INVITE, UPDATE and PRACK are handled here; res_sip answers the
+ * ACK, re-INVITE, UPDATE, PRACK and INFO (DTMF, sip_dtmf.c) are handled here; res_sip answers the
  * other methods with 405, and, once the call is over and its dialog
  * unregistered, every request with 481.
  *
@@ -49,6 +49,7 @@ stop_timers(SipCall *call)
     pbx_timer_stop(&call->rel_timer);
     pbx_timer_stop(&call->timeout_timer);
     sip_se_stop(call);
+    sip_dtmf_clear(call);
 }
 
 SipCall *
@@ -154,29 +155,37 @@ sip_call_take_dialog(SipCall *call, SipDialog *dialog)
 }
 
 SipClientTx *
+sip_call_send_request(SipCall *call, const SipRequest *request, SipResponseFunc fn,
+                      gpointer data, GDestroyNotify destroy)
+{
+    g_autoptr(GError) error = NULL;
+    SipClientTx *tx = NULL;
+
+    if (call->dialog)
+        tx = sip->dialog_send(chan_sip.module, call->dialog, request, fn, data, destroy, &error);
+    if (!tx) {
+        pbx_warning(sip_log, "cannot send %s (Call-ID %s): %s", request->method,
+                    call->dialog ? call->dialog->call_id : "-",
+                    error ? error->message : "no dialog");
+        if (destroy)
+            destroy(data);
+    }
+    return tx;
+}
+
+SipClientTx *
 sip_call_send_in_dialog(SipCall *call, const char *method, const char *headers,
                         const char *sdp, SipResponseFunc fn, gpointer data,
                         GDestroyNotify destroy)
 {
-    g_autoptr(GError) error = NULL;
     SipRequest r = { .method = method, .headers = headers };
-    SipClientTx *tx;
 
-    if (!call->dialog)
-        return NULL;
     if (sdp) {
         r.content_type = "application/sdp";
         r.body = sdp;
         r.body_len = strlen(sdp);
     }
-    tx = sip->dialog_send(chan_sip.module, call->dialog, &r, fn, data, destroy, &error);
-    if (!tx) {
-        pbx_warning(sip_log, "cannot send %s (Call-ID %s): %s", method,
-                    call->dialog->call_id, error->message);
-        if (destroy)
-            destroy(data);
-    }
-    return tx;
+    return sip_call_send_request(call, &r, fn, data, destroy);
 }
 
 void
@@ -401,6 +410,9 @@ on_dialog_request(SipDialog *d, SipServerTx *tx, const SipMsg *req,
     case SIP_METHOD_PRACK:
         sip_channel_on_prack(call, tx, req);
         return TRUE;
+    case SIP_METHOD_INFO:
+        sip_dtmf_on_info(call, tx, req);
+        return TRUE;
     default:
         return FALSE;
     }
@@ -491,6 +503,7 @@ const PbxChannelTech sip_channel_tech = {
     .bridge_media = sip_media_bridge,
     .unbridge_media = sip_media_unbridge,
     .destroy = tech_destroy,
+    .send_dtmf = sip_dtmf_send,
 };
 
 gboolean
@@ -503,5 +516,6 @@ sip_channel_load(PbxModule *self, GError **error)
     /* BYE, UPDATE and PRACK reach on_dialog_request, in the calls' dialogs */
     sip->add_allowed(self, "UPDATE");
     sip->add_allowed(self, "PRACK");
+    sip->add_allowed(self, "INFO");         /* DTMF */
     return sip->register_handler(self, "INVITE", on_invite, NULL, error);
 }

@@ -15,6 +15,7 @@
  *     call's dialog (BYE, ACK, re-INVITE, UPDATE, PRACK) and the common
  *     end of a call;
  *   - session_timer.c: RFC 4028;
+ *   - sip_dtmf.c: DTMF received as INFO, and sent in the leg's mode;
  *   - module.c: the module, and the APIs it uses.
  *
  * chan_sip requires res_sip (the stack), res_rtp (media) and
@@ -101,6 +102,12 @@ struct _SipCall {
     SipCall *peer;              /* bridged leg (borrowed; cleared on unbridge) */
     gboolean reinvite_pending;  /* our re-INVITE is in progress */
 
+    /* DTMF sent as INFO (sip_dtmf.c) */
+    GQueue info_queue;          /* digit << 16 | duration ms, waiting */
+    gboolean info_busy;         /* an INFO is out, or its digit still plays */
+    gint64 info_due;            /* monotonic us: when the next may go */
+    PbxTimer info_timer;
+
     /* session timer (RFC 4028) */
     guint se_interval;          /* s; 0 = no session timer */
     gboolean se_we_refresh;     /* we are the refresher, else we watch */
@@ -170,6 +177,10 @@ SipClientTx *sip_call_send_in_dialog(SipCall *call, const char *method, const ch
                                      const char *sdp, SipResponseFunc fn, gpointer data,
                                      GDestroyNotify destroy);
 /* BYE on the leg's dialog (no response handling). */
+/* Any request in the leg's dialog; NULL (destroy(data) called, logged)
+ * when it cannot be sent. */
+SipClientTx *sip_call_send_request(SipCall *call, const SipRequest *request,
+                                   SipResponseFunc fn, gpointer data, GDestroyNotify destroy);
 void sip_channel_send_bye(SipCall *call);
 
 /* Session timers (RFC 4028, session_timer.c) */
@@ -233,5 +244,18 @@ gboolean sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error);
 void sip_media_unbridge(PbxChannel *a, PbxChannel *b);
 /* Copies the session's counters to the channel for the CDR. */
 void sip_media_save_stats(SipCall *call);
+
+/* ---- sip_dtmf.c ---- */
+/* How digits go to this leg's phone, as its endpoint's dtmf_mode and the
+ * SDP settle it: RTP_DTMF_NONE means SIP INFO. */
+RtpDtmfMode sip_dtmf_media_mode(const SipCall *call);
+/* TRUE when our SDP offers telephone-event (dtmf_mode auto or rfc4733). */
+gboolean sip_dtmf_offers_events(const SipCall *call);
+/* An INFO in the leg's dialog: a digit is answered 200 and reported. */
+void sip_dtmf_on_info(SipCall *call, SipServerTx *tx, const SipMsg *req);
+/* The tech's send_dtmf. */
+gboolean sip_dtmf_send(PbxChannel *chan, char digit, guint duration_ms, GError **error);
+/* Drops the INFO digits still waiting (the call ends). */
+void sip_dtmf_clear(SipCall *call);
 
 G_END_DECLS

@@ -4,7 +4,8 @@
  * A leg offers its codecs (the endpoint's `codecs=`, a dial's `codecs`,
  * or every registered codec for a sip: URI) in that order, each with its
  * rtpmap and fmtp, static payload types where the codec has one and
- * 96, 97... otherwise, and telephone-event at each clock rate offered.
+ * 96, 97... otherwise, and telephone-event at each clock rate offered
+ * (unless the endpoint's dtmf_mode is info or inband).
  * An answer lists ONE codec, the first of ours the offer has (the codec
  * of the bridged leg first, when the offer has it and nothing was
  * answered yet: the bridge then relays instead of transcoding), plus
@@ -90,7 +91,7 @@ build_prefs(const SipCall *call, Prefs *p)
         if (c)
             add_pref(p, c, c->payload_type == PBX_CODEC_PT_DYNAMIC ? dynamic++ : 0);
     }
-    for (guint i = 0, n = p->n; i < n; i++) {
+    for (guint i = 0, n = p->n; i < n && sip_dtmf_offers_events(call); i++) {
         guint clock = p->prefs[i].clock_rate;
         if (!has_te_at(p, clock))
             add_te(p, clock, dynamic++);
@@ -281,7 +282,8 @@ set_codec(SipCall *call, const Prefs *p, const SdpMedia *settled, const SdpMedia
             call->codec_fmtp = g_strdup(sdp_media_find_codec(theirs, c->payload_type)
                                         ? sdp_media_find_codec(theirs, c->payload_type)->fmtp
                                         : NULL);
-            call->te_payload_type = te_payload_type(theirs, c->clock_rate);
+            call->te_payload_type = sip_dtmf_offers_events(call)
+                                        ? te_payload_type(theirs, c->clock_rate) : 0;
             return;
         }
     }
@@ -299,7 +301,7 @@ apply_format(SipCall *call)
     fmt.codec = call->codec;
     fmt.payload_type = call->payload_type;
     fmt.te_payload_type = call->te_payload_type;
-    fmt.dtmf = call->te_payload_type ? RTP_DTMF_RFC4733 : RTP_DTMF_NONE;
+    fmt.dtmf = sip_dtmf_media_mode(call);
     if (!pbx_codec_params_parse(call->codec, call->codec_fmtp, &fmt.params, &error))
         pbx_debug(sip_log, "%s fmtp '%s': %s", call->codec->name, call->codec_fmtp,
                   error->message);
