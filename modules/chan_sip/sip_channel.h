@@ -246,8 +246,9 @@ void sip_media_unbridge(PbxChannel *a, PbxChannel *b);
 void sip_media_save_stats(SipCall *call);
 
 /* ---- sip_dtmf.c ---- */
-/* How digits go to this leg's phone, as its endpoint's dtmf_mode and the
- * SDP settle it: RTP_DTMF_NONE means SIP INFO. */
+/* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and
+ * the SDP settle it (RTP_DTMF_NONE: digits go as SIP INFO, or, in
+ * rfc4733 mode without telephone-event negotiated, not at all). */
 RtpDtmfMode sip_dtmf_media_mode(const SipCall *call);
 /* TRUE when our SDP offers telephone-event (dtmf_mode auto or rfc4733). */
 gboolean sip_dtmf_offers_events(const SipCall *call);

@@ -20,23 +20,31 @@
 #define INFO_GAP_MS 50          /* between the end of one INFO digit and the next */
 #define INFO_QUEUE_MAX 64       /* digits waiting beyond this are refused */
 
+static SipDtmfMode
+endpoint_mode(const SipCall *call)
+{
+    return call->endpoint ? call->endpoint->dtmf_mode : SIP_DTMF_RFC4733;
+}
+
 RtpDtmfMode
 sip_dtmf_media_mode(const SipCall *call)
 {
-    switch (call->endpoint ? call->endpoint->dtmf_mode : SIP_DTMF_AUTO) {
+    switch (endpoint_mode(call)) {
     case SIP_DTMF_INFO:
         return RTP_DTMF_NONE;
     case SIP_DTMF_INBAND:
         return RTP_DTMF_INBAND;
-    default:
+    case SIP_DTMF_AUTO:
         return call->te_payload_type ? RTP_DTMF_RFC4733 : RTP_DTMF_INBAND;
+    default:
+        return call->te_payload_type ? RTP_DTMF_RFC4733 : RTP_DTMF_NONE;
     }
 }
 
 gboolean
 sip_dtmf_offers_events(const SipCall *call)
 {
-    SipDtmfMode m = call->endpoint ? call->endpoint->dtmf_mode : SIP_DTMF_AUTO;
+    SipDtmfMode m = endpoint_mode(call);
 
     return m == SIP_DTMF_AUTO || m == SIP_DTMF_RFC4733;
 }
@@ -170,7 +178,7 @@ sip_dtmf_send(PbxChannel *chan, char digit, guint duration_ms, GError **error)
                     "%s: the call is over", pbx_channel_get_name(chan));
         return FALSE;
     }
-    if (sip_dtmf_media_mode(call) == RTP_DTMF_NONE)
+    if (endpoint_mode(call) == SIP_DTMF_INFO)
         return info_enqueue(call, digit, MIN(duration_ms, 0xffff), error);
     return rtp->session_send_dtmf(call->rtp, digit, duration_ms, error);
 }

@@ -178,6 +178,10 @@ handle_event(RtpEngine *e, RtpCmd *ev)
         break;
     case EV_RELEASE:
         break;          /* the media goes with the event, below */
+    case EV_DTMF:
+        if (!s->freed && s->events && s->events->dtmf)
+            s->events->dtmf(s, ev->digit, ev->duration_ms, ev->source, s->events_data);
+        break;
     case EV_LATCHED:
         if (ev->gen != s->remote_gen)
             break;   /* learned before a newer SDP address: stale */
@@ -191,7 +195,13 @@ handle_event(RtpEngine *e, RtpCmd *ev)
     default:
         g_assert_not_reached();
     }
-    rtp_media_free(ev->media);
+    if (ev->media) {
+        /* its jitter buffer's counters stay in the session's */
+        rtp_media_add_stats(ev->media, &s->jb_base);
+        if (s->media_main == ev->media)
+            s->media_main = NULL;
+        rtp_media_free(ev->media);
+    }
     g_free(ev);
 }
 
@@ -504,21 +514,31 @@ rtp_session_set_remote(RtpSession *s, const char *addr, guint16 port, GError **e
 
 /* ---------------------------------------------------------- formats */
 
+static gboolean
+inband(const RtpSession *s)
+{
+    return s->fmt.codec && s->fmt.dtmf == RTP_DTMF_INBAND;
+}
+
 /* Two legs relay when they speak the same codec, or when either is
- * unknown (no SDP given to us: relayed as before).  Otherwise both are
- * terminated and the worker transcodes. */
+ * unknown (no SDP given to us: relayed as before).  Otherwise, or when
+ * either hears and sends its digits in band, both are decoded and the
+ * worker transcodes. */
 static RtpBridgeMode
 bridge_mode(const RtpSession *a, const RtpSession *b)
 {
     if (!b)
         return RTP_BRIDGE_NONE;
-    if (!a->fmt.codec || !b->fmt.codec || a->fmt.codec == b->fmt.codec)
+    if (!a->fmt.codec || !b->fmt.codec)
+        return RTP_BRIDGE_RELAY;
+    if (a->fmt.codec == b->fmt.codec && !inband(a) && !inband(b))
         return RTP_BRIDGE_RELAY;
     return RTP_BRIDGE_TRANSCODE;
 }
 
-/* Tells s's worker its payload types and, when its bridge transcodes,
- * new media state (the worker hands the old back to be freed here). */
+/* Tells s's worker its payload types, DTMF and, when it is decoded (its
+ * bridge transcodes, or its digits are in band), new media state (the
+ * worker hands the old back to be freed here). */
 static gboolean
 send_format(RtpSession *s, RtpBridgeMode mode, GError **error)
 {
@@ -526,7 +546,9 @@ send_format(RtpSession *s, RtpBridgeMode mode, GError **error)
 
     cmd->rx_pt = cmd->tx_pt = s->fmt.codec ? s->fmt.payload_type : 0;
     cmd->te_pt = s->fmt.te_payload_type;
-    if (mode == RTP_BRIDGE_TRANSCODE) {
+    cmd->dtmf_mode = (guint8) s->fmt.dtmf;
+    cmd->clock = s->fmt.codec ? s->fmt.codec->clock_rate : 8000;
+    if (s->fmt.codec && (mode == RTP_BRIDGE_TRANSCODE || inband(s))) {
         cmd->media = rtp_media_new(&s->fmt, error);
         if (!cmd->media) {
             g_free(cmd);
@@ -534,6 +556,7 @@ send_format(RtpSession *s, RtpBridgeMode mode, GError **error)
         }
     }
     s->mode = mode;
+    s->media_main = cmd->media;
     submit(s, cmd);
     return TRUE;
 }
@@ -569,6 +592,29 @@ RtpBridgeMode
 rtp_session_get_bridge_mode(const RtpSession *s)
 {
     return s->main_peer ? s->mode : RTP_BRIDGE_NONE;
+}
+
+gboolean
+rtp_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **error)
+{
+    RtpCmd *cmd;
+
+    g_return_val_if_fail(s != NULL, FALSE);
+    if (s->freed || !s->fmt.codec || s->fmt.dtmf == RTP_DTMF_NONE
+        || (s->fmt.dtmf == RTP_DTMF_RFC4733 && !s->fmt.te_payload_type)) {
+        g_set_error(error, RTP_ERROR, RTP_ERROR_FAILED,
+                    "session %u has no DTMF in its media", s->id);
+        return FALSE;
+    }
+    if (rtp_dtmf_event_from_digit(digit) < 0) {
+        g_set_error(error, RTP_ERROR, RTP_ERROR_FAILED, "'%c' is not a DTMF digit", digit);
+        return FALSE;
+    }
+    cmd = cmd_new(CMD_DTMF, s);
+    cmd->digit = digit;
+    cmd->duration_ms = duration_ms;
+    submit(s, cmd);
+    return TRUE;
 }
 
 const RtpFormat *
@@ -668,7 +714,18 @@ rtp_session_get_stats(const RtpSession *s, RtpStats *st)
         .remote_jitter_us = RTP_PUB_GET(s, remote_jitter_us),
         .rtt_us = RTP_PUB_GET(s, rtt_us),
         .latched = RTP_PUB_GET(s, latched) != 0,
+        .jb_delay_ms = s->jb_base.jb_delay_ms,
+        .jb_jitter_ms = s->jb_base.jb_jitter_ms,
+        .jb_late = s->jb_base.jb_late,
+        .jb_concealed = s->jb_base.jb_concealed,
+        .jb_fec = s->jb_base.jb_fec,
+        .dtmf_rx = RTP_PUB_GET(s, dtmf_rx),
+        .dtmf_tx = RTP_PUB_GET(s, dtmf_tx),
     };
+    if (s->media_main) {
+        st->decoded = TRUE;
+        rtp_media_add_stats(s->media_main, st);
+    }
 }
 
 guint64

@@ -103,6 +103,13 @@ api_session_get_relayed(const RtpSession *s)
     return rtp_session_get_relayed(s);
 }
 
+static gboolean
+api_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_send_dtmf(s, digit, duration_ms, error);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
@@ -114,6 +121,7 @@ static const RtpApi rtp_api = {
     .session_relay = api_session_relay,
     .session_unrelay = api_session_unrelay,
     .session_get_bridge_mode = api_session_get_bridge_mode,
+    .session_send_dtmf = api_session_send_dtmf,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
 };

@@ -74,6 +74,7 @@ gboolean rtp_session_set_remote(RtpSession *s, const char *addr, guint16 port,
 gboolean rtp_session_set_format(RtpSession *s, const RtpFormat *fmt, GError **error);
 void rtp_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data);
 RtpBridgeMode rtp_session_get_bridge_mode(const RtpSession *s);
+gboolean rtp_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **error);
 const RtpFormat *rtp_session_get_format(const RtpSession *s);
 void rtp_session_relay(RtpSession *a, RtpSession *b);
 void rtp_session_unrelay(RtpSession *s);

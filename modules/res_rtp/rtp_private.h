@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include "dtmf4733.h"
 #include "rtp_engine.h"
 #include "rtp_stats.h"
 
@@ -35,7 +36,21 @@ typedef struct {
     guint32 remote_fraction_lost, remote_jitter_us;
     gint32 remote_lost, rtt_us;
     gint32 latched;
+    guint64 dtmf_rx, dtmf_tx;
 } RtpCounters;
+
+/* The RTP stream a session sends to its far end, whoever makes its
+ * packets (relayed from the peer, or encoded here): what an injected
+ * telephone-event continues.  Worker only. */
+typedef struct {
+    gboolean known;             /* a packet went out */
+    guint32 ssrc;
+    guint16 seq;                /* of the last packet sent */
+    guint32 ts;                 /* its timestamp ... */
+    gint64 us;                  /* ... and when it went (monotonic) */
+    guint16 seq_delta;          /* added to relayed packets' sequence numbers:
+                                 * events we sent in, packets we left out */
+} RtpOutStream;
 
 struct _RtpSession {
     /* Immutable after creation. */
@@ -51,6 +66,8 @@ struct _RtpSession {
     /* Main context. */
     RtpFormat fmt;              /* as negotiated; fmt.codec NULL: unknown */
     RtpBridgeMode mode;         /* of its bridge, as decided here */
+    RtpMedia *media_main;       /* the media last given to the worker (stats) */
+    RtpStats jb_base;           /* jitter buffer counters of media released */
     const RtpSessionEvents *events;
     gpointer events_data;
     RtpWorker *worker;          /* attached to, or (in transit) moving to */
@@ -78,9 +95,15 @@ struct _RtpSession {
     guint8 rx_pt;               /* the audio payload type it receives (fmt) */
     guint8 tx_pt;               /* the one its far end expects from us */
     guint8 te_pt;               /* telephone-event, 0: none */
+    guint8 dtmf_mode;           /* RtpDtmfMode of the format */
+    guint clock;                /* RTP clock of the format's codec (and its events) */
     RtpMedia *media;            /* decoded and encoded here (transcoding), or NULL */
-    RtpSession *tick_next;      /* in the worker's list of sessions with media */
+    RtpSession *tick_next;      /* in the worker's list of ticking sessions */
     RtpSession *tick_prev;
+    gboolean ticking;
+    RtpOutStream out;
+    RtpDtmfRx dtmf_rx;          /* telephone-events received */
+    RtpDtmfTx dtmf_tx;          /* ... and sent */
 
     RtpCounters pub;
 };
@@ -95,11 +118,13 @@ typedef enum {
     CMD_STOP,
     CMD_SYNC,                   /* worker: answer EV_SYNCED */
     CMD_FORMAT,                 /* payload types, and media (or none) to use */
+    CMD_DTMF,                   /* send `digit` for `duration_ms` */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */
     EV_SYNCED,
     EV_RELEASE,                 /* main: free `media`, the worker let go of it */
+    EV_DTMF,                    /* main: `digit` received, `duration_ms`, `source` */
 } RtpCmdType;
 
 /* A command to a worker, turned into an event for the main context when
@@ -112,7 +137,12 @@ typedef struct {
     RtpAddr addr;               /* CMD_SET_REMOTE / EV_LATCHED */
     guint gen;                  /* CMD_SET_REMOTE / EV_LATCHED: remote_gen */
     guint8 rx_pt, tx_pt, te_pt; /* CMD_FORMAT */
+    guint8 dtmf_mode;           /* CMD_FORMAT */
+    guint clock;                /* CMD_FORMAT */
     RtpMedia *media;            /* CMD_FORMAT (given), EV_RELEASE / EV_FREED (returned) */
+    char digit;                 /* CMD_DTMF / EV_DTMF */
+    guint duration_ms;
+    RtpDtmfMode source;         /* EV_DTMF */
 } RtpCmd;
 
 struct _RtpWorker {
@@ -130,7 +160,7 @@ struct _RtpWorker {
     guint n_sessions;           /* atomic, for the CLI */
 
     int tfd;                    /* timerfd: the media tick, armed while `ticking` */
-    RtpSession *ticking;        /* sessions with media on this worker */
+    RtpSession *ticking;        /* sessions with media or DTMF under way */
 
     /* Hot path buffers, used only by the worker thread. */
     struct mmsghdr rx[RTP_BATCH];
@@ -150,21 +180,75 @@ void rtp_worker_flush_wake(RtpWorker *w);
 /* Stops the thread and frees the worker. */
 void rtp_worker_free(RtpWorker *w);
 
-/* media.c: decoding and encoding of transcoded sessions */
+/* media.c: decoded sessions (transcoding, DTMF in band) */
 #define RTP_TICK_MS 20
 
-/* Made on the main context for a format (instances, resamplers,
- * buffers); NULL with error when the codec cannot be instantiated. */
+/* Made on the main context for a format (codec instance, jitter buffer,
+ * resamplers, in-band DTMF when fmt->dtmf says so); NULL with error when
+ * the codec cannot be instantiated. */
 RtpMedia *rtp_media_new(const RtpFormat *fmt, GError **error);
 void rtp_media_free(RtpMedia *m);
+/* Main context, while the media is alive: its jitter buffer counters
+ * added to st. */
+void rtp_media_add_stats(const RtpMedia *m, RtpStats *st);
+/* Worker: s now sends with this media (a new stream: SSRC, numbers). */
+void rtp_media_attach(RtpSession *s);
 /* Worker: an audio packet of the session's codec arrived. */
-void rtp_media_receive(RtpMedia *m, const RtpHeader *h, const guint8 *payload, gsize len);
-/* Worker: one tick of audio from s, sent out of its peer. */
-void rtp_media_forward(RtpWorker *w, RtpSession *s);
-/* Worker: the session's list membership and the tick timer. */
-void rtp_media_tick_add(RtpWorker *w, RtpSession *s);
+void rtp_media_receive(RtpMedia *m, const RtpHeader *h, const guint8 *payload, gsize len,
+                       gint64 now_us);
+/* Worker: one tick: s's audio pulled from its jitter buffer (digits in
+ * band detected) and sent out of its peer when the peer has media. */
+void rtp_media_forward(RtpWorker *w, RtpSession *s, gint64 now_us);
+/* Worker: plays a digit as tones into what s sends; FALSE when s has
+ * no in-band generator or its queue is full. */
+gboolean rtp_media_send_dtmf(RtpSession *s, char digit, guint duration_ms);
+/* Worker: the sessions that need the tick (media, DTMF under way) and
+ * the tick timer. */
+void rtp_media_update_tick(RtpWorker *w, RtpSession *s);
 void rtp_media_tick_remove(RtpWorker *w, RtpSession *s);
 void rtp_media_tick(RtpWorker *w);
+
+/* session_dtmf.c: RFC 4733 events of a session, on its worker */
+/* The format's DTMF settings (CMD_FORMAT): ends a digit in progress. */
+void rtp_dtmf_set_format(RtpSession *s);
+/* A telephone-event packet received on s (never relayed). */
+void rtp_dtmf_receive(RtpSession *s, const RtpHeader *h, const guint8 *pkt, guint len,
+                      gint64 now_us);
+/* CMD_DTMF: a digit to send in s's format. */
+void rtp_dtmf_send(RtpSession *s, char digit, guint duration_ms, gint64 now_us);
+/* Timeouts of digits received, events due to be sent. */
+void rtp_dtmf_tick(RtpSession *s, gint64 now_us);
+/* TRUE while s has a digit coming in or going out: it needs the tick. */
+gboolean rtp_dtmf_busy(const RtpSession *s);
+/* TRUE while s sends an event: audio for it is held back. */
+gboolean rtp_dtmf_sending(const RtpSession *s);
+/* Reports a digit to the main context (EV_DTMF). */
+void rtp_dtmf_report(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source);
+/* media.c: sends pkt (room for the header, then payload_len bytes) as
+ * the next packet of s's outgoing stream. */
+void rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker, guint8 pt,
+                  guint32 ts);
+/* The RTP timestamp of s's outgoing stream at now_us. */
+guint32 rtp_out_timestamp(const RtpSession *s, gint64 now_us);
+
+/* A packet relayed out of `out`: its sequence number shifted by what
+ * was inserted or left out, and noted as the stream's latest. */
+static inline void
+rtp_out_relayed(RtpSession *out, guint8 *pkt, gint64 now_us)
+{
+    RtpOutStream *o = &out->out;
+    guint16 seq = (guint16) (((pkt[2] << 8) | pkt[3]) + o->seq_delta);
+
+    if (o->seq_delta) {
+        pkt[2] = (guint8) (seq >> 8);
+        pkt[3] = (guint8) seq;
+    }
+    o->known = TRUE;
+    o->seq = seq;
+    o->ts = ((guint32) pkt[4] << 24) | ((guint32) pkt[5] << 16) | ((guint32) pkt[6] << 8) | pkt[7];
+    o->ssrc = ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
+    o->us = now_us;
+}
 
 /* engine.c, callable from workers */
 void rtp_engine_post(RtpEngine *e, RtpCmd *ev);

@@ -154,24 +154,45 @@ flush_send(RtpWorker *w, int fd, guint ntx, guint64 *octets)
 }
 
 /* A relayed packet keeps everything but its payload type, which is the
- * one each leg negotiated for the codec (or telephone-event): dynamic
- * types differ between the two offer/answers. */
+ * one each leg negotiated for the codec (dynamic types differ between
+ * the two offer/answers), and its sequence number when events were taken
+ * out of or put into the stream (rtp_out_relayed). */
 static inline void
 rewrite_pt(const RtpSession *s, const RtpSession *out, guint8 *pkt, guint8 pt)
 {
-    guint8 to = pt == s->rx_pt ? out->tx_pt : pt == s->te_pt && s->te_pt ? out->te_pt : pt;
-
-    if (to && to != pt)
-        pkt[1] = (guint8) ((pkt[1] & 0x80) | to);
+    if (pt == s->rx_pt && out->tx_pt && out->tx_pt != pt)
+        pkt[1] = (guint8) ((pkt[1] & 0x80) | out->tx_pt);
 }
 
-/* A packet of a transcoded leg: audio is decoded for the tick; anything
- * else (telephone-event, comfort noise) stays here. */
-static void
-terminate(RtpSession *s, const RtpHeader *h, const guint8 *pkt, guint len)
+/* What is not plain relaying: telephone-events (never relayed, see
+ * session_dtmf.c) and the packets of a decoded leg.  TRUE when the
+ * packet was taken here. */
+static inline gboolean
+take_packet(RtpSession *s, RtpSession *out, const RtpHeader *h, const guint8 *pkt, guint len,
+            gint64 now_us)
 {
+    if (s->te_pt && h->payload_type == s->te_pt) {
+        rtp_dtmf_receive(s, h, pkt, len, now_us);
+        if (out && !out->media)
+            out->out.seq_delta--;       /* the far end must not see a gap */
+        return TRUE;
+    }
+    if (!s->media)
+        return FALSE;
     if (h->payload_type == s->rx_pt)
-        rtp_media_receive(s->media, h, pkt + h->header_len, len - h->header_len);
+        rtp_media_receive(s->media, h, pkt + h->header_len, len - h->header_len, now_us);
+    return TRUE;
+}
+
+/* A relayed packet while `out` sends a telephone-event is held back, so
+ * that the far end does not play audio and digit at once. */
+static inline gboolean
+held_back(RtpSession *out)
+{
+    if (!out->te_pt || !rtp_dtmf_sending(out))
+        return FALSE;
+    out->out.seq_delta--;
+    return TRUE;
 }
 
 static void
@@ -179,13 +200,15 @@ receive_rtp(RtpWorker *w, RtpSession *s)
 {
     int n = receive_batch(w, s->fd[0]);
     RtpSession *out = s->peer;
+    gint64 now_us;
     guint32 arrival;
     guint ntx = 0, sent;
     guint64 octets = 0, rx_octets = 0, accepted = 0, dropped = 0;
 
     if (n <= 0)
         return;
-    arrival = (guint32) (g_get_monotonic_time() * RTP_CLOCK_RATE / G_USEC_PER_SEC);
+    now_us = g_get_monotonic_time();
+    arrival = (guint32) (now_us * RTP_CLOCK_RATE / G_USEC_PER_SEC);
     for (int i = 0; i < n; i++) {
         RtpHeader h;
         guint len = w->rx[i].msg_len;
@@ -198,12 +221,13 @@ receive_rtp(RtpWorker *w, RtpSession *s)
         rtp_rx_update(&s->rx, &h, arrival);
         accepted++;
         rx_octets += len;
-        if (s->media) {
-            terminate(s, &h, w->buf[i], len);
+        if (take_packet(s, out, &h, w->buf[i], len, now_us))
             continue;
-        }
         if (out && out->rtp_dest.len) {
+            if (held_back(out))
+                continue;
             rewrite_pt(s, out, w->buf[i], h.payload_type);
+            rtp_out_relayed(out, w->buf[i], now_us);
             queue_send(w, &ntx, (guint) i, &out->rtp_dest);
         } else {
             dropped++;
@@ -212,6 +236,8 @@ receive_rtp(RtpWorker *w, RtpSession *s)
     RTP_PUB_ADD(s, rx_packets, accepted);
     RTP_PUB_ADD(s, rx_octets, rx_octets);
     publish_rx(s);
+    if (!s->ticking && rtp_dtmf_busy(s))
+        rtp_media_update_tick(w, s);        /* a digit began: its timeout */
     if (ntx > 0) {
         sent = flush_send(w, out->fd[0], ntx, &octets);
         RTP_PUB_ADD(s, relayed, sent);
@@ -299,16 +325,6 @@ epoll_del(RtpWorker *w, RtpSession *s)
     g_atomic_int_add(&w->n_sessions, -1);
 }
 
-/* A session ticks while it has media and a peer to send its audio to. */
-static void
-update_tick(RtpWorker *w, RtpSession *s)
-{
-    if (s->media && s->peer)
-        rtp_media_tick_add(w, s);
-    else
-        rtp_media_tick_remove(w, s);
-}
-
 static void
 unlink_peer(RtpWorker *w, RtpSession *s)
 {
@@ -317,14 +333,14 @@ unlink_peer(RtpWorker *w, RtpSession *s)
     if (p) {
         p->peer = NULL;
         s->peer = NULL;
-        update_tick(w, p);
+        rtp_media_update_tick(w, p);
     }
-    update_tick(w, s);
+    rtp_media_update_tick(w, s);
     g_atomic_pointer_set(&s->want, NULL);
 }
 
 static void
-release_media(RtpWorker *w, RtpMedia *m)
+release_media(RtpWorker *w, RtpSession *s, RtpMedia *m)
 {
     RtpCmd *ev;
 
@@ -332,6 +348,7 @@ release_media(RtpWorker *w, RtpMedia *m)
         return;
     ev = g_new0(RtpCmd, 1);
     ev->type = EV_RELEASE;
+    ev->session = s;
     ev->media = m;
     rtp_engine_post(w->engine, ev);
 }
@@ -344,10 +361,22 @@ set_format(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
     s->rx_pt = cmd->rx_pt;
     s->tx_pt = cmd->tx_pt;
     s->te_pt = cmd->te_pt;
+    s->dtmf_mode = cmd->dtmf_mode;
+    s->clock = cmd->clock;
+    rtp_dtmf_set_format(s);
     s->media = cmd->media;
     cmd->media = NULL;
-    update_tick(w, s);
-    release_media(w, old);
+    if (s->media)
+        rtp_media_attach(s);
+    rtp_media_update_tick(w, s);
+    release_media(w, s, old);
+}
+
+static void
+send_dtmf(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
+{
+    rtp_dtmf_send(s, cmd->digit, cmd->duration_ms, g_get_monotonic_time());
+    rtp_media_update_tick(w, s);
 }
 
 /* Both halves of a relay must arrive (each through its own session's
@@ -365,8 +394,8 @@ link_sessions(RtpWorker *w, RtpSession *s, RtpSession *other)
         unlink_peer(w, other);
     s->peer = other;
     other->peer = s;
-    update_tick(w, s);
-    update_tick(w, other);
+    rtp_media_update_tick(w, s);
+    rtp_media_update_tick(w, other);
 }
 
 static void
@@ -390,6 +419,7 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
     switch (cmd->type) {
     case CMD_ATTACH:
         epoll_add(w, s);
+        rtp_media_update_tick(w, s);
         break;
     case CMD_DETACH:
         epoll_del(w, s);
@@ -409,6 +439,9 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
         break;
     case CMD_FORMAT:
         set_format(w, s, cmd);
+        break;
+    case CMD_DTMF:
+        send_dtmf(w, s, cmd);
         break;
     case CMD_FREE:
         epoll_del(w, s);

@@ -36,7 +36,7 @@ static const PbxOption endpoint_opts[] = {
     { "media_encryption",  PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, media_encryption), "no", 0, 0 },
     { "transports",        PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, transports), "udp,tcp", 0, 0 },
     { "qualify_frequency", PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, qualify_frequency), "0", 0, 86400 },
-    { "dtmf_mode",         PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, dtmf_mode), "auto", 0, 0 },
+    { "dtmf_mode",         PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, dtmf_mode), "rfc4733", 0, 0 },
 };
 
 static const char *const known_codecs[] = {

@@ -49,7 +49,7 @@ test_templates_and_defaults(void)
     g_assert_cmpuint(e->qualify_frequency, ==, 60);
     g_assert_cmpint(e->nat, ==, SIP_NAT_AUTO);
     g_assert_cmpstr(e->codecs[1], ==, "alaw");
-    g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_AUTO);
+    g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_RFC4733);
     e = sip_endpoint_table_lookup(t, "1002");
     g_assert_cmpint(e->nat, ==, SIP_NAT_YES);
     g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_INFO);

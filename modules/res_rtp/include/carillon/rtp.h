@@ -41,6 +41,7 @@ typedef enum {
     RTP_ERROR_FAMILY,           /* address family not supported / mismatched */
     RTP_ERROR_ADDRESS,          /* not an IP address literal */
     RTP_ERROR_SOCKET,           /* socket(), bind(), ... failed */
+    RTP_ERROR_FAILED,           /* not possible now (no DTMF in the media, ...) */
 } RtpError;
 
 typedef struct _RtpSession RtpSession;
@@ -70,8 +71,10 @@ typedef enum {
 
 /* What a session's media has to say, on the main context. */
 typedef struct {
-    /* A DTMF digit received (RFC 4733 events or in-band tones), once, at
-     * its end. */
+    /* A DTMF digit received (RFC 4733 events, or in-band tones when the
+     * format says RTP_DTMF_INBAND), once, at its end.  RFC 4733 events
+     * are never relayed: the receiving session reports them here and the
+     * owner passes them on (the other leg may want another form). */
     void (*dtmf)(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source,
                  gpointer data);
 } RtpSessionEvents;
@@ -97,6 +100,15 @@ typedef struct {
     guint32 remote_jitter_us;
     gint32 rtt_us;                     /* PBX <-> far end; -1 unknown */
     gboolean latched;                  /* remote learned from packets */
+    /* The jitter buffer of a decoded leg (transcoded, or DTMF in band);
+     * all zero while the leg was only relayed. */
+    gboolean decoded;                  /* decoded now */
+    guint32 jb_delay_ms;               /* playout delay now */
+    guint32 jb_jitter_ms;              /* transit spread it measures */
+    guint64 jb_late;                   /* packets dropped: too late to play */
+    guint64 jb_concealed;              /* 20 ms frames made up (PLC) */
+    guint64 jb_fec;                    /* frames recovered by FEC */
+    guint64 dtmf_rx, dtmf_tx;          /* digits received, sent */
 } RtpStats;
 
 typedef struct {
@@ -134,6 +146,13 @@ typedef struct {
     /* Ends the bridge of s (and of its peer). */
     void (*session_unrelay)(RtpSession *s);
     RtpBridgeMode (*session_get_bridge_mode)(const RtpSession *s);
+
+    /* Sends a DTMF digit in the session's format: RTP telephone-events
+     * (RFC 4733, end packet sent three times) or tones in the audio
+     * (inband); digits sent in a row are queued (32 at most).  FALSE
+     * with error when the format carries no DTMF (RTP_DTMF_NONE, or no
+     * format yet) or the queue is full. */
+    gboolean (*session_send_dtmf)(RtpSession *s, char digit, guint duration_ms, GError **error);
 
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
     /* Packets received on s and sent out of its peer (tests, CLI). */

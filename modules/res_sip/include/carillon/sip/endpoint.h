@@ -41,8 +41,10 @@ typedef enum {
 /* How DTMF is sent to an endpoint (what it sends is always understood:
  * RFC 4733 events when negotiated, SIP INFO, and tones when inband). */
 typedef enum {
-    SIP_DTMF_AUTO,     /* RFC 4733 when its SDP has telephone-event, else inband */
-    SIP_DTMF_RFC4733,  /* telephone-event offered; digits as RTP events */
+    SIP_DTMF_AUTO,     /* RFC 4733 when its SDP has telephone-event, else
+                        * inband (the leg is then decoded: costs CPU) */
+    SIP_DTMF_RFC4733,  /* the default: telephone-event offered, digits as
+                        * RTP events; none when the phone has no telephone-event */
     SIP_DTMF_INFO,     /* no telephone-event offered; digits as SIP INFO */
     SIP_DTMF_INBAND,   /* no telephone-event offered; tones in the audio */
 } SipDtmfMode;
