@@ -189,12 +189,22 @@ static const char create_sql[] =
     " duration INTEGER, billsec INTEGER, disposition TEXT, cause TEXT,"
     " cause_code INTEGER, codec TEXT, rtp_packets_sent INTEGER,"
     " rtp_packets_received INTEGER, rtp_packets_lost INTEGER,"
-    " rtp_jitter_ms REAL, rtp_rtt_ms REAL)";
+    " rtp_jitter_ms REAL, rtp_rtt_ms REAL,"
+    " jb_delay_ms INTEGER, jb_late INTEGER, jb_concealed INTEGER)";
+
+/* Columns added since the first release: a database made before gets
+ * them (its rows NULL there). */
+static const char *const added_columns[] = {
+    "jb_delay_ms INTEGER", "jb_late INTEGER", "jb_concealed INTEGER",
+};
 
 static const char insert_sql[] =
-    "INSERT OR REPLACE INTO cdr VALUES"
+    "INSERT OR REPLACE INTO cdr (id, caller, callee, channel, peer, start, answer, end,"
+    " duration, billsec, disposition, cause, cause_code, codec, rtp_packets_sent,"
+    " rtp_packets_received, rtp_packets_lost, rtp_jitter_ms, rtp_rtt_ms, jb_delay_ms,"
+    " jb_late, jb_concealed) VALUES"
     " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17, ?18, ?19)";
+    " ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
 
 static void
 bind_row(sqlite3_stmt *st, const PbxCdr *c)
@@ -219,6 +229,27 @@ bind_row(sqlite3_stmt *st, const PbxCdr *c)
     sqlite3_bind_int64(st, 17, (sqlite3_int64) c->rtp.packets_lost);
     sqlite3_bind_double(st, 18, c->rtp.jitter_ms);
     sqlite3_bind_double(st, 19, c->rtp.rtt_ms);
+    sqlite3_bind_int64(st, 20, c->rtp.jb_delay_ms);
+    sqlite3_bind_int64(st, 21, (sqlite3_int64) c->rtp.jb_late);
+    sqlite3_bind_int64(st, 22, (sqlite3_int64) c->rtp.jb_concealed);
+}
+
+/* The table, and the columns an older one lacks. */
+static gboolean
+create_table(sqlite3 *db, GError **error)
+{
+    if (!pbx_db_exec(db, create_sql, error))
+        return FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS(added_columns); i++) {
+        g_autofree char *sql = g_strdup_printf("ALTER TABLE cdr ADD COLUMN %s", added_columns[i]);
+        g_autoptr(GError) e = NULL;
+
+        if (!pbx_db_exec(db, sql, &e) && !strstr(e->message, "duplicate column")) {
+            g_propagate_error(error, g_steal_pointer(&e));
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 static void
@@ -226,7 +257,7 @@ create_job(sqlite3 *db, gpointer data)
 {
     g_autoptr(GError) error = NULL;
 
-    if (db && !pbx_db_exec(db, create_sql, &error))
+    if (db && !create_table(db, &error))
         g_warning("cdr: %s", error->message);
 }
 
@@ -238,7 +269,7 @@ sqlite_write(sqlite3 *db, const PbxCdr *cdr)
     g_autoptr(GError) error = NULL;
     sqlite3_stmt *st;
 
-    if (!created && !pbx_db_exec(db, create_sql, &error)) {
+    if (!created && !create_table(db, &error)) {
         g_warning("cdr: %s", error->message);
         return;
     }

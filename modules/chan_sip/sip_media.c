@@ -459,6 +459,9 @@ sip_media_save_stats(SipCall *call)
     out.packets_lost = st.lost > 0 ? (guint64) st.lost : 0;
     out.jitter_ms = st.jitter_us / 1000.0;
     out.rtt_ms = st.rtt_us >= 0 ? st.rtt_us / 1000.0 : 0;
+    out.jb_delay_ms = st.jb_delay_ms;
+    out.jb_late = st.jb_late;
+    out.jb_concealed = st.jb_concealed;
     pbx_channel_set_rtp_stats(call->chan, &out);
 }
 

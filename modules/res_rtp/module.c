@@ -1,5 +1,5 @@
-/* res_rtp - RTP/RTCP relay engine module: rtp.conf, the "rtp" API and the
- * CLI.  See README.md. */
+/* res_rtp - RTP/RTCP media engine module: rtp.conf and the "rtp" API
+ * (the CLI is cli.c).  See README.md. */
 #include <string.h>
 #include <sys/socket.h>
 
@@ -126,81 +126,6 @@ static const RtpApi rtp_api = {
     .session_get_relayed = api_session_get_relayed,
 };
 
-/* ---------------------------------------------------------- CLI */
-
-static gboolean
-show_settings(PbxCliContext *ctx, int argc, char **argv, gpointer data)
-{
-    const RtpConf *conf = rtp_engine_get_conf(engine);
-    g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
-
-    pbx_cli_print(ctx, "Port range:     %u-%u\n", conf->port_start, conf->port_end);
-    pbx_cli_print(ctx, "Bind (IPv4):    %s\n", conf->bind);
-    pbx_cli_print(ctx, "Bind (IPv6):    %s\n", conf->bind6);
-    pbx_cli_print(ctx, "TOS:            0x%02x\n", conf->tos);
-    pbx_cli_print(ctx, "Workers:        %u%s\n", rtp_engine_get_n_workers(engine),
-                  conf->workers ? "" : " (auto)");
-    pbx_cli_print(ctx, "RTCP:           relayed, parsed for statistics\n");
-    pbx_cli_print(ctx, "Sessions:       %u\n", sessions->len);
-    return TRUE;
-}
-
-static const char *
-bridge_mode_name(RtpBridgeMode mode)
-{
-    switch (mode) {
-    case RTP_BRIDGE_RELAY:
-        return "relay";
-    case RTP_BRIDGE_TRANSCODE:
-        return "transcode";
-    default:
-        return "-";
-    }
-}
-
-static void
-print_session(PbxCliContext *ctx, const RtpSession *s)
-{
-    RtpStats st;
-    guint16 port;
-    const char *addr = rtp_session_get_local(s, &port);
-    const char *remote = rtp_session_get_remote(s);
-    g_autofree char *local = g_strdup_printf(strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
-    g_autofree char *peer = g_strdup_printf("%u", rtp_session_get_peer_id(s));
-    const RtpFormat *fmt = rtp_session_get_format(s);
-
-    rtp_session_get_stats(s, &st);
-    pbx_cli_print(ctx,
-                  "%-5u %-4u %-5s %-9s %-6s %-28s %-22s%s %8" G_GUINT64_FORMAT
-                  " %10" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
-                  " %6" G_GINT64_FORMAT " %7.1f\n",
-                  rtp_session_get_id(s), rtp_session_get_worker(s),
-                  rtp_session_get_peer_id(s) ? peer : "-",
-                  bridge_mode_name(rtp_session_get_bridge_mode(s)),
-                  fmt->codec ? fmt->codec->name : "-", local, remote ? remote : "-",
-                  st.latched ? "*" : " ", st.rx_packets, st.rx_octets, st.tx_packets,
-                  st.tx_octets, st.lost, st.jitter_us / 1000.0);
-}
-
-static gboolean
-show_sessions(PbxCliContext *ctx, int argc, char **argv, gpointer data)
-{
-    g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
-
-    pbx_cli_print(ctx, "%-5s %-4s %-5s %-9s %-6s %-28s %-23s %8s %10s %8s %10s %6s %7s\n",
-                  "ID", "Wrk", "Peer", "Mode", "Codec", "Local", "Remote (* latched)", "RxPkts", "RxBytes", "TxPkts",
-                  "TxBytes", "Lost", "Jit(ms)");
-    for (guint i = 0; i < sessions->len; i++)
-        print_session(ctx, sessions->pdata[i]);
-    pbx_cli_print(ctx, "%u active RTP session%s\n", sessions->len, sessions->len == 1 ? "" : "s");
-    return TRUE;
-}
-
-static const PbxCliCommand commands[] = {
-    { "rtp show settings", NULL, "Show the RTP engine settings", show_settings, NULL },
-    { "rtp show sessions", NULL, "Show RTP sessions and their statistics", show_sessions, NULL },
-};
-
 /* ---------------------------------------------------------- life cycle */
 
 static gboolean
@@ -216,7 +141,7 @@ rtp_load(PbxModule *self, GError **error)
         return FALSE;
     rtp_engine_defer_wakes(engine);
     module = self;
-    if (!pbx_cli_register(self, commands, G_N_ELEMENTS(commands), NULL, error)) {
+    if (!rtp_cli_register(self, engine, error)) {
         g_clear_pointer(&engine, rtp_engine_free);
         return FALSE;
     }

@@ -89,4 +89,7 @@ guint rtp_session_get_worker(const RtpSession *s);
 guint rtp_session_get_peer_id(const RtpSession *s);
 const char *rtp_session_get_remote(const RtpSession *s);
 
+/* cli.c: the rtp CLI commands, for the module's life. */
+gboolean rtp_cli_register(PbxModule *self, RtpEngine *engine, GError **error);
+
 G_END_DECLS

@@ -288,6 +288,10 @@ typedef struct {
     guint64 packets_lost;
     double jitter_ms;
     double rtt_ms;
+    /* The jitter buffer, when the leg was decoded (transcoded). */
+    guint jb_delay_ms;          /* playout delay at the end */
+    guint64 jb_late;            /* packets too late to play */
+    guint64 jb_concealed;       /* 20 ms frames made up for lost audio */
 } PbxRtpStats;
 PBX_API void pbx_channel_set_rtp_stats(PbxChannel *chan,
                                        const PbxRtpStats *stats);

@@ -425,6 +425,74 @@ test_cdr_written(void)
     g_rmdir(dir);
 }
 
+static void
+read_jb(sqlite3 *db, gpointer data)
+{
+    GString *out = data;
+    sqlite3_stmt *st = NULL;
+
+    g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT id, jb_delay_ms, jb_late, jb_concealed"
+                                       " FROM cdr ORDER BY rowid", -1, &st, NULL), ==, SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++) {
+            const char *v = (const char *) sqlite3_column_text(st, i);
+            g_string_append_printf(out, "%s%s", i ? "," : "", i == 0 && v && strcmp(v, "old")
+                                                                  ? "new" : v ? v : "NULL");
+        }
+        g_string_append_c(out, ';');
+    }
+    sqlite3_finalize(st);
+}
+
+/* A database from before the jitter buffer columns gets them; its rows
+ * stay (NULL there), new rows fill them. */
+static void
+test_cdr_old_schema(void)
+{
+    const char *answer[] = { "1002", NULL };
+    g_autofree char *dir = g_dir_make_tmp("carillon-cdr-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "carillon.db", NULL);
+    g_autoptr(GString) rows = g_string_new(NULL);
+    g_autoptr(PbxChannel) a = NULL;
+    PbxRtpStats rtp = { .packets_sent = 10, .jb_delay_ms = 40, .jb_late = 3, .jb_concealed = 7 };
+    sqlite3 *old = NULL;
+    DialResult r;
+
+    g_assert_cmpint(sqlite3_open(path, &old), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_exec(old,
+        "CREATE TABLE cdr (id TEXT PRIMARY KEY, caller TEXT, callee TEXT, channel TEXT,"
+        " peer TEXT, start INTEGER, answer INTEGER, end INTEGER, duration INTEGER,"
+        " billsec INTEGER, disposition TEXT, cause TEXT, cause_code INTEGER, codec TEXT,"
+        " rtp_packets_sent INTEGER, rtp_packets_received INTEGER, rtp_packets_lost INTEGER,"
+        " rtp_jitter_ms REAL, rtp_rtt_ms REAL);"
+        "INSERT INTO cdr (id, caller) VALUES ('old', '1009');", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(old);
+    setup();
+    g_assert_true(pbx_db_init(path, NULL));
+    pbx_cdr_enable(TRUE);
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    a = new_caller();
+    dial(a, answer, 0, &r);
+    g_assert_true(pbx_channel_answer(a, NULL));
+    g_assert_nonnull(pbx_bridge_new(a, r.answered, NULL));
+    pbx_channel_set_rtp_stats(a, &rtp);
+    pbx_channel_hangup_from_tech(a, PBX_CAUSE_NORMAL_CLEARING);
+    pbx_channel_unref(r.answered);
+    pbx_cdr_flush();
+    pbx_db_run_sync(read_jb, rows);
+    g_assert_cmpstr(rows->str, ==, "old,NULL,NULL,NULL;new,40,3,7;");
+    drain();
+    pbx_cdr_enable(FALSE);
+    pbx_db_shutdown();
+    teardown();
+    for (guint i = 0; i < 3; i++) {
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        g_autofree char *f = g_strconcat(path, suffixes[i], NULL);
+        g_remove(f);
+    }
+    g_rmdir(dir);
+}
+
 /* A live channel holds a use on its tech's module; unloading the module
  * removes the tech. */
 static void
@@ -556,6 +624,7 @@ main(int argc, char **argv)
     g_test_add_func("/core/dtmf/hook-and-bridge", test_dtmf_hook_and_bridge);
     g_test_add_func("/core/dtmf/values", test_dtmf_values);
     g_test_add_func("/core/cdr/written", test_cdr_written);
+    g_test_add_func("/core/cdr/old-schema", test_cdr_old_schema);
     g_test_add_func("/core/channel/module-use", test_module_use);
     return g_test_run();
 }
