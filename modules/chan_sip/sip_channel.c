@@ -77,6 +77,7 @@ sip_call_unref(SipCall *call)
         sdp_session_free(call->remote_sdp);
     g_ptr_array_unref(call->forks);
     g_strfreev(call->codecs);
+    g_strfreev(call->prefer);
     g_free(call->codec_fmtp);
     g_free(call->remote_media_ip);
     g_free(call->local_sdp);

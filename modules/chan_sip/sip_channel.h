@@ -89,6 +89,7 @@ struct _SipCall {
     SdpDirection local_dir;     /* what we offer/answer (hold) */
     SdpDirection remote_dir;    /* what the far end's last SDP said */
     char **codecs;              /* this leg's codecs (a dial's), NULL: the endpoint's */
+    char **prefer;              /* of those, offered first: what the caller can take */
     const PbxCodec *codec;      /* negotiated, NULL until then */
     guint8 payload_type;        /* its payload type on this leg */
     guint8 te_payload_type;     /* telephone-event, 0: none */
@@ -244,6 +245,10 @@ gboolean sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error);
 void sip_media_unbridge(PbxChannel *a, PbxChannel *b);
 /* Copies the session's counters to the channel for the CDR. */
 void sip_media_save_stats(SipCall *call);
+/* An outbound leg dialed for the inbound leg `in` offers first the codecs
+ * `in` can be answered with, so that the two likely share one and the
+ * bridge relays instead of transcoding. */
+void sip_media_prefer_peer(SipCall *out, const SipCall *in);
 
 /* ---- sip_dtmf.c ---- */
 /* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and

@@ -114,8 +114,10 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
             name = pbx_channel_get_caller_name(requester);
         if (pbx_channel_get_tech(requester) == &sip_channel_tech) {
             SipCall *in = pbx_channel_get_tech_pvt(requester);
-            if (in)
+            if (in) {
                 call->max_forwards = MAX(in->max_forwards - 1, 0);
+                sip_media_prefer_peer(call, in);
+            }
         }
     }
     call->caller_number = g_strdup(num ? num : "anonymous");

@@ -78,7 +78,17 @@ add_te(Prefs *p, guint clock, guint pt)
     p->codecs[p->n++] = NULL;
 }
 
-/* Our codecs, in order; names not registered are skipped. */
+static gboolean
+preferred(const SipCall *call, const PbxCodec *c)
+{
+    for (guint i = 0; call->prefer && call->prefer[i]; i++)
+        if (pbx_codec_find(call->prefer[i]) == c)
+            return TRUE;
+    return FALSE;
+}
+
+/* Our codecs, in order (those the other leg can take first, see
+ * sip_media_prefer_peer); names not registered are skipped. */
 static void
 build_prefs(const SipCall *call, Prefs *p)
 {
@@ -86,10 +96,12 @@ build_prefs(const SipCall *call, Prefs *p)
     guint dynamic = FIRST_DYNAMIC_PT;
 
     memset(p, 0, sizeof(*p));
-    for (guint i = 0; names[i] && p->n < MAX_PREFS / 2; i++) {
-        const PbxCodec *c = pbx_codec_find(names[i]);
-        if (c)
-            add_pref(p, c, c->payload_type == PBX_CODEC_PT_DYNAMIC ? dynamic++ : 0);
+    for (guint pass = 0; pass < 2; pass++) {
+        for (guint i = 0; names[i] && p->n < MAX_PREFS / 2; i++) {
+            const PbxCodec *c = pbx_codec_find(names[i]);
+            if (c && preferred(call, c) == (pass == 0))
+                add_pref(p, c, c->payload_type == PBX_CODEC_PT_DYNAMIC ? dynamic++ : 0);
+        }
     }
     for (guint i = 0, n = p->n; i < n && sip_dtmf_offers_events(call); i++) {
         guint clock = p->prefs[i].clock_rate;
@@ -185,6 +197,25 @@ offered(const SdpMedia *m, const SdpCodecPref *cp)
             return TRUE;
     }
     return FALSE;
+}
+
+void
+sip_media_prefer_peer(SipCall *out, const SipCall *in)
+{
+    const SdpMedia *m = in->remote_sdp ? audio_stream(in->remote_sdp) : NULL;
+    GPtrArray *names;
+    Prefs p;
+
+    if (!m)
+        return;
+    build_prefs(in, &p);
+    names = g_ptr_array_new();
+    for (guint i = 0; i < p.n; i++)
+        if (p.codecs[i] && offered(m, &p.prefs[i]))
+            g_ptr_array_add(names, g_strdup(p.codecs[i]->name));
+    g_ptr_array_add(names, NULL);
+    g_strfreev(out->prefer);
+    out->prefer = (char **) g_ptr_array_free(names, FALSE);
 }
 
 /* Which of our codecs to answer with: the bridged leg's codec when the
