@@ -164,11 +164,24 @@ publish_latched(const RtpSession *s)
     pbx_event_publish(pe);
 }
 
+/* Media the worker let go of (EV_RELEASE, EV_FREED): its jitter
+ * buffer's counters stay in the session's; freed here. */
+static void
+release_media(RtpSession *s, RtpMedia *m)
+{
+    rtp_media_add_stats(m, &s->jb_base);
+    if (s->media_main == m)
+        s->media_main = NULL;
+    rtp_media_free(m);
+}
+
 static void
 handle_event(RtpEngine *e, RtpCmd *ev)
 {
     RtpSession *s = ev->session;
 
+    if (ev->media)
+        release_media(s, g_steal_pointer(&ev->media));  /* before EV_FREED drops s */
     switch (ev->type) {
     case EV_DETACHED:
         session_arrived(e, s, ev->target);
@@ -177,7 +190,7 @@ handle_event(RtpEngine *e, RtpCmd *ev)
         g_hash_table_remove(e->sessions, GUINT_TO_POINTER(s->id));
         break;
     case EV_RELEASE:
-        break;          /* the media goes with the event, below */
+        break;          /* the media went above */
     case EV_DTMF:
         if (!s->freed && s->events && s->events->dtmf)
             s->events->dtmf(s, ev->digit, ev->duration_ms, ev->source, s->events_data);
@@ -194,13 +207,6 @@ handle_event(RtpEngine *e, RtpCmd *ev)
         break;
     default:
         g_assert_not_reached();
-    }
-    if (ev->media) {
-        /* its jitter buffer's counters stay in the session's */
-        rtp_media_add_stats(ev->media, &s->jb_base);
-        if (s->media_main == ev->media)
-            s->media_main = NULL;
-        rtp_media_free(ev->media);
     }
     g_free(ev);
 }

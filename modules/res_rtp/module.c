@@ -173,7 +173,7 @@ rtp_reload(PbxModule *self, GError **error)
     return TRUE;
 }
 
-PBX_MODULE_DEFINE("res_rtp", "RTP/RTCP relay engine (media workers)",
+PBX_MODULE_DEFINE("res_rtp", "RTP/RTCP media engine (relay, transcoding, DTMF)",
                   .load = rtp_load,
                   .unload = rtp_unload,
                   .reload = rtp_reload);
