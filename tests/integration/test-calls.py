@@ -340,6 +340,9 @@ try:
     c = SipClient(pbx.sip_port)
     r = auth_invite(c, "1002", SDP.format(pts="18"))
     t.ok(r is not None and r[0] == 488, "an offer without a common codec: 488", r and r[:2])
+    warn = header_values(r[2], "Warning") if r else []
+    t.ok(warn and re.match(r'30[45] \S+ ".+"', warn[0]),
+         "... with a Warning (305 or 304, our host, why)", warn)
     c.close()
 
     callee = uas(os.path.join(SIPP, "uas-answer.xml"), 200)

@@ -113,6 +113,10 @@ def one_call(n, pair):
         t.ok(wait_for(both_up, 15), f"{name}: the call is up",
              channels()[1] + caller.log_text()[-1500:] + callee.log_text()[-1500:]
              + pbx.log_text()[-2000:])
+        if ccaller == "opus":
+            rc, out = pbx.rx("module unload codec_opus")
+            t.ok(rc != 0 and re.search(r"in use", out, re.I),
+                 f"{name}: unloading codec_opus during the call is refused", out)
         ok = wait_for(lambda: modes(sessions()) == [mode, mode], 5)
         out = sessions()
         t.ok(ok, f"{name}: both RTP legs: {mode}", out)

@@ -30,8 +30,11 @@ context("office", {
         call:hangup(failure_status[outcome] or detail.code or 503)
     end,
 
-    on_dtmf = function(call, digit)
-        pbx.log("debug", call.name .. " sent DTMF " .. digit)
+    -- Every digit either leg of a call sends; returning true would keep
+    -- it from the other party (feature codes).
+    on_dtmf = function(leg, digit, info)
+        pbx.log("debug", string.format("%s sent DTMF %s (%s, %d ms)", leg.name, digit,
+                                       info.source, info.duration))
     end,
 
     -- Blind transfers are allowed to office extensions only.
