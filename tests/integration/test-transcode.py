@@ -11,7 +11,9 @@ legs are transcoded (`rtp show sessions`) and the codecs in the CDR.
 Pairs: Opus only <-> PCMU only; G.722 only <-> PCMA only; GSM <-> PCMU.
 Also the bug of the issue: a caller offering PCMU and PCMA calling a
 callee that accepts only PCMA must be answered with PCMA alone (the
-codec the other leg uses), and the tones must get through relayed."""
+codec the other leg uses), and the tones must get through relayed.  And
+the dialplan's dial option `codecs = {"alaw"}` forces the callee's leg
+to A-law although both phones speak PCMU: transcoded."""
 import glob
 import os
 import re
@@ -37,10 +39,22 @@ PAIRS = [
     ("G722/16000/1", "g722", "PCMA", "alaw", "transcode", "G722", "PCMA"),
     ("GSM", "gsm", "PCMU", "ulaw", "transcode", "GSM", "PCMU"),
     ("PCMU,PCMA", "ulaw,alaw", "PCMA", "alaw", "relay", "PCMA", "PCMA"),
+    # the dialplan forces the callee's leg to A-law (dial option codecs)
+    ("PCMU", "ulaw", "PCMU,PCMA", "ulaw,alaw", "transcode", "PCMU", "PCMA"),
 ]
+FORCED = {4: "alaw"}      # pair index -> codec the dial forces
 CALLER_HZ, CALLEE_HZ = 1000, 440
 
 pbx = Carillon()
+pbx.write_file("extensions.lua", """
+context("office", {
+    on_invite = function(call)
+        -- "1010*alaw" dials 1010 with the callee's leg forced to A-law
+        local to, force = call.to:match("^(%d+)%*(%a+)$")
+        call:dial(to or call.to, {timeout = 20, codecs = force and {force} or nil})
+    end,
+})
+""")
 pbx.conf("rtp.conf", "general", "port_start", "43000")
 pbx.conf("rtp.conf", "general", "port_end", "43999")
 if not t.ok(pbx.start(), "daemon starts", pbx.log_text()):
@@ -109,7 +123,7 @@ def one_call(n, pair):
     try:
         t.ok(wait_for(lambda: registered(a) and registered(b), 15),
              f"{name}: both phones register", pbx.rx("sip show registrations")[1])
-        caller.command(f"/dial {b}")
+        caller.command(f"/dial {b}" + (f"*{FORCED[n]}" if n in FORCED else ""))
         t.ok(wait_for(both_up, 15), f"{name}: the call is up",
              channels()[1] + caller.log_text()[-1500:] + callee.log_text()[-1500:]
              + pbx.log_text()[-2000:])

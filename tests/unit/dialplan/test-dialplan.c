@@ -919,6 +919,8 @@ static const char dtmf_script[] =
     "      call.vars.r1 = tostring(call:send_dtmf('12#a', {duration = 80}))\n"
     "      call.vars.r2 = select(2, pcall(call.send_dtmf, call, '1x'))\n"
     "      call.vars.r3 = select(2, pcall(call.send_dtmf, call, '1', {duration = 5}))\n"
+    "      call.vars.r4 = select(2, pcall(call.dial, call, '1002', {codecs = {'nope'}}))\n"
+    "      call.vars.r5 = select(2, pcall(call.dial, call, '1002', {codecs = 'ulaw'}))\n"
     "      call:hangup()\n"
     "    else\n"
     "      call.vars.outcome = call:dial('1002', {timeout = 1})\n"
@@ -1000,6 +1002,8 @@ test_dtmf_send(void)
     g_assert_cmpstr(pbx_channel_get_var(c, "r1"), ==, "true");
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "r2"), "'x' is not a DTMF digit"));
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "r3"), "duration must be 40-5000 ms"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "r4"), "dial option codecs: 'nope' is not a codec"));
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "r5"), "dial option codecs must be a list"));
     g_assert_nonnull(strstr(fake_tech_log(),
                             "dtmf:send:1:80;dtmf:send:2:80;dtmf:send:#:80;dtmf:send:A:80;"));
     teardown();
