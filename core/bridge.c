@@ -219,6 +219,12 @@ pbx_bridge_destroy(PbxBridge *bridge)
     end_bridge(bridge, NULL, PBX_CAUSE_NONE);
 }
 
+gboolean
+pbx_bridge_has_media(const PbxBridge *bridge)
+{
+    return bridge->media && !bridge->ended;
+}
+
 const char *
 pbx_bridge_get_id(const PbxBridge *bridge)
 {

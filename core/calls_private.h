@@ -21,6 +21,8 @@ void pbx_calls_timers_shutdown(void);
 
 /* bridge.c */
 PbxBridge *pbx_bridge_find_by_channel(const PbxChannel *chan);
+/* TRUE while the bridge's legs have their media connected. */
+gboolean pbx_bridge_has_media(const PbxBridge *bridge);
 
 /* dial.c: ring one or more targets in parallel, first answer wins. */
 typedef enum {

@@ -519,6 +519,34 @@ pbx_channel_send_dtmf(PbxChannel *chan, char digit, guint duration_ms, GError **
     return chan->tech->send_dtmf(chan, digit, pbx_dtmf_clamp_duration(duration_ms), error);
 }
 
+gboolean
+pbx_channel_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *port, gpointer data,
+                           GError **error)
+{
+    PbxBridge *br;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_val_if_fail(chan != NULL, FALSE);
+    if (port && chan->state != PBX_CHANNEL_UP && chan->state != PBX_CHANNEL_PROGRESS) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE,
+                    "%s: no media to play or hear", chan->name);
+        return FALSE;
+    }
+    br = pbx_bridge_find_by_channel(chan);
+    if (port && br && pbx_bridge_has_media(br)) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE,
+                    "%s: its media is bridged to %s", chan->name,
+                    pbx_channel_get_name(pbx_bridge_get_peer(br, chan)));
+        return FALSE;
+    }
+    if (!chan->tech->set_audio_port) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "%s channels cannot play or hear audio", chan->tech->name);
+        return FALSE;
+    }
+    return chan->tech->set_audio_port(chan, port, data, error);
+}
+
 const PbxDtmf *
 pbx_channel_get_dtmf(const PbxChannel *chan)
 {

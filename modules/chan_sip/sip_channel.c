@@ -505,6 +505,7 @@ const PbxChannelTech sip_channel_tech = {
     .unbridge_media = sip_media_unbridge,
     .destroy = tech_destroy,
     .send_dtmf = sip_dtmf_send,
+    .set_audio_port = sip_media_set_audio_port,
 };
 
 gboolean

@@ -245,6 +245,10 @@ gboolean sip_media_bridge(PbxChannel *a, PbxChannel *b, GError **error);
 void sip_media_unbridge(PbxChannel *a, PbxChannel *b);
 /* Copies the session's counters to the channel for the CDR. */
 void sip_media_save_stats(SipCall *call);
+/* The tech's set_audio_port: the leg's RTP session plays and hears the
+ * port (res_rtp decodes it). */
+gboolean sip_media_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *port,
+                                  gpointer data, GError **error);
 /* An outbound leg dialed for the inbound leg `in` offers first the codecs
  * `in` can be answered with, so that the two likely share one and the
  * bridge relays instead of transcoding. */

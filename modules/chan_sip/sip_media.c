@@ -476,6 +476,20 @@ sip_media_unbridge(PbxChannel *a, PbxChannel *b)
         cb->peer = NULL;
 }
 
+gboolean
+sip_media_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *port, gpointer data,
+                         GError **error)
+{
+    SipCall *call = pbx_channel_get_tech_pvt(chan);
+
+    if (!call || call->ended || !call->rtp) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE,
+                    "%s: the call is over", pbx_channel_get_name(chan));
+        return FALSE;
+    }
+    return rtp->session_set_port(call->rtp, port, data, error);
+}
+
 void
 sip_media_save_stats(SipCall *call)
 {

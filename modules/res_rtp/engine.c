@@ -56,6 +56,10 @@ session_destroy(RtpSession *s)
         if (s->fd[i] >= 0)
             close(s->fd[i]);
     g_queue_clear_full(&s->pending, (GDestroyNotify) rtp_cmd_free);
+    /* the engine stopped with the session live: what its worker held */
+    rtp_media_free(s->media);
+    if (s->wport && s->wport->released)
+        s->wport->released(s->wport_data);
     g_free(s->sdp_remote_str);
     g_free(s->latched_str);
     g_free(s);
@@ -84,6 +88,8 @@ rtp_cmd_free(RtpCmd *cmd)
         return;
     if (cmd->type == CMD_LINK)
         rtp_session_unref(cmd->other);
+    if (cmd->type == CMD_PORT && cmd->port && cmd->port->released)
+        cmd->port->released(cmd->port_data);   /* never served (main context) */
     rtp_media_free(cmd->media);
     g_free(cmd);
 }
@@ -194,6 +200,10 @@ handle_event(RtpEngine *e, RtpCmd *ev)
     case EV_DTMF:
         if (!s->freed && s->events && s->events->dtmf)
             s->events->dtmf(s, ev->digit, ev->duration_ms, ev->source, s->events_data);
+        break;
+    case EV_PORT_RELEASED:
+        if (ev->port->released)
+            ev->port->released(ev->port_data);
         break;
     case EV_LATCHED:
         if (ev->gen != s->remote_gen)
@@ -554,7 +564,7 @@ send_format(RtpSession *s, RtpBridgeMode mode, GError **error)
     cmd->te_pt = s->fmt.te_payload_type;
     cmd->dtmf_mode = (guint8) s->fmt.dtmf;
     cmd->clock = s->fmt.codec ? s->fmt.codec->clock_rate : 8000;
-    if (s->fmt.codec && (mode == RTP_BRIDGE_TRANSCODE || inband(s))) {
+    if (s->fmt.codec && (mode == RTP_BRIDGE_TRANSCODE || inband(s) || s->aport)) {
         cmd->media = rtp_media_new(&s->fmt, error);
         if (!cmd->media) {
             g_free(cmd);
@@ -623,6 +633,40 @@ rtp_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **err
     return TRUE;
 }
 
+static void
+send_port(RtpSession *s)
+{
+    RtpCmd *cmd = cmd_new(CMD_PORT, s);
+
+    cmd->port = s->aport;
+    cmd->port_data = s->aport_data;
+    submit(s, cmd);
+}
+
+gboolean
+rtp_session_set_port(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
+                     GError **error)
+{
+    g_return_val_if_fail(s != NULL && !s->freed, FALSE);
+    if (port && (s->main_peer || !s->fmt.codec)) {
+        g_set_error(error, RTP_ERROR, RTP_ERROR_FAILED, "session %u %s", s->id,
+                    s->main_peer ? "is bridged" : "has no codec yet");
+        return FALSE;
+    }
+    if (!port && !s->aport)
+        return TRUE;
+    s->aport = port;
+    s->aport_data = data;
+    if (port && !s->media_main && !send_format(s, s->mode, error)) {
+        s->aport = NULL;
+        return FALSE;
+    }
+    send_port(s);
+    if (!port && s->media_main && s->mode != RTP_BRIDGE_TRANSCODE && !inband(s))
+        send_format(s, s->mode, NULL);          /* back to plain relaying */
+    return TRUE;
+}
+
 const RtpFormat *
 rtp_session_get_format(const RtpSession *s)
 {
@@ -667,6 +711,9 @@ rtp_session_relay(RtpSession *a, RtpSession *b)
     rtp_session_unrelay(b);
     if (b->home != a->home)
         move_session(b, a->home);
+    /* a bridge takes the media over from the sessions' ports */
+    rtp_session_set_port(a, NULL, NULL, NULL);
+    rtp_session_set_port(b, NULL, NULL, NULL);
     a->main_peer = b;
     b->main_peer = a;
     if (bridge_mode(a, b) == RTP_BRIDGE_TRANSCODE || a->mode != RTP_BRIDGE_RELAY

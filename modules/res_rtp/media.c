@@ -48,6 +48,8 @@ struct _RtpMedia {
     RtpInbandDetector *detector;
     RtpInbandGenerator *generator;
     gboolean digit_on;          /* a tone is heard: the audio is muted */
+    PbxAudioFrame port_frame;   /* what the port read this tick */
+    PbxAudioFrame out;          /* what is encoded: resampled, digits over it */
     gint16 tx[TX_CAP];
     guint tx_len;
     gboolean marker;
@@ -290,7 +292,7 @@ static void
 send_audio(RtpSession *s, const PbxAudioFrame *in, gint64 now_us)
 {
     RtpMedia *m = s->media;
-    PbxAudioFrame *f = &m->frame;
+    PbxAudioFrame *f = &m->out;     /* not m->frame: the peer reads that this tick */
 
     if (in->rate != m->rate) {
         if (pbx_resampler_process_frame(resampler_from(m, in->rate), in, f) < 0)
@@ -307,32 +309,59 @@ send_audio(RtpSession *s, const PbxAudioFrame *in, gint64 now_us)
         send_packet(s, m, now_us);
 }
 
-/* A leg nobody feeds (not bridged) still plays the digits sent to it,
- * over silence. */
-static void
-play_alone(RtpSession *s, gint64 now_us)
+/* A tick of silence at the codec's rate, in the media's spare frame. */
+static PbxAudioFrame *
+silence(RtpMedia *m)
 {
-    RtpMedia *m = s->media;
     PbxAudioFrame *f = &m->resampled;
 
-    if (!m->generator || !rtp_inband_generator_active(m->generator))
-        return;
     f->rate = m->rate;
     f->n_samples = pbx_audio_samples_for_ms(m->rate, RTP_TICK_MS);
     memset(f->samples, 0, f->n_samples * sizeof(gint16));
-    send_audio(s, f, now_us);
+    return f;
 }
 
+/* Phase one of a tick: s's audio out of its jitter buffer (digits
+ * detected), and to its port. */
 void
-rtp_media_forward(RtpWorker *w, RtpSession *s, gint64 now_us)
+rtp_media_take(RtpSession *s, gint64 now_us)
 {
-    RtpSession *out = s->peer;
-
     take_tick(s, s->media, now_us);
-    if (out && out->media)
-        send_audio(out, &s->media->frame, now_us);
-    if (!out || !out->media)
-        play_alone(s, now_us);
+    if (s->wport && s->wport->write)
+        s->wport->write(s->wport_data, &s->media->frame);
+}
+
+/* What s sends this tick: its port's audio, else its peer's, else
+ * silence when digits are being played in band (a leg alone otherwise
+ * sends nothing). */
+static const PbxAudioFrame *
+source_of(RtpSession *s, gboolean *any)
+{
+    RtpMedia *m = s->media;
+    PbxAudioFrame *f = &m->port_frame;
+
+    *any = TRUE;
+    if (s->wport) {
+        if (s->wport->read && s->wport->read(s->wport_data, f) && pbx_audio_rate_is_valid(f->rate)
+            && f->n_samples == pbx_audio_samples_for_ms(f->rate, RTP_TICK_MS))
+            return f;
+        return silence(m);
+    }
+    if (s->peer && s->peer->media)
+        return &s->peer->media->frame;
+    *any = m->generator && rtp_inband_generator_active(m->generator);
+    return silence(m);
+}
+
+/* Phase two: what s sends to its far end. */
+void
+rtp_media_give(RtpSession *s, gint64 now_us)
+{
+    gboolean any;
+    const PbxAudioFrame *f = source_of(s, &any);
+
+    if (any)
+        send_audio(s, f, now_us);
 }
 
 gboolean
@@ -414,10 +443,15 @@ rtp_media_tick(RtpWorker *w)
     if (read(w->tfd, &expiries, sizeof(expiries)) < 0)
         return;
     now = g_get_monotonic_time();
-    for (guint64 i = 0; i < MIN(expiries, 3); i++)
+    for (guint64 i = 0; i < MIN(expiries, 3); i++) {
+        /* every session's input before any output: mixers see the whole tick */
         for (s = w->ticking; s; s = s->tick_next)
             if (s->media)
-                rtp_media_forward(w, s, now);
+                rtp_media_take(s, now);
+        for (s = w->ticking; s; s = s->tick_next)
+            if (s->media)
+                rtp_media_give(s, now);
+    }
     for (s = w->ticking; s; s = next) {
         next = s->tick_next;
         rtp_dtmf_tick(s, now);

@@ -110,6 +110,14 @@ api_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **err
     return rtp_session_send_dtmf(s, digit, duration_ms, error);
 }
 
+static gboolean
+api_session_set_port(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
+                     GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_set_port(s, port, data, error);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
@@ -122,6 +130,7 @@ static const RtpApi rtp_api = {
     .session_unrelay = api_session_unrelay,
     .session_get_bridge_mode = api_session_get_bridge_mode,
     .session_send_dtmf = api_session_send_dtmf,
+    .session_set_port = api_session_set_port,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
 };

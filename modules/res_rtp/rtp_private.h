@@ -67,6 +67,8 @@ struct _RtpSession {
     RtpFormat fmt;              /* as negotiated; fmt.codec NULL: unknown */
     RtpBridgeMode mode;         /* of its bridge, as decided here */
     RtpMedia *media_main;       /* the media last given to the worker (stats) */
+    const PbxAudioPortFuncs *aport;     /* attached (the worker's copy may lag) */
+    gpointer aport_data;
     RtpStats jb_base;           /* jitter buffer counters of media released */
     const RtpSessionEvents *events;
     gpointer events_data;
@@ -101,6 +103,8 @@ struct _RtpSession {
     RtpSession *tick_next;      /* in the worker's list of ticking sessions */
     RtpSession *tick_prev;
     gboolean ticking;
+    const PbxAudioPortFuncs *wport; /* the port this worker serves, or NULL */
+    gpointer wport_data;
     RtpOutStream out;
     RtpDtmfRx dtmf_rx;          /* telephone-events received */
     RtpDtmfTx dtmf_tx;          /* ... and sent */
@@ -119,12 +123,14 @@ typedef enum {
     CMD_SYNC,                   /* worker: answer EV_SYNCED */
     CMD_FORMAT,                 /* payload types, and media (or none) to use */
     CMD_DTMF,                   /* send `digit` for `duration_ms` */
+    CMD_PORT,                   /* serve `port` (NULL: none) */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */
     EV_SYNCED,
     EV_RELEASE,                 /* main: free `media`, the worker let go of it */
     EV_DTMF,                    /* main: `digit` received, `duration_ms`, `source` */
+    EV_PORT_RELEASED,           /* main: `port` let go of: its released(port_data) */
 } RtpCmdType;
 
 /* A command to a worker, turned into an event for the main context when
@@ -143,6 +149,8 @@ typedef struct {
     char digit;                 /* CMD_DTMF / EV_DTMF */
     guint duration_ms;
     RtpDtmfMode source;         /* EV_DTMF */
+    const PbxAudioPortFuncs *port;  /* CMD_PORT, EV_PORT_RELEASED */
+    gpointer port_data;
 } RtpCmd;
 
 struct _RtpWorker {
@@ -196,9 +204,11 @@ void rtp_media_attach(RtpSession *s);
 /* Worker: an audio packet of the session's codec arrived. */
 void rtp_media_receive(RtpMedia *m, const RtpHeader *h, const guint8 *payload, gsize len,
                        gint64 now_us);
-/* Worker: one tick: s's audio pulled from its jitter buffer (digits in
- * band detected) and sent out of its peer when the peer has media. */
-void rtp_media_forward(RtpWorker *w, RtpSession *s, gint64 now_us);
+/* Worker, the two phases of a tick: s's audio pulled from its jitter
+ * buffer (digits in band detected) and given to its port; then what s
+ * sends: its port's audio, or its peer's. */
+void rtp_media_take(RtpSession *s, gint64 now_us);
+void rtp_media_give(RtpSession *s, gint64 now_us);
 /* Worker: plays a digit as tones into what s sends; FALSE when s has
  * no in-band generator or its queue is full. */
 gboolean rtp_media_send_dtmf(RtpSession *s, char digit, guint duration_ms);

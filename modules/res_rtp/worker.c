@@ -372,6 +372,33 @@ set_format(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
     release_media(w, s, old);
 }
 
+/* The port s served goes back to the main context to be released. */
+static void
+release_port(RtpWorker *w, RtpSession *s)
+{
+    RtpCmd *ev;
+
+    if (!s->wport)
+        return;
+    ev = g_new0(RtpCmd, 1);
+    ev->type = EV_PORT_RELEASED;
+    ev->session = s;
+    ev->port = s->wport;
+    ev->port_data = s->wport_data;
+    s->wport = NULL;
+    s->wport_data = NULL;
+    rtp_engine_post(w->engine, ev);
+}
+
+static void
+set_port(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
+{
+    release_port(w, s);
+    s->wport = cmd->port;
+    s->wport_data = cmd->port_data;
+    cmd->port = NULL;               /* taken */
+}
+
 static void
 send_dtmf(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
 {
@@ -443,9 +470,13 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
     case CMD_DTMF:
         send_dtmf(w, s, cmd);
         break;
+    case CMD_PORT:
+        set_port(w, s, cmd);
+        break;
     case CMD_FREE:
         epoll_del(w, s);
         unlink_peer(w, s);
+        release_port(w, s);
         rtp_media_tick_remove(w, s);
         cmd->media = s->media;
         s->media = NULL;

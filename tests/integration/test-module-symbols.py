@@ -17,7 +17,9 @@ PARSER = ("sip_msg_parse", "sip_uri_parse", "sdp_session_parse", "sip_parse_dige
 def symbols(path, defined):
     flag = "--defined-only" if defined else "--undefined-only"
     out = subprocess.run(["nm", "-D", flag, path], capture_output=True, text=True).stdout
-    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+    # AddressSanitizer builds add an __odr_asan.NAME for each exported NAME
+    return {line.split()[-1] for line in out.splitlines()
+            if line.strip() and not line.split()[-1].startswith("__odr_asan.")}
 
 
 lib = symbols(LIB, True)

@@ -28,6 +28,7 @@
  */
 #pragma once
 
+#include <carillon/audio_port.h>
 #include <carillon/defs.h>
 #include <carillon/dtmf.h>
 #include <carillon/module.h>
@@ -159,6 +160,13 @@ struct _PbxChannelTech {
      * clamped).  Digits sent in a row are sent one after the other.
      * Optional: without it, pbx_channel_send_dtmf() fails. */
     gboolean (*send_dtmf)(PbxChannel *chan, char digit, guint duration_ms, GError **error);
+    /* Terminates the leg's media with an audio port (audio_port.h), or
+     * (port NULL) goes back to no port; the previous port's `released`
+     * runs once the media thread lets go, and so does this one's when
+     * the leg ends.  Called only while the leg's media is not bridged.
+     * Optional: without it, pbx_channel_set_audio_port() fails. */
+    gboolean (*set_audio_port)(PbxChannel *chan, const PbxAudioPortFuncs *port, gpointer data,
+                               GError **error);
 };
 
 #define PBX_CHANNEL_ERROR (pbx_channel_error_quark())
@@ -325,6 +333,14 @@ PBX_API void pbx_channel_set_new_handler(PbxChannelHandler fn, gpointer data);
  * digit is invalid. */
 PBX_API gboolean pbx_channel_send_dtmf(PbxChannel *chan, char digit, guint duration_ms,
                                        GError **error);
+/* Plays and hears the channel's audio through `port` (audio_port.h)
+ * instead of a bridge: for prompts, recordings, music, conferences.
+ * port NULL removes the one attached.  FALSE with error when the channel
+ * has no media (not UP or PROGRESS), its media is bridged to another leg
+ * (PBX_CHANNEL_ERROR_STATE), or its tech cannot.  On success the port's
+ * `released` runs later, exactly once, on the main context. */
+PBX_API gboolean pbx_channel_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *port,
+                                            gpointer data, GError **error);
 /* The digit being reported, inside a PBX_CHANNEL_EVENT_DTMF watcher or
  * the DTMF hook; NULL elsewhere. */
 PBX_API const PbxDtmf *pbx_channel_get_dtmf(const PbxChannel *chan);

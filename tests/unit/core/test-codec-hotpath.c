@@ -1,74 +1,13 @@
 /* Unit tests: the media hot path allocates nothing.
  *
- * This program defines malloc, calloc and realloc, which every library
- * in the process (GLib, libopus, spandsp, libgsm, speexdsp) then calls,
- * and counts the calls made while a window is open.  Each passes on to
- * glibc's own allocator entry points.  Under valgrind, whose allocator
- * replaces these too, nothing can be counted and the tests skip. */
+ * Allocations are counted with ../alloc_count.h (the tests skip under
+ * valgrind and ASan, which replace the allocator). */
 #include <stdlib.h>
 
+#include "../alloc_count.h"
 #include "../audio_check.h"
 #include "../../../core/core_private.h"
 #include "../../../core/module_private.h"
-
-/* Exported, although the tree builds with -fvisibility=hidden: the
- * libraries must bind to these. */
-#define INTERPOSE __attribute__((visibility("default")))
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-
-/* volatile: the compiler must not assume that calls into other
- * libraries leave them alone. */
-static volatile gboolean counting;
-static volatile guint allocations;
-
-INTERPOSE void *
-malloc(size_t n)
-{
-    allocations += counting;
-    return __libc_malloc(n);
-}
-
-INTERPOSE void *
-calloc(size_t n, size_t size)
-{
-    allocations += counting;
-    return __libc_calloc(n, size);
-}
-
-INTERPOSE void *
-realloc(void *p, size_t n)
-{
-    allocations += counting;
-    return __libc_realloc(p, n);
-}
-
-static void
-count_from_here(void)
-{
-    allocations = 0;
-    counting = TRUE;
-}
-
-static guint
-counted(void)
-{
-    counting = FALSE;
-    return allocations;
-}
-
-/* FALSE when malloc is not ours (valgrind replaced it). */
-static gboolean
-interposed(void)
-{
-    g_autoptr(GString) s = NULL;
-
-    count_from_here();
-    s = g_string_new("counted");
-    return counted() > 0;
-}
 
 /* Packets of a tone through every call a media worker makes. */
 static void
@@ -100,7 +39,7 @@ test_codecs(void)
     g_autoptr(GError) error = NULL;
 
     if (!interposed()) {
-        g_test_skip("malloc is not interposed (valgrind?)");
+        g_test_skip("malloc is not interposed (valgrind or ASan?)");
         return;
     }
     pbx_modules_init(mods);
@@ -123,7 +62,7 @@ test_resampler(void)
     static gint16 pcm[PBX_AUDIO_MAX_SAMPLES], out[PBX_AUDIO_MAX_SAMPLES];
 
     if (!interposed()) {
-        g_test_skip("malloc is not interposed (valgrind?)");
+        g_test_skip("malloc is not interposed (valgrind or ASan?)");
         return;
     }
     for (guint i = 0; i < G_N_ELEMENTS(rates); i++) {

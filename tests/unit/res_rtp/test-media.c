@@ -380,6 +380,109 @@ test_inband(void)
     g_array_unref(digits);
 }
 
+/* An echo port: what it hears it plays back a tick later. */
+typedef struct {
+    PbxAudioFrame last;
+    gboolean have;
+    gint writes, reads, released;
+} Echo;
+
+static void
+echo_write(gpointer data, const PbxAudioFrame *in)
+{
+    Echo *e = data;
+
+    memcpy(&e->last, in, sizeof(*in));
+    e->have = TRUE;
+    g_atomic_int_inc(&e->writes);
+}
+
+static gboolean
+echo_read(gpointer data, PbxAudioFrame *out)
+{
+    Echo *e = data;
+
+    g_atomic_int_inc(&e->reads);
+    if (!e->have)
+        return FALSE;
+    memcpy(out, &e->last, sizeof(*out));
+    return TRUE;
+}
+
+static void
+echo_released(gpointer data)
+{
+    ((Echo *) data)->released++;
+}
+
+static const PbxAudioPortFuncs echo_port = {
+    .read = echo_read, .write = echo_write, .released = echo_released,
+};
+
+static void
+wait_released(RtpEngine *e, const Echo *echo, gint n)
+{
+    for (int i = 0; i < 300 && echo->released < n; i++) {
+        rtp_engine_sync(e);
+        rtp_engine_dispatch(e);
+        g_usleep(5000);
+    }
+    g_assert_cmpint(echo->released, ==, n);
+}
+
+/* A port on a session that is not bridged: it hears the phone (write)
+ * and what it reads goes back to the phone; it is released when
+ * removed, when the session is bridged, and when the session is freed;
+ * a bridged session refuses one. */
+static void
+test_port(void)
+{
+    RtpEngine *e = engine_new();
+    Phone x = phone_new(), y = phone_new();
+    RtpSession *a = session(e, &x, "ulaw", 0, RTP_DTMF_RFC4733);
+    RtpSession *b = session(e, &y, "alaw", 8, RTP_DTMF_RFC4733);
+    g_autoptr(PbxCodecInstance) enc = pbx_codec_instance_new(pbx_codec_find("ulaw"), NULL, NULL);
+    g_autoptr(GArray) pcm = NULL;
+    g_autoptr(GError) error = NULL;
+    Echo *echo = g_new0(Echo, 1), *second = g_new0(Echo, 1);
+    guint8 payload[160];
+
+    digits = g_array_new(FALSE, FALSE, sizeof(Digit));
+    g_assert_true(rtp_session_set_port(a, &echo_port, echo, &error));
+    for (guint i = 0; i < 40; i++) {
+        gsize n = encode_tone(enc, i, 600, 0, payload);
+        send_packet(&x, a, i == 0, 0, (guint16) i, i * 160, payload, n);
+        g_usleep(20000);
+    }
+    pcm = receive_audio(&x, "ulaw", 40);
+    g_assert_cmpuint(pcm->len, >=, 30 * 160);
+    g_assert_cmpfloat(fabs(frequency(&g_array_index(pcm, gint16, pcm->len - 2400), 2400, 8000)
+                           - 600), <, 15);
+    g_assert_cmpint(g_atomic_int_get(&echo->writes), >, 30);
+    /* replaced, then removed */
+    g_assert_true(rtp_session_set_port(a, &echo_port, second, NULL));
+    wait_released(e, echo, 1);
+    g_assert_true(rtp_session_set_port(a, NULL, NULL, NULL));
+    wait_released(e, second, 1);
+    /* a bridge lets go of the port; a bridged session takes none */
+    g_assert_true(rtp_session_set_port(a, &echo_port, echo, NULL));
+    rtp_session_relay(a, b);
+    wait_released(e, echo, 2);
+    g_assert_false(rtp_session_set_port(a, &echo_port, echo, &error));
+    g_assert_error(error, RTP_ERROR, RTP_ERROR_FAILED);
+    rtp_session_unrelay(a);
+    g_assert_true(rtp_session_set_port(b, &echo_port, second, NULL));
+    rtp_session_free(b);                           /* freed with its port */
+    wait_released(e, second, 2);
+    rtp_session_free(a);
+    rtp_engine_free(e);
+    close(x.fd);
+    close(y.fd);
+    g_free(echo);
+    g_free(second);
+    g_array_unref(digits);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -396,5 +499,6 @@ main(int argc, char **argv)
     g_test_add_func("/rtp/media/relay-events", test_relay_events);
     g_test_add_func("/rtp/media/transcode", test_transcode);
     g_test_add_func("/rtp/media/inband", test_inband);
+    g_test_add_func("/rtp/media/port", test_port);
     return g_test_run();
 }

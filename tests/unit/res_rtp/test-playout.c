@@ -10,71 +10,15 @@
  * own decode of the packets (bit-exact where nothing is missing), by the
  * tone's frequency and share per frame, and by the buffer's statistics.
  *
- * This program also defines malloc, calloc and realloc (as
- * tests/unit/core/test-codec-hotpath.c does) to show that put and pull
- * allocate nothing; under valgrind that test skips. */
+ * ../alloc_count.h counts allocations to show that put and pull
+ * allocate nothing; under valgrind and ASan that test skips. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../alloc_count.h"
 #include "../audio_check.h"
 #include "../../../core/module_private.h"
 #include "../../../modules/res_rtp/playout.h"
-
-/* ---- allocation counting ------------------------------------------------- */
-
-#define INTERPOSE __attribute__((visibility("default")))
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-
-static volatile gboolean counting;
-static volatile guint allocations;
-
-INTERPOSE void *
-malloc(size_t n)
-{
-    allocations += counting;
-    return __libc_malloc(n);
-}
-
-INTERPOSE void *
-calloc(size_t n, size_t size)
-{
-    allocations += counting;
-    return __libc_calloc(n, size);
-}
-
-INTERPOSE void *
-realloc(void *p, size_t n)
-{
-    allocations += counting;
-    return __libc_realloc(p, n);
-}
-
-static void
-count_from_here(void)
-{
-    allocations = 0;
-    counting = TRUE;
-}
-
-static guint
-counted(void)
-{
-    counting = FALSE;
-    return allocations;
-}
-
-static gboolean
-interposed(void)
-{
-    g_autoptr(GString) s = NULL;
-
-    count_from_here();
-    s = g_string_new("counted");
-    return counted() > 0;
-}
 
 /* ---- packets ------------------------------------------------------------- */
 
@@ -909,7 +853,7 @@ static void
 test_no_allocation(void)
 {
     if (!interposed()) {
-        g_test_skip("malloc is not interposed (valgrind?)");
+        g_test_skip("malloc is not interposed (valgrind or ASan?)");
         return;
     }
     check_no_allocation("ulaw", NULL, 20);

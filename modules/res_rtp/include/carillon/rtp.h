@@ -27,6 +27,7 @@
 
 #include <sys/socket.h>
 #include <carillon/carillon.h>
+#include <carillon/audio_port.h>
 #include <carillon/codec.h>
 
 G_BEGIN_DECLS
@@ -153,6 +154,16 @@ typedef struct {
      * with error when the format carries no DTMF (RTP_DTMF_NONE, or no
      * format yet) or the queue is full. */
     gboolean (*session_send_dtmf)(RtpSession *s, char digit, guint duration_ms, GError **error);
+
+    /* Terminates the session's audio with a port (carillon/audio_port.h):
+     * it is decoded, and every tick its worker writes what it heard to
+     * the port and sends what the port reads.  port NULL removes it.
+     * FALSE with error when the session is bridged or has no codec yet.
+     * Bridging the session later lets go of the port.  The port's
+     * `released` runs on the main context once the worker let go (also
+     * when the session is freed). */
+    gboolean (*session_set_port)(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
+                                 GError **error);
 
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
     /* Packets received on s and sent out of its peer (tests, CLI). */
