@@ -14,6 +14,7 @@
 #include <carillon/codec.h>
 #include <carillon/dtmf.h>
 #include <carillon/channel.h>
+#include <carillon/audio_task.h>
 #include <carillon/bridge.h>
 #include <carillon/dialplan.h>
 #include <carillon/timer.h>

@@ -11,10 +11,18 @@ typedef struct {
     guint timer;
     FakeBehaviour b;
     guint delay_ms;
+    const PbxAudioPortFuncs *port;
+    gpointer port_data;
 } FakePvt;
+
+typedef struct {
+    const PbxAudioPortFuncs *port;
+    gpointer data;
+} Release;
 
 static PbxChannelTech fake;
 static GHashTable *endpoints;
+static void release_port(FakePvt *p);
 static GString *log_buf;
 
 static void
@@ -122,11 +130,68 @@ fake_hangup(PbxChannel *chan, PbxCause cause)
     log_op("hangup", chan, code);
     if (p)
         g_clear_handle_id(&p->timer, g_source_remove);
+    release_port(p);
+}
+
+static gboolean
+released_later(gpointer data)
+{
+    Release *r = data;
+
+    if (r->port->released)
+        r->port->released(r->data);
+    g_free(r);
+    return G_SOURCE_REMOVE;
+}
+
+/* As a media thread would: the port goes back to the main context. */
+static void
+release_port(FakePvt *p)
+{
+    Release *r;
+
+    if (!p || !p->port)
+        return;
+    r = g_new0(Release, 1);
+    r->port = p->port;
+    r->data = p->port_data;
+    p->port = NULL;
+    p->port_data = NULL;
+    g_idle_add(released_later, r);
+}
+
+static gboolean
+fake_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *port, gpointer data,
+                    GError **error)
+{
+    FakePvt *p = pbx_channel_get_tech_pvt(chan);
+
+    if (!p)
+        p = pvt_new(chan);          /* a channel made without one */
+    release_port(p);
+    p->port = port;
+    p->port_data = data;
+    log_op(port ? "port" : "unport", chan, NULL);
+    return TRUE;
+}
+
+gboolean
+fake_tech_port_tick(PbxChannel *chan, const PbxAudioFrame *in, PbxAudioFrame *out)
+{
+    FakePvt *p = pbx_channel_get_tech_pvt(chan);
+
+    if (!p || !p->port)
+        return FALSE;
+    if (p->port->write)
+        p->port->write(p->port_data, in);
+    return p->port->read && p->port->read(p->port_data, out);
 }
 
 static gboolean
 fake_bridge(PbxChannel *a, PbxChannel *b, GError **error)
 {
+    release_port(pbx_channel_get_tech_pvt(a));      /* a bridge takes the media */
+    release_port(pbx_channel_get_tech_pvt(b));
     log_op("bridge", a, pbx_channel_get_callee(b));
     return TRUE;
 }
@@ -171,6 +236,7 @@ fake_tech_register(const char *name)
         .unbridge_media = fake_unbridge,
         .destroy = fake_destroy,
         .send_dtmf = fake_send_dtmf,
+        .set_audio_port = fake_set_audio_port,
     };
     endpoints = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     log_buf = g_string_new(NULL);

@@ -25,6 +25,11 @@ void fake_tech_set(const char *target, FakeBehaviour b, guint delay_ms);
  * returns a reference. */
 PbxChannel *fake_tech_call_in(const char *from, const char *to,
                               const char *context);
+/* One media tick of chan's audio port (if any): writes `in`, reads
+ * `out`; FALSE when there is no port or it gave nothing.  A port taken
+ * away (replaced, removed, bridged, hung up) is released from an idle
+ * callback, as a media thread would. */
+gboolean fake_tech_port_tick(PbxChannel *chan, const PbxAudioFrame *in, PbxAudioFrame *out);
 /* The phone of chan sends `digit` (RFC 4733, 120 ms). */
 void fake_tech_dtmf(PbxChannel *chan, char digit);
 /* What the tech was asked to do, as "verb:channel-callee[:detail];". */

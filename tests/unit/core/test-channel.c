@@ -603,6 +603,139 @@ test_dtmf_values(void)
     g_assert_cmpstr(pbx_dtmf_source_to_string(PBX_DTMF_INBAND), ==, "inband");
 }
 
+/* ---- audio tasks ---- */
+
+typedef struct {
+    PbxAudioTask *task;
+    guint reads, complete_after, released;
+    GString *ended;
+} TaskPort;
+
+static gboolean
+task_read(gpointer data, PbxAudioFrame *out)
+{
+    TaskPort *tp = data;
+
+    pbx_audio_frame_init(out, 8000);
+    out->n_samples = 160;
+    if (++tp->reads == tp->complete_after)
+        pbx_audio_task_complete(tp->task);
+    return TRUE;
+}
+
+static void
+task_released(gpointer data)
+{
+    ((TaskPort *) data)->released++;
+}
+
+static const PbxAudioPortFuncs task_port_funcs = {
+    .read = task_read, .released = task_released,
+};
+
+static gboolean
+task_dtmf(PbxAudioTask *task, char digit, gpointer data)
+{
+    return digit == '#';
+}
+
+static void
+task_done(PbxAudioTask *task, PbxAudioTaskEnd end, char digit, gpointer data)
+{
+    TaskPort *tp = data;
+
+    g_string_append_printf(tp->ended, "%s%s%c;", pbx_audio_task_end_to_string(end),
+                           digit ? ":" : "", digit ? digit : ' ');
+}
+
+static PbxAudioTask *
+task_on(PbxChannel *chan, TaskPort *tp, guint complete_after)
+{
+    g_autoptr(GError) error = NULL;
+
+    tp->reads = 0;
+    tp->complete_after = complete_after;
+    tp->task = pbx_audio_task_start(chan, &task_port_funcs, tp, task_dtmf, task_done, tp, &error);
+    g_assert_no_error(error);
+    return tp->task;
+}
+
+static void
+ticks(PbxChannel *chan, guint n)
+{
+    PbxAudioFrame in, out;
+
+    pbx_audio_frame_init(&in, 8000);
+    in.n_samples = 160;
+    for (guint i = 0; i < n; i++)
+        fake_tech_port_tick(chan, &in, &out);
+    drain();
+}
+
+/* A task ends once, for the first of: its port's completion, a digit it
+ * takes, a stop, its media bridged, a hangup; each time the port is
+ * released before done runs. */
+static void
+test_audio_task(void)
+{
+    const char *targets[] = { "1002", NULL };
+    g_autoptr(PbxChannel) a = NULL;
+    g_autoptr(GError) error = NULL;
+    TaskPort tp = { .ended = g_string_new(NULL) };
+    DialResult r;
+
+    setup();
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    a = new_caller();
+    g_assert_null(pbx_audio_task_start(a, &task_port_funcs, &tp, NULL, task_done, &tp, &error));
+    g_assert_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_STATE);   /* not answered */
+    g_assert_true(pbx_channel_answer(a, NULL));
+    task_on(a, &tp, 3);
+    ticks(a, 5);                          /* the third read completes it */
+    g_assert_cmpstr(tp.ended->str, ==, "complete ;");
+    g_assert_cmpuint(tp.released, ==, 1);
+    task_on(a, &tp, 0);
+    fake_tech_dtmf(a, '1');               /* refused by task_dtmf */
+    fake_tech_dtmf(a, '#');
+    drain();
+    task_on(a, &tp, 0);
+    pbx_audio_task_stop(tp.task);
+    drain();
+    g_assert_cmpstr(tp.ended->str, ==, "complete ;dtmf:#;stopped ;");
+    g_assert_cmpuint(tp.released, ==, 3);
+    /* bridged: the media is taken away */
+    task_on(a, &tp, 0);
+    dial(a, targets, 0, &r);
+    g_assert_nonnull(pbx_bridge_new(a, r.answered, NULL));
+    drain();
+    g_assert_cmpstr(tp.ended->str, ==, "complete ;dtmf:#;stopped ;lost ;");
+    g_assert_false(pbx_channel_set_audio_port(a, &task_port_funcs, &tp, NULL));   /* bridged */
+    pbx_channel_hangup_from_tech(r.answered, PBX_CAUSE_NORMAL_CLEARING);
+    pbx_channel_unref(r.answered);
+    g_assert_cmpuint(tp.released, ==, 4);
+    g_string_free(tp.ended, TRUE);
+    teardown();
+}
+
+static void
+test_audio_task_hangup(void)
+{
+    g_autoptr(PbxChannel) a = NULL;
+    TaskPort tp = { .ended = g_string_new(NULL) };
+
+    setup();
+    a = new_caller();
+    g_assert_true(pbx_channel_answer(a, NULL));
+    task_on(a, &tp, 0);
+    ticks(a, 2);
+    pbx_channel_hangup_from_tech(a, PBX_CAUSE_NORMAL_CLEARING);
+    drain();
+    g_assert_cmpstr(tp.ended->str, ==, "hangup ;");
+    g_assert_cmpuint(tp.released, ==, 1);
+    g_string_free(tp.ended, TRUE);
+    teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -623,6 +756,8 @@ main(int argc, char **argv)
     g_test_add_func("/core/bridge/keep-peer", test_bridge_keep_peer);
     g_test_add_func("/core/dtmf/hook-and-bridge", test_dtmf_hook_and_bridge);
     g_test_add_func("/core/dtmf/values", test_dtmf_values);
+    g_test_add_func("/core/audio-task/ends", test_audio_task);
+    g_test_add_func("/core/audio-task/hangup", test_audio_task_hangup);
     g_test_add_func("/core/cdr/written", test_cdr_written);
     g_test_add_func("/core/cdr/old-schema", test_cdr_old_schema);
     g_test_add_func("/core/channel/module-use", test_module_use);
