@@ -244,16 +244,19 @@ complete_logger(int argi, char **argv, GPtrArray *out, gpointer data)
 }
 
 static const PbxCliCommand core_commands[] = {
-    { "core show version",  NULL, "Show the Carillon version", show_version, NULL },
-    { "core show uptime",   NULL, "Show uptime and time since last reload", show_uptime, NULL },
+    { "core show version", NULL, "Show the Carillon version", show_version, NULL },
+    { "core show uptime", NULL, "Show uptime and time since last reload", show_uptime, NULL },
     { "core show settings", NULL, "Show directories and global settings", show_settings, NULL },
-    { "core reload",        NULL, "Reload carillon.conf and every module", core_reload, NULL },
-    { "core stop",          "now|gracefully", "Stop Carillon (gracefully waits for calls)", core_stop, complete_stop },
-    { "module show",        "[like PATTERN]", "List loaded modules", module_show, NULL },
-    { "module load",        "NAME|PATH.so", "Load a module", module_load, complete_available },
-    { "module unload",      "[-f] NAME", "Unload a module (-f: even if in use)", module_unload, complete_loaded },
-    { "module reload",      "NAME", "Reload a module's configuration", module_reload, complete_loaded },
-    { "logger set level",   "[SUBSYSTEM] LEVEL", "Set the log level of one or all subsystems", logger_set_level, complete_logger },
+    { "core reload", NULL, "Reload carillon.conf and every module", core_reload, NULL },
+    { "core stop", "now|gracefully", "Stop Carillon (gracefully waits for calls)", core_stop,
+      complete_stop },
+    { "module show", "[like PATTERN]", "List loaded modules", module_show, NULL },
+    { "module load", "NAME|PATH.so", "Load a module", module_load, complete_available },
+    { "module unload", "[-f] NAME", "Unload a module (-f: even if in use)", module_unload,
+      complete_loaded },
+    { "module reload", "NAME", "Reload a module's configuration", module_reload, complete_loaded },
+    { "logger set level", "[SUBSYSTEM] LEVEL", "Set the log level of one or all subsystems",
+      logger_set_level, complete_logger },
     { "logger show levels", NULL, "Show each subsystem's log level", logger_show, NULL },
 };
 

@@ -256,7 +256,8 @@ rtp_out_relayed(RtpSession *out, guint8 *pkt, gint64 now_us)
     o->known = TRUE;
     o->seq = seq;
     o->ts = ((guint32) pkt[4] << 24) | ((guint32) pkt[5] << 16) | ((guint32) pkt[6] << 8) | pkt[7];
-    o->ssrc = ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
+    o->ssrc =
+        ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
     o->us = now_us;
 }
 

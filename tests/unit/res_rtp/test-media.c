@@ -264,7 +264,8 @@ encode_tone(PbxCodecInstance *enc, guint n, double f1, double f2, guint8 *out)
 
     for (guint i = 0; i < 160; i++) {
         double t = (n * 160 + i) / 8000.0;
-        pcm[i] = (gint16) (6000 * sin(2 * G_PI * f1 * t) + (f2 > 0 ? 6000 * sin(2 * G_PI * f2 * t) : 0));
+        pcm[i] =
+            (gint16) (6000 * sin(2 * G_PI * f1 * t) + (f2 > 0 ? 6000 * sin(2 * G_PI * f2 * t) : 0));
     }
     return (gsize) pbx_codec_encode(enc, pcm, 160, out, 160);
 }
