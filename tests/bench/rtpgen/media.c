@@ -323,7 +323,7 @@ account_terminated(MediaThread *t, Stream *dst, const uint8_t *p, int64_t arriva
         return;
     }
     if (at >= LOAD(&g->win_from_ms) * 1000000 && at < LOAD(&g->win_until_ms) * 1000000)
-        rx_window_count(&dst->term, at);
+        rx_window_count(&dst->term);
 }
 
 static void

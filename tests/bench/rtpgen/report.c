@@ -5,15 +5,14 @@
  * Loss: in a relayed run, what each stream sent and never came back.  In
  * a transcoded run the PBX sends packets of its own, one per 20 ms from
  * the moment it bridges the call until it hangs up, whatever arrives:
- * there, loss is what each stream received in the window (every call up)
- * short of one packet per 20 ms between the first and the last of them
- * (at least the window's length), which counts packets lost on the way
- * and packets the PBX never sent (a late tick it dropped: its sequence
- * numbers do not show those).  The gaps in its sequence numbers
- * (RFC 3550) are reported as well.  Counters of the whole window (packets
- * in against out) would not do: a PBX sends a tick's packets in a burst,
- * so where the window's two instants fall moves them by up to a packet
- * per stream. */
+ * there, loss counts in the window (every call up), per stream, the gaps
+ * in the PBX's sequence numbers (packets it sent that never came) and
+ * the packets it never sent: fewer sequence numbers than one per 20 ms,
+ * less one for where the window's edges fall (a stream that stalls or
+ * stops; a single tick the PBX drops only delays what follows, and shows
+ * as late).  Counters of the whole window (packets in against out) would
+ * not do: a PBX sends a tick's packets in a burst, so where the window's
+ * two instants fall moves them by up to a packet per stream. */
 #define _GNU_SOURCE
 #include <stdio.h>
 
@@ -24,7 +23,7 @@ typedef struct {
     double loss_pct;            /* set by report_print */
     unsigned streams, lossy, term_streams;
     uint64_t sent, received, late, misordered, term_received;
-    int64_t win_expected, win_received;     /* the PBX's streams, in the window */
+    int64_t win_expected, win_gaps, win_silent;     /* the PBX's streams, in the window */
     int64_t lost_rfc;           /* RFC 3550 A.3: expected - received */
     int64_t term_lost_rfc;      /* of those, in the PBX's own streams */
     double jitter_sum, jitter_max, jitter_peak, delay_max_ms, worst_loss_pct;
@@ -72,8 +71,11 @@ add_stream(Totals *t, const Stream *s, bool transcoded, double window_ms)
         t->term_lost_rfc += gaps;
     }
     if (transcoded && window_ms > 0) {
-        t->win_expected += rx_window_expected(&s->term, window_ms);
-        t->win_received += (int64_t) s->term.win_received;
+        int64_t g, silent;
+
+        t->win_expected += rx_window_missing(&s->term, window_ms, &g, &silent);
+        t->win_gaps += g;
+        t->win_silent += silent;
     }
     if (transcoded && gaps > 0) {
         t->lossy++;
@@ -232,9 +234,10 @@ print_keys(const Gen *g, const Totals *t, const ThreadTotals *th, const Window *
            t->lossy, t->late, pct((double) t->late, (double) t->received), t->misordered);
     printf(" transcoded=%d callee_codec=%s term_streams=%u term_received=%" G_GUINT64_FORMAT
            " term_lost_rfc=%" G_GINT64_FORMAT " relayed_back=%" G_GUINT64_FORMAT
-           " win_expected=%" G_GINT64_FORMAT " win_received=%" G_GINT64_FORMAT,
+           " win_expected=%" G_GINT64_FORMAT " win_gaps=%" G_GINT64_FORMAT
+           " win_silent=%" G_GINT64_FORMAT,
            t->transcoded, g->opt.callee_codec->name, t->term_streams, t->term_received,
-           t->term_lost_rfc, th->relayed, t->win_expected, t->win_received);
+           t->term_lost_rfc, th->relayed, t->win_expected, t->win_gaps, t->win_silent);
     printf(" jitter_mean_ms=%.3f jitter_max_ms=%.3f jitter_peak_ms=%.3f delay_max_ms=%.1f",
            t->streams ? t->jitter_sum / t->streams : 0, t->jitter_max, t->jitter_peak,
            t->delay_max_ms);
@@ -257,7 +260,7 @@ report_print(const Gen *g)
     double setup_mean, setup_max;
 
     if (t.transcoded)
-        t.loss_pct = pct((double) MAX(t.win_expected - t.win_received, 0), (double) t.win_expected);
+        t.loss_pct = pct((double) (t.win_gaps + t.win_silent), (double) t.win_expected);
     else
         t.loss_pct = pct((double) (t.sent - MIN(t.sent, t.received)), (double) t.sent);
     setup_times(g, &setup_mean, &setup_max);

@@ -196,7 +196,7 @@ typedef struct {
     int64_t ts_ext;             /* RTP timestamp, unwrapped from the first */
     double transit_min;         /* 1/8 ms: the fastest packet so far */
     uint64_t win_received;      /* arrived in the window, */
-    int64_t win_first_ns, win_last_ns;  /* the first and last of those */
+    int64_t win_first_seq, win_last_seq;        /* extended: the first and the last */
 } RxStats;
 
 typedef struct {
@@ -418,13 +418,14 @@ void rx_update(RxStats *r, int fd, uint16_t seq, double transit, unsigned late_m
  * the stream's first one. */
 bool rx_update_term(RxStats *r, uint32_t ssrc, uint16_t seq, uint32_t ts, unsigned ts_per_ms,
                     int64_t arrival_ns, unsigned late_ms);
-/* A packet of the PBX's stream arrived in the window (arrival_ns from
- * the epoch). */
-void rx_window_count(RxStats *r, int64_t arrival_ns);
-/* The packets the PBX should have sent in the window, one per 20 ms from
- * the first that arrived in it to the last, and no fewer than the window
- * holds less one. */
-int64_t rx_window_expected(const RxStats *r, double window_ms);
+/* The packet rx_update_term took last arrived in the window. */
+void rx_window_count(RxStats *r);
+/* Packets of the PBX's stream missing from the window (window_ms long):
+ * `gaps`, sent and never arrived (sequence numbers), `silent`, never sent
+ * (fewer sequence numbers than one per 20 ms, less one for where the
+ * window's edges fall).  Returns the packets expected: the larger of the
+ * sequence numbers seen and one per 20 ms. */
+int64_t rx_window_missing(const RxStats *r, double window_ms, int64_t *gaps, int64_t *silent);
 int64_t rx_expected(const RxStats *r);
 
 /* timeline.c */

@@ -91,22 +91,24 @@ rx_update_term(RxStats *r, uint32_t ssrc, uint16_t seq, uint32_t ts, unsigned ts
 }
 
 void
-rx_window_count(RxStats *r, int64_t arrival_ns)
+rx_window_count(RxStats *r)
 {
+    int64_t seq = (int64_t) r->cycles + r->max_seq;
+
     if (!r->win_received++)
-        r->win_first_ns = arrival_ns;
-    r->win_last_ns = arrival_ns;
+        r->win_first_seq = seq;
+    r->win_last_seq = seq;
 }
 
 int64_t
-rx_window_expected(const RxStats *r, double window_ms)
+rx_window_missing(const RxStats *r, double window_ms, int64_t *gaps, int64_t *silent)
 {
-    int64_t span = 0;
+    int64_t span = r->win_received ? r->win_last_seq - r->win_first_seq + 1 : 0;
+    int64_t slots = (int64_t) (window_ms / RTPGEN_TICKS_PER_PACKET);
 
-    if (r->win_received)
-        span = llround((double) (r->win_last_ns - r->win_first_ns) / 1e6 /
-                       RTPGEN_TICKS_PER_PACKET) + 1;
-    return MAX(span, (int64_t) (window_ms / RTPGEN_TICKS_PER_PACKET) - 1);
+    *gaps = MAX(span - (int64_t) r->win_received, 0);
+    *silent = MAX(slots - 1 - span, 0);
+    return MAX(span, slots);
 }
 
 int64_t
