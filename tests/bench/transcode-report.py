@@ -193,6 +193,11 @@ def print_results(runs, cost, results, notes):
                       m["us_call_s"], m["us_call_s"] / codecs, codecs, pair,
                       "; %.2f x codecs + resampling (%.0f us/s)" % (
                           m["us_call_s"] / (codecs + resample), resample) if resample else ""))
+        if codecs and relay:
+            packets = relay[1]["us_call_s"]
+            print("  ~ the relayed call's packet handling %.0f + codecs %.0f + resampling %.0f"
+                  " + the rest of the decoded path (jitter buffers, ticks, frames) %.0f us/s" % (
+                      packets, codecs, resample, m["us_call_s"] - packets - codecs - resample))
         result_line(results, pair, relay, best, cost,
                     "; ".join(x for x in (late.strip(" ()"), notes) if x))
 
