@@ -277,6 +277,7 @@ choose_ports() {
         RTP_PORT_START=$((hi + 1))
         RTP_PORT_END=65535
     fi
+    # shellcheck disable=SC2034  # read by the bench scripts
     MAX_CALLS=$(( (RTP_PORT_END - RTP_PORT_START + 1) / 4 ))
 }
 
