@@ -37,7 +37,10 @@ RTPGEN=$TOP/tests/bench/rtpgen/rtpgen
 BENCH_CODEC=$TOP/tests/bench/bench-codec
 CODEC_TOP=$TOP
 if [ -n "${BENCH_CARILLON_DIR:-}" ]; then
-    TOP=$(cd "$BENCH_CARILLON_DIR" && pwd) || exit 1
+    if ! TOP=$(cd "$BENCH_CARILLON_DIR" 2>/dev/null && pwd); then
+        echo "SKIP: transcode: BENCH_CARILLON_DIR=$BENCH_CARILLON_DIR is not a directory"
+        exit 0
+    fi
     CARILLON_BIN=$TOP/carillon
 fi
 pairs=${BENCH_TRANSCODE_PAIRS:-relay alaw g722 opus}
