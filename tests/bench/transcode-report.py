@@ -125,8 +125,8 @@ def print_table(runs, cost):
     print(head % ("pair", "calls", "up", "fail", "sessions", "rx/s", "loss %", "late %",
                   "jit ms", "JB ms", "PBX CPU%", "us/call-s", "+/-%", "calls/", "codec us",
                   "ratio", "gen CPU%"))
-    print(head % ("", "", "", "", "in mode", "", "in+out", "> 40ms", "mean", "mean", "", "", "",
-                  "core", "/call-s", "", ""))
+    print((head % ("", "", "", "", "in mode", "", "in+out", "> 40ms", "mean", "mean", "", "", "",
+                   "core", "/call-s", "", "")).rstrip())
     for pair in PAIRS:
         for (p, calls) in sorted(runs):
             if p != pair:
