@@ -396,6 +396,8 @@ sounds_engine_reconfigure(SoundsEngine *engine, SoundsConf *conf)
     sounds_conf_free(engine->conf);
     engine->conf = conf;
     engine->generation++;
+    /* Loads started before go on for their waiters; new ones start anew. */
+    g_hash_table_remove_all(engine->inflight);
     sound_cache_clear(engine->cache);
     sound_cache_set_max(engine->cache, (gsize) conf->cache_max_kb * 1024);
     sound_loader_set_threads(engine->loader, conf->loader_threads);

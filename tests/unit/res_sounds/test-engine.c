@@ -364,6 +364,26 @@ test_reconfigure(void)
     wav_tmpdir_remove(other);
 }
 
+/* A load under way when the config changes answers its request but is
+ * not cached: it may have read what the reload was meant to replace. */
+static void
+test_reload_in_flight(void)
+{
+    g_autoptr(SoundsEngine) e = engine_new("en", 1024);
+    Result r[2] = { 0 };
+
+    sounds_engine_load(e, "hello", NULL, 48000, on_loaded, &r[0]);
+    sounds_engine_reconfigure(e, sounds_conf_parse(NULL, root, "en", NULL));
+    sounds_engine_load(e, "hello", NULL, 48000, on_loaded, &r[1]);
+    wait_results(r, 2);
+    g_assert_nonnull(r[0].sound);
+    g_assert_true(r[1].sound != r[0].sound);        /* not joined to the old load */
+    g_assert_cmpuint(sound_cache_get_count(sounds_engine_get_cache(e)), ==, 1);
+    g_assert_cmpint(g_atomic_int_get(&r[0].sound->ref_count), ==, 1);
+    for (guint i = 0; i < 2; i++)
+        result_clear(&r[i]);
+}
+
 /* Freed with requests waiting: no callback, nothing leaked. */
 static void
 test_free_pending(void)
@@ -488,6 +508,7 @@ main(int argc, char **argv)
     g_test_add_func("/sounds/engine/absolute", test_absolute);
     g_test_add_func("/sounds/engine/new-file", test_new_file);
     g_test_add_func("/sounds/engine/reconfigure", test_reconfigure);
+    g_test_add_func("/sounds/engine/reload-in-flight", test_reload_in_flight);
     g_test_add_func("/sounds/engine/free-pending", test_free_pending);
     g_test_add_func("/sounds/engine/bound", test_bound);
     g_test_add_func("/sounds/conf", test_conf);

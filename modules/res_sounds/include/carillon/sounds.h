@@ -157,7 +157,8 @@ typedef struct {
      * what loads have found since); an absolute path costs one stat()
      * on the calling thread, no read. */
     gboolean (*exists)(const char *name, const char *language);
-    /* carillon.conf [general] language, as res_sounds last read it. */
+    /* carillon.conf [general] language, as res_sounds last read it;
+     * valid until the next reload (copy it to keep it). */
     const char *(*get_default_language)(void);
 } SoundsApi;
 
