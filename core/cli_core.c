@@ -43,6 +43,8 @@ show_settings(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     pbx_cli_print(ctx, "Modules path:     %s\n", pbx_core_get_modules_dir());
     pbx_cli_print(ctx, "Control socket:   %s (mode %04o)\n",
                   p->control_socket ? p->control_socket : "-", p->control_mode);
+    pbx_cli_print(ctx, "Sounds dir:       %s\n", pbx_core_get_sounds_dir());
+    pbx_cli_print(ctx, "Language:         %s\n", pbx_core_get_language());
     pbx_cli_print(ctx, "Default log level: %s\n",
                   pbx_log_level_to_string(pbx_log_get_default_level()));
     return TRUE;
