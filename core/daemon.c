@@ -45,7 +45,8 @@ static const PbxOption general_opts[] = {
     { "control_group",  PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, control_group), NULL, 0, 0 },
     { "control_mode",   PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, control_mode), "0660", 0, 0 },
     { "syslog",         PBX_OPT_BOOL,   G_STRUCT_OFFSET(GeneralConf, syslog), "no", 0, 0 },
-    { "sounds_dir",     PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, sounds_dir), PBX_DEFAULT_SOUNDS_DIR, 0, 0 },
+    { "sounds_dir",     PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, sounds_dir),
+      PBX_DEFAULT_SOUNDS_DIR, 0, 0 },
     { "language",       PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, language), "en", 0, 0 },
 };
 

@@ -49,7 +49,8 @@ print_entry(const SoundCacheEntryInfo *info, gpointer data)
 
     /* A path is in the File column: its file name is enough here. */
     pbx_cli_print(ctx, "%-24s %6u %9.2f %8" G_GSIZE_FORMAT " %5u %7" G_GUINT64_FORMAT " %s\n",
-                  g_path_is_absolute(s->name) ? base : s->name, s->rate, s->n_samples / (double) s->rate,
+                  g_path_is_absolute(s->name) ? base : s->name, s->rate,
+                  s->n_samples / (double) s->rate,
                   sound_get_bytes(s) / 1024, info->users, info->hits, s->path);
 }
 
@@ -138,8 +139,10 @@ preload(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 
 static const PbxCliCommand commands[] = {
     { "sounds show settings", NULL, "Sounds dir, languages, cache use", show_settings, NULL },
-    { "sounds show cache", NULL, "Decoded sounds in the cache, most recent first", show_cache, NULL },
-    { "sounds show sound", "NAME [LANGUAGE]", "The file a sound name stands for", show_sound, NULL },
+    { "sounds show cache", NULL, "Decoded sounds in the cache, most recent first", show_cache,
+      NULL },
+    { "sounds show sound", "NAME [LANGUAGE]", "The file a sound name stands for", show_sound,
+      NULL },
     { "sounds preload", "NAME [LANGUAGE] [RATE]", "Decode a sound into the cache", preload, NULL },
 };
 

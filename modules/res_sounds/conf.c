@@ -2,11 +2,14 @@
  * core's carillon.conf [general] sounds_dir and language. */
 #include "sounds_private.h"
 
+/* One key: name, type, field of SoundsConf, default, range. */
+#define OPT(name, type, field, def, min, max) \
+    { name, type, G_STRUCT_OFFSET(SoundsConf, field), def, min, max }
+
 static const PbxOption conf_opts[] = {
-    /* key              type          offset                                     default  min  max */
-    { "cache_max_kb",   PBX_OPT_UINT, G_STRUCT_OFFSET(SoundsConf, cache_max_kb),   "65536", 0,   16777216 },
-    { "max_seconds",    PBX_OPT_UINT, G_STRUCT_OFFSET(SoundsConf, max_seconds),    "600",   1,   3600 },
-    { "loader_threads", PBX_OPT_UINT, G_STRUCT_OFFSET(SoundsConf, loader_threads), "2",     1,   16 },
+    OPT("cache_max_kb",   PBX_OPT_UINT, cache_max_kb,   "65536", 0, 16777216),
+    OPT("max_seconds",    PBX_OPT_UINT, max_seconds,    "600",   1, 3600),
+    OPT("loader_threads", PBX_OPT_UINT, loader_threads, "2",     1, 16),
 };
 
 void
