@@ -15,6 +15,10 @@ local failure_status = {
 
 context("office", {
     on_invite = function(call)
+        if call.to == "610" then     -- music on hold (res_moh), until the caller hangs up
+            call:answer()
+            return call:moh("default")
+        end
         local n = tonumber(call.to)
         if not (n and n >= 1001 and n <= 1010) then
             pbx.log("notice", call.from .. " dialed unknown number " .. call.to)
