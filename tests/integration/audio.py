@@ -1,6 +1,8 @@
 """Audio for the softphone tests: tone WAVs in, analysis of what came out."""
+import array
 import math
 import struct
+import sys
 import wave
 
 
@@ -33,3 +35,66 @@ def analyse(path, skip=0.2):
     rms = math.sqrt(sum(x * x for x in mid) / len(mid))
     crossings = sum(1 for a, b in zip(mid, mid[1:]) if (a < 0) != (b < 0))
     return (len(s) / rate, rms, crossings * rate / len(mid) / 2)
+
+
+def read_samples(path):
+    """(rate, samples) of an S16 WAV's first channel, samples an
+    array('h') (compact and quick to slice)."""
+    w = wave.open(path)
+    rate, ch = w.getframerate(), w.getnchannels()
+    data = array.array("h")
+    data.frombytes(w.readframes(w.getnframes()))
+    w.close()
+    if sys.byteorder != "little":
+        data.byteswap()
+    return rate, data[::ch] if ch > 1 else data
+
+
+def rms(samples):
+    return math.sqrt(sum(x * x for x in samples) / len(samples)) if samples else 0.0
+
+
+def tone_share(samples, rate, freq):
+    """The share of the samples' energy at freq (Goertzel): about 1 for a
+    pure tone at freq, about 0 for a tone elsewhere or for music."""
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    a1 = a2 = 0.0
+    for x in samples:
+        a1, a2 = x + k * a1 - a2, a1
+    energy = sum(x * x for x in samples)
+    power = a1 * a1 + a2 * a2 - k * a1 * a2
+    return power / (len(samples) / 2 * energy) if energy else 0.0
+
+
+def _envelope(samples, block):
+    return [sum(map(abs, samples[i:i + block])) for i in range(0, len(samples) - block + 1, block)]
+
+
+def _ncc(a, b):
+    """Normalized cross-correlation of two equal-length sequences."""
+    num = sum(x * y for x, y in zip(a, b))
+    den = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    return num / den if den else 0.0
+
+
+def find_excerpt(reference, excerpt, lo, hi, block=80):
+    """Where in reference[lo:hi + len(excerpt)] the excerpt is: (offset,
+    normalized correlation).  The envelopes of `block` samples are matched
+    first, then the three best block offsets are refined sample by sample
+    (pure Python: keep the excerpt to a fraction of a second and the range
+    to a few seconds)."""
+    lo, hi = max(0, lo), min(hi, len(reference) - len(excerpt))
+    if hi <= lo:
+        return None, 0.0
+    ex = _envelope(excerpt, block)
+    env = _envelope(reference[lo - lo % block:hi + len(excerpt) + block], block)
+    base = lo - lo % block
+    coarse = sorted(range(0, max(1, len(env) - len(ex) + 1)),
+                    key=lambda i: -_ncc(env[i:i + len(ex)], ex))[:3]
+    best = (None, -1.0)
+    for i in coarse:
+        for off in range(max(lo, base + i * block - block), min(hi, base + i * block + block)):
+            c = _ncc(reference[off:off + len(excerpt)], excerpt)
+            if c > best[1]:
+                best = (off, c)
+    return best
