@@ -1,11 +1,13 @@
 /* res_moh - the files of a class's directory.
  *
  * A directory of `mode = files` is listed once per load or reload: its
- * regular files not starting with '.', in name order (C locale), one per
- * name without extension (Asterisk's packages hold a piece in several
- * formats: x.wav, x.gsm, x.ulaw; the first in name order that libsndfile
- * reads is kept), each opened with libsndfile to read its header: a file
- * it cannot read (raw .gsm, .ulaw, .g722 without a header) is skipped.
+ * regular files not starting with '.', in name order (C locale), each
+ * opened with libsndfile to read its header; a file it cannot read (raw
+ * .ulaw, .alaw, .g722 without a header) is skipped.  A piece is kept
+ * once, by its name without extension: Asterisk's packages hold it in
+ * several formats (x.wav, x.gsm, x.ulaw), and the best that libsndfile
+ * reads plays: a file with a header before a raw one (libsndfile reads
+ * a raw .gsm by its extension), then the highest rate, then name order.
  * The header's sample rate says which media rate the class needs at most
  * (a class of 8 kHz files is never decoded at 16 or 48 kHz: that would
  * only cost memory).

@@ -1,13 +1,18 @@
 /* Unit tests: moh.conf.  A class's directory is listed in name order,
- * one file per piece (x.wav and x.flac: the first), what libsndfile
- * cannot read is skipped, the rate the class needs comes from the
- * headers; sort = random shuffles; relative directories are taken from
- * the config dir; every error names file:line. */
+ * one file per piece (a file with a header before a raw .gsm, then the
+ * higher rate, then the first name), what libsndfile cannot read is
+ * skipped, the rate the class needs comes from the headers; sort =
+ * random shuffles; relative directories are taken from the config dir;
+ * every error names file:line. */
 #include <string.h>
 #include <unistd.h>
 
 #include "../res_sounds/wav.h"
 #include "../../../modules/res_moh/conf.h"
+#include "../../../modules/res_moh/scan.h"
+
+#define GSM_RAW (SF_FORMAT_RAW | SF_FORMAT_GSM610)
+#define FLAC_PCM16 (SF_FORMAT_FLAC | SF_FORMAT_PCM_16)
 
 static char *root;              /* a temporary config dir */
 
@@ -19,6 +24,17 @@ add_wav(const char *dir, const char *name, guint rate, guint ms)
 
     g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
     wav_write_tone(path, WAV_PCM16, rate, 1, 440, 8000, ms);
+}
+
+/* A file libsndfile writes in `format` (a raw .gsm has no header). */
+static void
+add_sound(const char *dir, const char *name, int format, guint rate, guint ms)
+{
+    g_autofree char *d = g_build_filename(root, dir, NULL);
+    g_autofree char *path = g_build_filename(d, name, NULL);
+
+    g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
+    wav_write_tone(path, format, rate, 1, 440, 8000, ms);
 }
 
 static void
@@ -118,6 +134,42 @@ test_classes(void)
     g_assert_cmpuint(def->rate, ==, 48000);                 /* a 44.1 kHz file in it */
     def = conf->classes->pdata[2];
     g_assert_cmpuint(def->rate, ==, 16000);
+    teardown();
+}
+
+/* Which file of a piece plays: a file with a header beats a raw .gsm
+ * that comes first in name order, the higher rate beats the lower, an
+ * equal one keeps the first name; a raw .gsm alone plays; a raw .ulaw
+ * is skipped. */
+static void
+test_pieces(void)
+{
+    static const char *const kept[] = { "p.wav", "q.wav", "r.flac", "s.gsm", "t.wav" };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = NULL;
+    MohScan scan = { 0 };
+
+    setup();
+    add_sound("pieces", "p.gsm", GSM_RAW, 8000, 400);
+    add_sound("pieces", "p.wav", WAV_PCM16, 8000, 200);
+    add_sound("pieces", "q.flac", FLAC_PCM16, 8000, 200);
+    add_sound("pieces", "q.wav", WAV_PCM16, 16000, 300);
+    add_sound("pieces", "r.flac", FLAC_PCM16, 16000, 100);
+    add_sound("pieces", "r.wav", WAV_PCM16, 16000, 100);
+    add_sound("pieces", "s.gsm", GSM_RAW, 8000, 400);
+    add_file("pieces", "t.ulaw", "raw");
+    add_sound("pieces", "t.wav", WAV_PCM16, 8000, 100);
+    dir = g_build_filename(root, "pieces", NULL);
+    g_assert_true(moh_scan_directory(dir, &scan, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(scan.files->len, ==, G_N_ELEMENTS(kept));
+    for (guint i = 0; i < G_N_ELEMENTS(kept); i++)
+        g_assert_cmpstr(strrchr(scan.files->pdata[i], '/') + 1, ==, kept[i]);
+    g_assert_cmpuint(scan.skipped->len, ==, 1);
+    g_assert_cmpstr(scan.skipped->pdata[0], ==, "t.ulaw");
+    g_assert_cmpuint(scan.rate, ==, 16000);
+    g_assert_cmpfloat_with_epsilon(scan.seconds, 0.2 + 0.3 + 0.1 + 0.4 + 0.1, 1e-9);
+    moh_scan_clear(&scan);
     teardown();
 }
 
@@ -238,6 +290,7 @@ main(int argc, char **argv)
     g_test_summary("res_moh: moh.conf and the classes' directories");
     g_assert_true(g_main_context_acquire(g_main_context_default()));
     g_test_add_func("/res_moh/conf/classes", test_classes);
+    g_test_add_func("/res_moh/conf/pieces", test_pieces);
     g_test_add_func("/res_moh/conf/random", test_random);
     g_test_add_func("/res_moh/conf/errors", test_errors);
     g_test_add_func("/res_moh/conf/directory-messages", test_directory_messages);
