@@ -130,6 +130,15 @@ listener_new(PbxChannel *chan, MohClass *cls, const MohListenOptions *opts,
     return l;
 }
 
+/* A listener whose task never started (nothing of it ran). */
+static void
+listener_discard(MohListener *l)
+{
+    moh_player_clear(&l->player);
+    pbx_channel_unref(l->chan);
+    g_free(l);
+}
+
 MohListener *
 moh_listener_start(PbxChannel *chan, MohClass *cls, const MohListenOptions *opts,
                    MohListenerDone done, gpointer data, GError **error)
@@ -146,9 +155,7 @@ moh_listener_start(PbxChannel *chan, MohClass *cls, const MohListenOptions *opts
     l = listener_new(chan, cls, opts, done, data);
     t = pbx_audio_task_start(chan, &listener_port, l, on_dtmf, on_done, l, error);
     if (!t) {
-        moh_player_clear(&l->player);
-        pbx_channel_unref(l->chan);
-        g_free(l);
+        listener_discard(l);
         return NULL;
     }
     g_atomic_pointer_set(&l->task, t);
