@@ -71,6 +71,9 @@ static const char *const sound_names[] = {
     "digits/20", "digits/30", "digits/40", "digits/50", "digits/60", "digits/70",
     "digits/80", "digits/90", "digits/hundred", "digits/thousand", "digits/million",
     "digits/billion", "digits/minus", "digits/star", "digits/pound",
+    /* the sample office's IVR */
+    "hello", "vm-press", "vm-for", "extension", "vm-reachoper", "transfer", "pm-invalid-option",
+    "vm-goodbye", "vm-theperson", "is-in-use", "vm-isunavail",
 };
 
 static char *conf_dir;
@@ -587,6 +590,60 @@ test_shared_and_unload(void)
     g_assert_cmpuint(pbx_channel_count(), ==, 0);
 }
 
+/* ---------------------------------------------------------- the sample office */
+
+static void
+load_script(const char *text)
+{
+    g_autofree char *path = g_build_filename(conf_dir, "extensions.lua", NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    g_assert_true(pbx_dialplan_reload(&error));
+    g_assert_no_error(error);
+}
+
+/* The sample office's 800: a digit stops the menu; 9 is an invalid
+ * choice (the menu comes again), 2 rings 1002, which answers: bridged. */
+static void
+test_sample_ivr(void)
+{
+    const char *top = g_getenv("TOP_BUILDDIR");
+    g_autofree char *path = g_build_filename(top ? top : ".", "contrib", "configs",
+                                             "sample-office", "extensions.lua", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *seq = NULL;
+    Act acts[] = {
+        { .ticks = 5, .kind = ACT_DIGIT, .digit = '9' },
+        { .ms = 60, .kind = ACT_DIGIT, .digit = '#' },
+        { .ticks = 12, .kind = ACT_DIGIT, .digit = '2' },
+        { .ms = 200, .kind = ACT_DIGIT, .digit = '#' },
+        { .ms = 500, .kind = ACT_HANGUP },
+    };
+    Heard h = { 0 };
+    PbxChannel *c;
+    gint64 start;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    fake_tech_clear_log();
+    load_script(text);
+    c = fake_tech_call_in("1001", "800", "office");
+    start = g_get_monotonic_time();
+    h.samples = g_array_new(FALSE, FALSE, sizeof(gint16));
+    for (guint i = 0; i < 4000 && pbx_channel_count() > 0; i++)
+        step(c, &h, acts, G_N_ELEMENTS(acts), (g_get_monotonic_time() - start) / 1000);
+    pbx_channel_unref(c);
+    seq = sequence(&h);
+    g_assert_cmpstr(seq, ==, "hello,vm-press,pm-invalid-option,hello,vm-press,transfer");
+    g_assert_nonnull(strstr(fake_tech_log(), "answer:800;"));
+    g_assert_nonnull(strstr(fake_tech_log(), "call:1002;"));
+    g_assert_nonnull(strstr(fake_tech_log(), "bridge:800:1002;"));
+    load_script(script);
+    heard_clear(&h);
+    assert_all_freed();
+}
+
 /* ---------------------------------------------------------- setup */
 
 static void
@@ -660,6 +717,7 @@ main(int argc, char **argv)
     g_test_add_func("/app_playback/read/inter-digit", test_read_inter_digit);
     g_test_add_func("/app_playback/read/hangup", test_read_hangup);
     g_test_add_func("/app_playback/read/missing-prompt", test_read_missing_prompt);
+    g_test_add_func("/app_playback/sample-office/ivr", test_sample_ivr);
     g_test_add_func("/app_playback/module/shared-and-unload", test_shared_and_unload);
     rc = g_test_run();
     teardown();
