@@ -12,7 +12,10 @@ dialplan and two extensions of the test's own on top of it:
    both legs are up in `core show channels`.
 3. baresip 1006 calls 851 (a 25 s prompt) and hangs up 2 s into it:
    call:play() returns nil, "hangup", and no channel, RTP session,
-   playback, module use or descriptor (/proc/PID/fd) is left behind."""
+   playback, module use or descriptor (/proc/PID/fd) is left behind.
+4. Early media: 852 sends 183 with SDP (call:progress()), plays
+   hello-world to the caller before any answer and rejects the call
+   with 486; the phone heard the prompt (correlation > 0.8)."""
 import glob
 import math
 import operator
@@ -36,7 +39,7 @@ for m in ("sndfile.so", "aubridge.so", "aufile.so"):
     if not os.path.exists(os.path.join("/usr/lib/baresip/modules", m)):
         print(f"1..0 # SKIP baresip module {m} not installed")
         raise SystemExit(0)
-for s in ("vm-intro", "basic-pbx-ivr-main", "hello", "vm-press", "transfer"):
+for s in ("vm-intro", "basic-pbx-ivr-main", "hello", "vm-press", "transfer", "hello-world"):
     if not os.path.exists(os.path.join(SOUNDS, s + ".wav")):
         print(f"1..0 # SKIP the core English prompts are not installed ({s})")
         raise SystemExit(0)
@@ -45,6 +48,13 @@ TEST_EXTENSIONS = """
 -- test-playback.py: two extensions on top of the sample office
 local office = contexts.office.on_invite
 contexts.office.on_invite = function(call)
+    if call.to == "852" then
+        call:progress()
+        local ok, why = call:play("hello-world")
+        pbx.log("notice", string.format("play 852 in %s: %s %s", call.state, tostring(ok),
+                                        tostring(why)))
+        return call:hangup(486)
+    end
     if call.to == "850" or call.to == "851" then
         call:answer()
         local ok, why, code = call:play(call.to == "850" and "vm-intro" or "basic-pbx-ivr-main")
@@ -143,6 +153,18 @@ def best_alignment(rec, src):
     return lag, ncc(rec[lag:lag + len(src)], src)
 
 
+def heard_prompt(b, name):
+    """The normalised cross-correlation of what phone b decoded with the
+    prompt's WAV, aligned; with a line of diagnostics."""
+    rec = glob.glob(os.path.join(b.rec, "dump-*-dec.wav"))
+    rate, heard = samples(rec[0]) if rec else (0, [])
+    srate, source = samples(os.path.join(SOUNDS, name + ".wav"))
+    lag, corr = best_alignment(heard, source) if rate == srate == 8000 else (None, 0.0)
+    t.diag(f"{name}: {len(heard)} samples recorded at {rate} Hz, aligned at {lag}, "
+           f"correlation {corr:.4f}")
+    return corr
+
+
 def open_fds():
     return sorted(os.readlink(f"/proc/{pid}/fd/{f}") for f in os.listdir(f"/proc/{pid}/fd"))
 
@@ -162,14 +184,8 @@ try:
     t.ok(wait_for(idle, 10), "the call ends: no channel, RTP session or playback left",
          channels()[1] + playbacks()[1])
     a.stop()
-    rec = glob.glob(os.path.join(a.rec, "dump-*-dec.wav"))
-    rate, heard = samples(rec[0]) if rec else (0, [])
-    srate, source = samples(os.path.join(SOUNDS, "vm-intro.wav"))
-    lag, corr = best_alignment(heard, source) if rate == srate == 8000 else (None, 0.0)
-    t.diag(f"vm-intro: {len(heard)} samples recorded at {rate} Hz, aligned at {lag}, "
-           f"correlation {corr:.4f}")
-    t.ok(corr > 0.8, f"the phone heard vm-intro (normalised cross-correlation {corr:.3f} > 0.8)",
-         (rec, rate, lag))
+    corr = heard_prompt(a, "vm-intro")
+    t.ok(corr > 0.8, f"the phone heard vm-intro (normalised cross-correlation {corr:.3f} > 0.8)")
 
     # ---- 2. the IVR: a digit stops the menu and routes the call ---------------
     b.command("/dial 800")
@@ -206,6 +222,21 @@ try:
     fds = wait_for(lambda: open_fds() if len(open_fds()) <= len(baseline) else None, 5)
     t.ok(fds is not None, f"the daemon's descriptors are back to {len(baseline)}",
          [f for f in open_fds() if f not in baseline])
+
+    # ---- 4. early media --------------------------------------------------------
+    e = phone("1007")
+    t.ok(wait_for(lambda: registered("1007"), 20), "1007 registers")
+    e.command("/dial 852")
+    t.ok(wait_for(lambda: "play 852" in pbx.log_text(), 15) and
+         "play 852 in PROGRESS: true nil" in pbx.log_text(),
+         "after call:progress() the call is in PROGRESS and hello-world plays to its end",
+         pbx.log_text()[-2000:])
+    t.ok(wait_for(lambda: "486 Busy Here" in e.log_text(), 10) and wait_for(idle, 10),
+         "then the caller gets 486 and nothing is left", e.log_text()[-1500:])
+    e.stop()
+    corr = heard_prompt(e, "hello-world")
+    t.ok(corr > 0.8, f"the phone heard hello-world before any answer (normalised "
+         f"cross-correlation {corr:.3f} > 0.8)")
 
     bad = pbx.assertion_lines()
     t.ok(not bad, "no assertion in the log", "\n".join(bad)[-2000:])
