@@ -29,7 +29,8 @@ put_rate(ConfMixPort *p, ConfRing *ring, guint m, const PbxAudioFrame *in, guint
     }
     if (!p->resampling[to])
         pbx_resampler_reset(p->resampler[from][to]);
-    got = MAX(pbx_resampler_process(p->resampler[from][to], in->samples, in->n_samples, dst, n), 0);
+    got = pbx_resampler_process(p->resampler[from][to], in->samples, in->n_samples, dst, n);
+    got = MAX(got, 0);          /* an error leaves a tick of silence */
     if ((guint) got < n)
         memset(dst + got, 0, (n - (guint) got) * sizeof(gint16));
 }
