@@ -83,6 +83,34 @@ find_target(PbxCliContext *ctx, int argc, char **argv, ConfSeat **seat)
     return room;
 }
 
+static ConfSeat *
+first_seat(ConfRoom *room, gboolean moderator)
+{
+    for (GList *l = room->seats.head; l; l = l->next)
+        if (((ConfSeat *) l->data)->opts.moderator == moderator)
+            return l->data;
+    return NULL;
+}
+
+/* Moderators last: the room ends empty, and everyone was "kicked"
+ * (a moderator kicked first would end it with the others "ended"). */
+static guint
+kick_all(ConfRoom *room)
+{
+    ConfSeat *seat;
+    guint n = 0;
+
+    while ((seat = first_seat(room, FALSE))) {
+        conf_seat_leave(seat, "kicked");
+        n++;
+    }
+    while ((seat = first_seat(room, TRUE))) {
+        conf_seat_leave(seat, "kicked");
+        n++;
+    }
+    return n;
+}
+
 static gboolean
 kick(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 {
@@ -98,8 +126,7 @@ kick(PbxCliContext *ctx, int argc, char **argv, gpointer data)
         conf_seat_leave(seat, "kicked");
         n = 1;
     } else {
-        for (; room->seats.head; n++)
-            conf_seat_leave(room->seats.head->data, "kicked");
+        n = kick_all(room);
     }
     pbx_cli_print(ctx, "Kicked %u from room %s\n", n, room->name);
     conf_room_unref(room);

@@ -35,7 +35,7 @@ want_rate(ConfMixer *m, guint ri)
 }
 
 static gint
-claim_slot(ConfMixer *m)
+claim_slot(ConfMixer *m, GError **error)
 {
     for (guint i = 0; i < CONF_MAX_MEMBERS; i++) {
         if (m->claimed[i])
@@ -45,6 +45,8 @@ claim_slot(ConfMixer *m)
             g_atomic_int_set(&m->n_slots, (gint) i + 1);
         return (gint) i;
     }
+    g_set_error(error, PBX_AUDIO_ERROR, PBX_AUDIO_ERROR_FAILED,
+                "the room holds %u participants already", CONF_MAX_MEMBERS);
     return -1;
 }
 
@@ -81,33 +83,34 @@ port_destroy(ConfMixPort *p)
     g_free(p);
 }
 
+/* The slot is the port's: it is heard from it (silence until its first
+ * write), and hears the others from their next tick on. */
+static void
+open_slot(ConfMixPort *p)
+{
+    ConfSlot *slot = &p->mixer->slots[p->slot];
+
+    conf_ring_init(&slot->ring);
+    start_cursors(p);
+    want_rate(p->mixer, (guint) conf_rate_index((guint) p->rate));
+    g_atomic_int_set(&slot->muted, 0);
+    g_atomic_int_set(&slot->in_use, 1);     /* the ring is ready before anyone reads it */
+}
+
 ConfMixPort *
 conf_mix_port_new(ConfMixer *m, guint rate, GError **error)
 {
-    gint ri = conf_rate_index(rate);
     ConfMixPort *p = g_new0(ConfMixPort, 1);
-    ConfSlot *slot;
-    gint i;
+    gint i = -1;
 
     p->mixer = m;
-    p->rate = (gint) (ri < 0 ? 8000 : rate);
-    if (!make_resamplers(p, error)) {
-        port_destroy(p);
-        return NULL;
-    }
-    if ((i = claim_slot(m)) < 0) {
-        g_set_error(error, PBX_AUDIO_ERROR, PBX_AUDIO_ERROR_FAILED,
-                    "the room holds %u participants already", CONF_MAX_MEMBERS);
+    p->rate = conf_rate_index(rate) < 0 ? 8000 : (gint) rate;
+    if (!make_resamplers(p, error) || (i = claim_slot(m, error)) < 0) {
         port_destroy(p);
         return NULL;
     }
     p->slot = (guint) i;
-    slot = &m->slots[i];
-    conf_ring_init(&slot->ring);
-    start_cursors(p);
-    want_rate(m, (guint) conf_rate_index((guint) p->rate));
-    g_atomic_int_set(&slot->muted, 0);
-    g_atomic_int_set(&slot->in_use, 1);     /* the ring is ready before anyone reads it */
+    open_slot(p);
     return p;
 }
 

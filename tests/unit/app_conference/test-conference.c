@@ -295,6 +295,28 @@ test_moderator(void)
     teardown();
 }
 
+/* `kick all` in a room with a moderator: everyone is "kicked" (the
+ * moderator last), the room ends empty. */
+static void
+test_kick_all_moderated(void)
+{
+    PbxChannel *mod, *b;
+    g_autofree char *out = NULL;
+
+    setup();
+    mod = call_in("1001", "mod", NULL);
+    b = call_in("1002", "plain", NULL);
+    g_assert_true(spin_until(room_has, "700:2"));
+    out = cli("conference kick 700 all");
+    g_assert_nonnull(strstr(out, "Kicked 2 from room 700"));
+    g_assert_cmpstr(result_of(mod), ==, "kicked,nil,nil");
+    g_assert_cmpstr(result_of(b), ==, "kicked,nil,nil");
+    g_assert_nonnull(strstr(events->str, "end 700 empty;"));
+    pbx_channel_unref(mod);
+    pbx_channel_unref(b);
+    teardown();
+}
+
 static void
 press(PbxChannel *chan, const char *digits)
 {
@@ -475,6 +497,7 @@ main(int argc, char **argv)
     g_assert_true(conf_cli_register(NULL, NULL));
     g_test_add_func("/conference/app/three-party", test_three_party);
     g_test_add_func("/conference/app/moderator", test_moderator);
+    g_test_add_func("/conference/app/kick-all-moderated", test_kick_all_moderated);
     g_test_add_func("/conference/app/pin", test_pin);
     g_test_add_func("/conference/app/hangup-before-join", test_hangup_before_join);
     g_test_add_func("/conference/app/full", test_full);
