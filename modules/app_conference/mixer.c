@@ -7,12 +7,14 @@
 ConfMixer *
 conf_mixer_new(void)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     return g_aligned_alloc0(1, sizeof(ConfMixer), CACHE_LINE);
 }
 
 void
 conf_mixer_free(ConfMixer *m)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!m)
         return;
     for (guint i = 0; i < CONF_MAX_MEMBERS; i++)
@@ -23,6 +25,7 @@ conf_mixer_free(ConfMixer *m)
 void
 conf_mixer_play_tone(ConfMixer *m, ConfToneKind kind)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     m->tones_played++;
     g_atomic_int_set(&m->tone, (gint) ((m->tones_played << 2) | kind));
 }
@@ -100,9 +103,11 @@ open_slot(ConfMixPort *p)
 ConfMixPort *
 conf_mix_port_new(ConfMixer *m, guint rate, GError **error)
 {
-    ConfMixPort *p = g_new0(ConfMixPort, 1);
+    ConfMixPort *p;
     gint i = -1;
 
+    PBX_ASSERT_MAIN_CONTEXT();
+    p = g_new0(ConfMixPort, 1);
     p->mixer = m;
     p->rate = conf_rate_index(rate) < 0 ? 8000 : (gint) rate;
     if (!make_resamplers(p, error) || (i = claim_slot(m, error)) < 0) {
@@ -117,12 +122,14 @@ conf_mix_port_new(ConfMixer *m, guint rate, GError **error)
 void
 conf_mix_port_leave(ConfMixPort *p)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     g_atomic_int_set(&p->mixer->slots[p->slot].in_use, 0);
 }
 
 void
 conf_mix_port_free(ConfMixPort *p)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     if (!p)
         return;
     conf_mix_port_leave(p);
@@ -133,6 +140,7 @@ conf_mix_port_free(ConfMixPort *p)
 void
 conf_mix_port_set_muted(ConfMixPort *p, gboolean muted)
 {
+    PBX_ASSERT_MAIN_CONTEXT();
     g_atomic_int_set(&p->mixer->slots[p->slot].muted, muted ? 1 : 0);
 }
 

@@ -34,9 +34,10 @@
  * the CONF_MAX_MEMBERS a room takes (tests/bench/bench-conference.c).
  *
  * Thread affinity: functions marked "media" run on the port's media
- * thread (at most one at a time per port); everything else on the main
- * context.  A port is freed only once its media thread has let go (the
- * audio task's done), and the mixer only once all its ports are freed.
+ * thread (at most one at a time per port); the getters (muted, rate,
+ * stats) on any thread; everything else on the main context (asserted).
+ * A port is freed only once its media thread has let go (the audio
+ * task's done), and the mixer only once all its ports are freed.
  */
 #pragma once
 
