@@ -18,6 +18,9 @@ call:conference(room, opts):
    the room ends; no channel and no RTP session are left behind.
 3. Room 702 has a PIN: 1001 types it and gets in, 1002 types a wrong one
    three times and is refused ("pin").
+4. Unloading app_conference while 1001 is in room 702 is refused; forced,
+   it ends the room (1001 gets "ended") and waits for the media worker to
+   let go of the port; then the module loads again.
 Events conference/join, leave (with reasons) and end are checked in
 `event show recent`."""
 import glob
@@ -245,9 +248,21 @@ try:
     t.ok(wait_for(lambda: script_said("1002", "702"), 5) == "nil wrong PIN pin",
          f"three wrong PINs: nil, \"wrong PIN\", \"pin\" ({script_said('1002', '702')})")
     t.ok(members(702) == 1, "1002 never got in")
-    phones["1001"].command("/hangup")
+
+    # ---- 4. the module goes while 1001 is in room 702 -------------------
+    rc, out = pbx.rx("module unload app_conference")
+    t.ok(rc != 0 and "in use" in out, "unloading app_conference during a conference is refused",
+         out)
+    rc, out = pbx.rx("module unload -f app_conference")
+    t.ok(rc == 0 and "still held by media threads" not in pbx.log_text(),
+         "a forced unload ends the room and gets the port back before it goes",
+         out + pbx.log_text()[-1500:])
+    t.ok(wait_for(lambda: script_said("1001", "702"), 5) == "ended nil nil",
+         f"1001's call:conference() returned \"ended\" ({script_said('1001', '702')})")
     t.ok(wait_for(no_channels, 10) and wait_for(no_sessions, 5), "all calls and sessions end",
          pbx.rx("core show channels")[1] + pbx.rx("rtp show sessions")[1])
+    rc, out = pbx.rx("module load app_conference")
+    t.ok(rc == 0 and "conference show" in pbx.rx("help")[1], "app_conference loads again", out)
 finally:
     for b in phones.values():
         b.stop()
