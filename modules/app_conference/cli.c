@@ -183,10 +183,11 @@ complete(int argi, char **argv, GPtrArray *out, gpointer data)
 }
 
 static const PbxCliCommand commands[] = {
-    { "conference show",   "[ROOM]",           "Rooms and their participants",    show,   complete },
-    { "conference kick",   "ROOM CHANNEL|all", "Remove participants from a room", kick,   complete },
-    { "conference mute",   "ROOM CHANNEL|all", "Stop the room hearing them",      mute,   complete },
-    { "conference unmute", "ROOM CHANNEL|all", "Let the room hear them again",    unmute, complete },
+    { "conference show", "[ROOM]", "Rooms and their participants", show, complete },
+    { "conference kick", "ROOM CHANNEL|all", "Remove participants from a room", kick, complete },
+    { "conference mute", "ROOM CHANNEL|all", "Stop the room hearing them", mute, complete },
+    { "conference unmute", "ROOM CHANNEL|all", "Let the room hear them again", unmute,
+      complete },
 };
 
 gboolean
