@@ -13,8 +13,21 @@ local failure_status = {
     unavailable = 480,   -- not registered
 }
 
+-- Application numbers: each takes the call itself.
+local apps = {
+    -- 700: the office conference room (the first caller opens it, the
+    -- last one to hang up closes it).
+    ["700"] = function(call)
+        local reason, msg = call:conference("700")
+        pbx.log("info", string.format("%s left room 700: %s", call.from, reason or msg))
+    end,
+}
+
 context("office", {
     on_invite = function(call)
+        if apps[call.to] then
+            return apps[call.to](call)
+        end
         local n = tonumber(call.to)
         if not (n and n >= 1001 and n <= 1010) then
             pbx.log("notice", call.from .. " dialed unknown number " .. call.to)
