@@ -6,6 +6,7 @@
 -- calls; calls in progress finish on the version they started with.
 --
 --   1001-1010  the office phones call each other
+--   700        the conference room
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
 --              the operator, or dial an extension at any time
 
@@ -100,10 +101,21 @@ local function ivr(call)
     call:play("vm-goodbye")
 end
 
+-- Application numbers: each takes the call itself.
+local apps = {
+    -- 700: the office conference room (the first caller opens it, the
+    -- last one to hang up closes it).
+    ["700"] = function(call)
+        local reason, msg = call:conference("700")
+        pbx.log("info", string.format("%s left room 700: %s", call.from, reason or msg))
+    end,
+    ["800"] = ivr,
+}
+
 context("office", {
     on_invite = function(call)
-        if call.to == "800" then
-            return ivr(call)
+        if apps[call.to] then
+            return apps[call.to](call)
         end
         if not office_extension(call.to) then
             pbx.log("notice", call.from .. " dialed unknown number " .. call.to)
