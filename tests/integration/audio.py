@@ -54,16 +54,29 @@ def rms(samples):
     return math.sqrt(sum(x * x for x in samples) / len(samples)) if samples else 0.0
 
 
+def read_mono(path):
+    """(rate, samples of the first channel) of an S16 WAV, or None."""
+    w = wave.open(path)
+    if w.getsampwidth() != 2:
+        w.close()
+        return None
+    rate, ch = w.getframerate(), w.getnchannels()
+    data = w.readframes(w.getnframes())
+    w.close()
+    return rate, struct.unpack(f"<{len(data) // 2}h", data)[::ch]
+
+
 def tone_share(samples, rate, freq):
     """The share of the samples' energy at freq (Goertzel): about 1 for a
     pure tone at freq, about 0 for a tone elsewhere or for music."""
-    k = 2 * math.cos(2 * math.pi * freq / rate)
-    a1 = a2 = 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = energy = 0.0
     for x in samples:
-        a1, a2 = x + k * a1 - a2, a1
-    energy = sum(x * x for x in samples)
-    power = a1 * a1 + a2 * a2 - k * a1 * a2
-    return power / (len(samples) / 2 * energy) if energy else 0.0
+        s1, s2 = x + coeff * s1 - s2, s1
+        energy += x * x
+    if not energy:
+        return 0.0
+    return 2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (len(samples) * energy)
 
 
 def _envelope(samples, block):
