@@ -49,23 +49,23 @@ pbx = Carillon()
 pbx.conf("rtp.conf", "general", "port_start", "49000")
 pbx.conf("rtp.conf", "general", "port_end", "49999")
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
-# The sample dialplan (610 is its own) and 611 for call:moh()'s results.
+# The sample dialplan (610 is its own) and 611 in its apps table for call:moh()'s
+# results.
 lua = open(os.path.join(pbx.etc, "extensions.lua")).read()
-lua = lua.replace("        local n = tonumber(call.to)\n", """\
-        if call.to == "611" then
-            call:answer()
-            local function show(...)
-                local r = table.pack(...)
-                pbx.log("notice", string.format("moh-result %s %s %s", tostring(r[1]),
-                                                tostring(r[2]), tostring(r[3])))
-            end
-            show(call:moh("default", {duration = 1}))
-            show(call:moh("nosuch"))
-            show(call:moh(nil, {terminator = "5"}))
-            show(pcall(call.moh, call, "default", {colour = "blue"}))
-            return
+lua = lua.replace("local apps = {\n", """\
+local apps = {
+    ["611"] = function(call)
+        call:answer()
+        local function show(...)
+            local r = table.pack(...)
+            pbx.log("notice", string.format("moh-result %s %s %s", tostring(r[1]),
+                                            tostring(r[2]), tostring(r[3])))
         end
-        local n = tonumber(call.to)
+        show(call:moh("default", {duration = 1}))
+        show(call:moh("nosuch"))
+        show(call:moh(nil, {terminator = "5"}))
+        show(pcall(call.moh, call, "default", {colour = "blue"}))
+    end,
 """, 1)
 assert "moh-result" in lua
 pbx.write_file("extensions.lua", lua)
