@@ -108,6 +108,7 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
     sip_call_ref(call);
     copy_headers(call->chan, req);
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
+    pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
     pbx_channel_dispatch(call->chan);
 }
 

@@ -127,6 +127,8 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
     chan = pbx_channel_new_outbound(&sip_channel_tech, call, call->callee,
                                     call->caller_number, call->caller_name);
     call->chan = pbx_channel_ref(chan);
+    if (call->endpoint)         /* what it hears when the other party holds */
+        pbx_channel_set_var(chan, "MOH_CLASS", call->endpoint->moh_class);
     return chan;
 }
 

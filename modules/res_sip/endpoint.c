@@ -22,6 +22,7 @@ typedef struct {
     char **transports;
     guint qualify_frequency;
     char *dtmf_mode;
+    char *moh_class;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -42,6 +43,7 @@ static const PbxOption endpoint_opts[] = {
     OPT("transports",        PBX_OPT_STRV,   transports,        "udp,tcp",   0, 0),
     OPT("qualify_frequency", PBX_OPT_UINT,   qualify_frequency, "0",         0, 86400),
     OPT("dtmf_mode",         PBX_OPT_STRING, dtmf_mode,         "rfc4733",   0, 0),
+    OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -68,6 +70,7 @@ sip_endpoint_unref(SipEndpoint *e)
     g_strfreev(e->codecs);
     g_free(e->mailbox);
     g_free(e->media_encryption);
+    g_free(e->moh_class);
     g_free(e);
 }
 
@@ -96,6 +99,19 @@ parse_callerid(const char *text, char **name, char **number)
     }
     *name = *n ? g_steal_pointer(&n) : NULL;
     return **number != '\0';
+}
+
+/* A music on hold class name: 1 to 64 of [A-Za-z0-9_.-]. */
+static gboolean
+moh_class_is_valid(const char *name)
+{
+    gsize len = strlen(name);
+
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isalnum(name[i]) && !strchr("_.-", name[i]))
+            return FALSE;
+    }
+    return len > 0 && len <= 64;
 }
 
 /* Checks the values that are not plain strings or numbers. */
@@ -149,6 +165,12 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
                              "'%s' is not rfc4733, info, inband or auto", raw->dtmf_mode);
         return FALSE;
     }
+    if (!moh_class_is_valid(raw->moh_class)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "moh_class",
+                             "'%s' is not a class name (1-64 of A-Z a-z 0-9 _ . -)",
+                             raw->moh_class);
+        return FALSE;
+    }
     for (guint i = 0; raw->transports[i]; i++) {
         guint mask = sip_transport_mask_from_name(raw->transports[i]);
         if (!mask) {
@@ -185,6 +207,7 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->remove_existing = raw.remove_existing;
     e->media_encryption = g_steal_pointer(&raw.media_encryption);
     e->qualify_frequency = raw.qualify_frequency;
+    e->moh_class = g_steal_pointer(&raw.moh_class);
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
 }

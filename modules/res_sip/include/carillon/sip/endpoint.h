@@ -16,7 +16,9 @@
  * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
  * remove_existing (yes: a new contact beyond max_contacts replaces the
  * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
- * | auto: how digits are sent to the phone; see SipDtmfMode).
+ * | auto: how digits are sent to the phone; see SipDtmfMode), moh_class
+ * (the music on hold class the phone hears while the other party holds:
+ * chan_sip sets it as the channel variable MOH_CLASS; default "default").
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -73,6 +75,7 @@ typedef struct {
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
+    char *moh_class;           /* music on hold class (res_moh), "default" */
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
