@@ -229,7 +229,7 @@ deadline_passed(gpointer data)
 }
 
 /* Runs the main context until the last app is freed (their ports come
- * back from the media workers) or timeout. */
+ * back from the media workers, recordings from the writer) or timeout. */
 static gboolean
 wait_for_apps(guint timeout_ms)
 {

@@ -1,5 +1,5 @@
 /* app_media - a dialplan call waiting on an audio task: what call:tone(),
- * call:echo() and call:milliwatt() share.
+ * call:echo(), call:milliwatt() and call:record() share.
  *
  * A method checks its arguments, makes its app (a struct whose first
  * member is a MediaApp, set up with media_app_init) and returns
@@ -7,14 +7,14 @@
  * task (carillon/audio_task.h) and the call waits in its coroutine.  The
  * task ends for the first of:
  *  - the port is done (media_app_port_done, from the media thread: a
- *    duration played);
+ *    duration played, a recording's limit);
  *  - a digit of the app's terminators (after the script's on_dtmf, which
  *    may swallow it);
  *  - the caller hangs up, or the media is taken away (bridged);
  *  - the module unloading (media_apps_shutdown).
  * Once the media thread has let go of the port, the class's `ended` runs
- * on the main context; it may do more work and then calls
- * media_app_wake(), which
+ * on the main context; it may do more work (a recording's file is
+ * closed on the writer thread) and then calls media_app_wake(), which
  * resumes the call with what the class's `push` gives and frees the app.
  *
  * Each app holds a use of the module, so `module unload app_media` is
@@ -80,7 +80,8 @@ void media_app_init(MediaApp *app, const MediaAppClass *klass, PbxChannel *chan,
  * cannot start, frees it and returns its failure (see fail below). */
 int media_app_run(lua_State *L, MediaApp *app);
 
-/* The steps of media_app_run, for a method with work between them:
+/* The steps of media_app_run, for a method with work between them
+ * (call:record opens its file first):
  * begin: the call in L will wait for the app (a use of the module, in the
  * live list); FALSE with app->fail set when the module is unloading or
  * the channel hung up.  start: attaches the port; FALSE with app->fail

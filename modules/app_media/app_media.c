@@ -1,5 +1,5 @@
 /* app_media - media applications for the dialplan: call:tone(),
- * call:echo(), call:milliwatt(). */
+ * call:echo(), call:milliwatt(), call:record().  See README.md. */
 #include <carillon/carillon.h>
 
 #include "setup.h"
@@ -24,6 +24,6 @@ app_media_reload(PbxModule *self, GError **error)
     return media_reload(error);
 }
 
-PBX_MODULE_DEFINE("app_media", "Tones, echo and milliwatt for the dialplan",
+PBX_MODULE_DEFINE("app_media", "Tones, echo, milliwatt and recording for the dialplan",
                   .load = app_media_load, .unload = app_media_unload,
                   .reload = app_media_reload);

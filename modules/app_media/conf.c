@@ -4,13 +4,21 @@
 #include "conf.h"
 
 typedef struct {
+    char *recordings_dir;
+    gboolean allow_absolute_paths;
     char *tones;
+    gint silence_threshold;
 } RawConf;
 
 #define OFF(f) G_STRUCT_OFFSET(RawConf, f)
+/* silence_threshold's top is -1 dBm0: PbxOption reads min = max = 0 as
+ * "no bound". */
 static const PbxOption conf_opts[] = {
     /* key                     type            offset                     default       min  max */
+    { "recordings_dir",       PBX_OPT_STRING, OFF(recordings_dir),       "recordings",   0,   0 },
+    { "allow_absolute_paths", PBX_OPT_BOOL,   OFF(allow_absolute_paths), "no",           0,   0 },
     { "tones",                PBX_OPT_STRING, OFF(tones),                "us",           0,   0 },
+    { "silence_threshold",    PBX_OPT_INT,    OFF(silence_threshold),    "-40",        -90,  -1 },
 };
 
 static MediaConf current;
@@ -27,8 +35,13 @@ media_conf_apply(const PbxConfig *cfg, MediaConf *conf, GError **error)
                              "unknown tone plan '%s' (us or eu)", raw.tones);
         ok = FALSE;
     }
-    if (ok)
+    if (ok) {
+        conf->recordings_dir = g_canonicalize_filename(raw.recordings_dir,
+                                                       pbx_core_get_var_dir());
+        conf->allow_absolute_paths = raw.allow_absolute_paths;
         conf->tones = tone_plan_find(raw.tones);
+        conf->silence_threshold = raw.silence_threshold;
+    }
     pbx_config_options_clear(conf_opts, G_N_ELEMENTS(conf_opts), &raw);
     return ok;
 }
@@ -50,6 +63,7 @@ media_conf_load(MediaConf *conf, GError **error)
 void
 media_conf_clear(MediaConf *conf)
 {
+    g_clear_pointer(&conf->recordings_dir, g_free);
     memset(conf, 0, sizeof(*conf));
 }
 

@@ -1,6 +1,12 @@
 /* app_media - app_media.conf (optional), section [general]:
  *
+ *   recordings_dir        where relative call:record() paths go; relative
+ *                         to var_dir (default: var_dir/recordings)
+ *   allow_absolute_paths  call:record("/abs/path") allowed (default no)
  *   tones                 the plan of call:tone(): us or eu (default us)
+ *   silence_threshold     dBm0: a 20 ms tick whose RMS level is below it
+ *                         counts as silence for call:record{silence=}
+ *                         (default -40, from -90 to -1)
  *
  * A reload builds a new config and swaps it in only when it is valid;
  * methods already running keep what they started with.
@@ -14,7 +20,10 @@
 #include "tones.h"
 
 typedef struct {
+    char *recordings_dir;           /* absolute */
+    gboolean allow_absolute_paths;
     const TonePlan *tones;
+    gint silence_threshold;         /* dBm0 */
 } MediaConf;
 
 /* Reads app_media.conf from the config directory; a missing file gives

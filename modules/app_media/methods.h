@@ -10,3 +10,4 @@ typedef struct lua_State lua_State;
 int media_call_tone(lua_State *L);        /* tone_app.c */
 int media_call_milliwatt(lua_State *L);   /* tone_app.c */
 int media_call_echo(lua_State *L);        /* echo.c */
+int media_call_record(lua_State *L);      /* record.c */
