@@ -15,13 +15,18 @@ records (libsndfile WAVs under var_dir/recordings) is measured.
    name once done (a temporary one while it records).
 3. Hanging up in the middle of each method leaves no channel, no RTP
    session and no descriptor behind (/proc/PID/fd back to the idle
-   count; the recording writer keeps no file open once done)."""
+   count; the recording writer keeps no file open once done).
+4. `module unload app_media` is refused while a call records and works
+   once it is over; `core stop now` in the middle of a recording stops
+   the daemon cleanly, the file finished under its name and every module
+   use ended before the modules unload (no "uses still active")."""
 import glob
 import math
 import os
 import re
 import shutil
 import struct
+import subprocess
 import time
 import wave
 
@@ -62,6 +67,8 @@ local record_opts = {
     ["701"] = {max = 30},               -- the phone presses #
     ["702"] = {max = 30},               -- the phone hangs up
     ["703"] = {max = 30, silence = 1},  -- the phone goes quiet
+    ["704"] = {max = 30},               -- the module cannot unload meanwhile
+    ["705"] = {max = 30},               -- the daemon stops meanwhile
 }
 context("office", {
     on_invite = function(call)
@@ -297,9 +304,43 @@ try:
     check_record("703", "silence", 0.5, 2.2)
     clean_after("record ended by silence", baseline)
 
+    # ---- 4. the module and the daemon going away around a recording -------------
+    a.command("/dial 704")
+    t.ok(wait_for(up, 15), "call to 704: up", channels())
+    time.sleep(1)
     rc, out = pbx.rx("module unload app_media")
-    t.ok(rc == 0, "app_media unloads once its calls are over", out)
+    t.ok(rc != 0 and "in use" in out, "unloading app_media is refused while a call records", out)
+    a.command("/hangup")
+    wait_for(gone, 15)
+    # the recording's use ends once the writer has closed its file
+    tries = []
 
+    def unloaded():
+        tries.append(pbx.rx("module unload app_media"))
+        return tries[-1][0] == 0
+
+    wait_for(unloaded, 5)
+    rc, out = tries[-1]
+    t.ok(rc == 0, "app_media unloads once its calls are over", out)
+    rc, out = pbx.rx("module load app_media")
+    t.ok(rc == 0, "and loads again", out)
+    a.command("/dial 705")
+    t.ok(wait_for(up, 15), "call to 705 (recording): up", channels() + pbx.log_text()[-1500:])
+    time.sleep(2.5)          # analyse() needs a second past its 0.3 s margins
+    pbx.rx("core stop now")
+    try:
+        status = pbx.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        status = None
+    t.ok(status == 0 and "uses still active" not in pbx.log_text(),
+         "core stop now in the middle of a recording: the daemon stops cleanly, "
+         "every use ended before the modules unload", pbx.log_text()[-3000:])
+    path = os.path.join(recordings, "705.wav")
+    r = analyse(path, skip=0.3) if os.path.exists(path) else None
+    names = sorted(os.listdir(recordings))
+    t.ok(r and 2.0 <= r[0] <= 3.5 and abs(r[2] - TONE_HZ) < 5
+         and not [n for n in names if n.startswith(".")],
+         f"and the recording is finished in place (s, RMS, Hz = {r})", names)
     bad = pbx.assertion_lines()
     t.ok(not bad, "no assertion in the log", "\n".join(bad)[-2000:])
 finally:
