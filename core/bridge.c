@@ -1,20 +1,6 @@
 /* Carillon - bridges between two channels. */
-#include "calls_private.h"
+#include "bridge_private.h"
 
-struct _PbxBridge {
-    GList link;                 /* in `bridges` while not ended */
-    gint refs;
-    char *id;
-    PbxChannel *leg[2];
-    guint watch[2];
-    gboolean hangup_peer[2];
-    gboolean media;
-    gboolean ended;
-    gboolean overlaps;          /* a leg was in another live bridge */
-    PbxBridgeEndFunc end_fn;
-    gpointer end_data;
-    gint64 created;
-};
 
 /* Live bridges, newest first, each a reference, linked through their
  * own `link` (O(1) removal); and channel -> its newest live bridge, so
@@ -90,6 +76,7 @@ end_bridge(PbxBridge *br, PbxChannel *gone, PbxCause cause)
     pbx_bridge_ref(br);
     for (int i = 0; i < 2; i++)
         pbx_channel_unwatch(br->leg[i], br->watch[i]);
+    pbx_bridge_hold_end(br);
     tech = pbx_channel_get_tech(br->leg[0]);
     if (br->media && tech->unbridge_media)
         tech->unbridge_media(br->leg[0], br->leg[1]);
@@ -133,8 +120,8 @@ leg_changed(PbxChannel *chan, PbxChannelEventKind kind, const char *detail,
         forward_dtmf(data, chan);
 }
 
-static gboolean
-connect_media(PbxBridge *br, GError **error)
+gboolean
+pbx_bridge_connect_media(PbxBridge *br, GError **error)
 {
     const PbxChannelTech *ta = pbx_channel_get_tech(br->leg[0]);
     const PbxChannelTech *tb = pbx_channel_get_tech(br->leg[1]);
@@ -173,7 +160,7 @@ pbx_bridge_new(PbxChannel *a, PbxChannel *b, GError **error)
     br->leg[1] = pbx_channel_ref(b);
     br->hangup_peer[0] = br->hangup_peer[1] = TRUE;
     br->created = g_get_real_time();
-    if (!connect_media(br, error)) {
+    if (!pbx_bridge_connect_media(br, error)) {
         pbx_bridge_unref(br);
         return NULL;
     }

@@ -23,6 +23,9 @@ void pbx_calls_timers_shutdown(void);
 PbxBridge *pbx_bridge_find_by_channel(const PbxChannel *chan);
 /* TRUE while the bridge's legs have their media connected. */
 gboolean pbx_bridge_has_media(const PbxBridge *bridge);
+/* chan (a leg of bridge) was held or resumed by its far end; TRUE when
+ * the bridge took care of the other leg (music on hold). */
+gboolean pbx_bridge_hold_leg(PbxBridge *bridge, PbxChannel *chan, gboolean held);
 
 /* dial.c: ring one or more targets in parallel, first answer wins. */
 typedef enum {

@@ -27,6 +27,7 @@ struct _PbxChannel {
     PbxChannelDtmfHook dtmf_hook;
     gpointer dtmf_hook_data;
     const PbxDtmf *dtmf;         /* the digit being reported */
+    gboolean held;               /* its far end put it on hold */
     guint next_watch_id;
     gboolean dispatched;
     PbxTimer dispatch_timer;     /* holds a reference while armed */
@@ -517,6 +518,33 @@ pbx_channel_send_dtmf(PbxChannel *chan, char digit, guint duration_ms, GError **
         return FALSE;
     }
     return chan->tech->send_dtmf(chan, digit, pbx_dtmf_clamp_duration(duration_ms), error);
+}
+
+gboolean
+pbx_channel_hold(PbxChannel *chan, gboolean held)
+{
+    PbxBridge *br;
+    PbxEvent *ev;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_val_if_fail(chan != NULL, FALSE);
+    if (chan->state == PBX_CHANNEL_HANGUP)
+        return FALSE;
+    if (chan->held != held) {
+        chan->held = held;
+        ev = pbx_event_new("channel/hold");
+        fill_event(ev, chan);
+        pbx_event_set(ev, "held", held ? "yes" : "no");
+        pbx_event_publish(ev);
+    }
+    br = pbx_bridge_find_by_channel(chan);
+    return br && pbx_bridge_hold_leg(br, chan, held);
+}
+
+gboolean
+pbx_channel_is_held(const PbxChannel *chan)
+{
+    return chan->held;
 }
 
 gboolean

@@ -137,9 +137,10 @@ complete_channels(int argi, char **argv, GPtrArray *out, gpointer data)
 }
 
 static const PbxCliCommand commands[] = {
-    { "core show channels",     "[verbose]", "List the active channels", show_channels, NULL },
-    { "core show calls",        NULL, "List the active calls (bridged pairs)", show_calls, NULL },
-    { "channel request hangup", "ID|NAME|all", "Hang up a channel, or all of them", request_hangup, complete_channels },
+    { "core show channels", "[verbose]", "List the active channels", show_channels, NULL },
+    { "core show calls", NULL, "List the active calls (bridged pairs)", show_calls, NULL },
+    { "channel request hangup", "ID|NAME|all", "Hang up a channel, or all of them", request_hangup,
+      complete_channels },
 };
 
 void

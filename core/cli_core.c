@@ -43,6 +43,8 @@ show_settings(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     pbx_cli_print(ctx, "Modules path:     %s\n", pbx_core_get_modules_dir());
     pbx_cli_print(ctx, "Control socket:   %s (mode %04o)\n",
                   p->control_socket ? p->control_socket : "-", p->control_mode);
+    pbx_cli_print(ctx, "Sounds dir:       %s\n", pbx_core_get_sounds_dir());
+    pbx_cli_print(ctx, "Language:         %s\n", pbx_core_get_language());
     pbx_cli_print(ctx, "Default log level: %s\n",
                   pbx_log_level_to_string(pbx_log_get_default_level()));
     return TRUE;
@@ -244,16 +246,19 @@ complete_logger(int argi, char **argv, GPtrArray *out, gpointer data)
 }
 
 static const PbxCliCommand core_commands[] = {
-    { "core show version",  NULL, "Show the Carillon version", show_version, NULL },
-    { "core show uptime",   NULL, "Show uptime and time since last reload", show_uptime, NULL },
+    { "core show version", NULL, "Show the Carillon version", show_version, NULL },
+    { "core show uptime", NULL, "Show uptime and time since last reload", show_uptime, NULL },
     { "core show settings", NULL, "Show directories and global settings", show_settings, NULL },
-    { "core reload",        NULL, "Reload carillon.conf and every module", core_reload, NULL },
-    { "core stop",          "now|gracefully", "Stop Carillon (gracefully waits for calls)", core_stop, complete_stop },
-    { "module show",        "[like PATTERN]", "List loaded modules", module_show, NULL },
-    { "module load",        "NAME|PATH.so", "Load a module", module_load, complete_available },
-    { "module unload",      "[-f] NAME", "Unload a module (-f: even if in use)", module_unload, complete_loaded },
-    { "module reload",      "NAME", "Reload a module's configuration", module_reload, complete_loaded },
-    { "logger set level",   "[SUBSYSTEM] LEVEL", "Set the log level of one or all subsystems", logger_set_level, complete_logger },
+    { "core reload", NULL, "Reload carillon.conf and every module", core_reload, NULL },
+    { "core stop", "now|gracefully", "Stop Carillon (gracefully waits for calls)", core_stop,
+      complete_stop },
+    { "module show", "[like PATTERN]", "List loaded modules", module_show, NULL },
+    { "module load", "NAME|PATH.so", "Load a module", module_load, complete_available },
+    { "module unload", "[-f] NAME", "Unload a module (-f: even if in use)", module_unload,
+      complete_loaded },
+    { "module reload", "NAME", "Reload a module's configuration", module_reload, complete_loaded },
+    { "logger set level", "[SUBSYSTEM] LEVEL", "Set the log level of one or all subsystems",
+      logger_set_level, complete_logger },
     { "logger show levels", NULL, "Show each subsystem's log level", logger_show, NULL },
 };
 

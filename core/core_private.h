@@ -14,11 +14,15 @@ typedef struct {
     char *control_socket;
     char *control_group;
     guint control_mode;
+    char *sounds_dir;         /* changed by a reload (main context) */
+    char *language;           /* changed by a reload (main context) */
 } PbxPaths;
 
 void pbx_paths_set(PbxPaths *paths);    /* takes ownership of contents */
 const PbxPaths *pbx_paths_get(void);
 void pbx_paths_clear(PbxPaths *p);
+/* At reload: takes sounds_dir and language from fresh (main context). */
+void pbx_paths_reload(PbxPaths *fresh);
 void pbx_core_mark_started(void);
 void pbx_core_mark_reloaded(void);
 

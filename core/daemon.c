@@ -2,7 +2,7 @@
  *
  * carillon.conf:
  *   [general]  var_dir, run_dir, modules_path, control_socket,
- *              control_group, control_mode, syslog
+ *              control_group, control_mode, syslog, sounds_dir, language
  *   [logger]   default = notice, <subsystem> = <level>
  *   [modules]  autoload = yes, preload = NAME (repeat: loaded first),
  *              load = NAME (repeat), noload = NAME (repeat),
@@ -33,6 +33,8 @@ typedef struct {
     char *control_group;
     char *control_mode;
     gboolean syslog;
+    char *sounds_dir;
+    char *language;
 } GeneralConf;
 
 static const PbxOption general_opts[] = {
@@ -43,6 +45,9 @@ static const PbxOption general_opts[] = {
     { "control_group",  PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, control_group), NULL, 0, 0 },
     { "control_mode",   PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, control_mode), "0660", 0, 0 },
     { "syslog",         PBX_OPT_BOOL,   G_STRUCT_OFFSET(GeneralConf, syslog), "no", 0, 0 },
+    { "sounds_dir",     PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, sounds_dir),
+      PBX_DEFAULT_SOUNDS_DIR, 0, 0 },
+    { "language",       PBX_OPT_STRING, G_STRUCT_OFFSET(GeneralConf, language), "en", 0, 0 },
 };
 
 typedef struct {
@@ -151,8 +156,21 @@ load_core_config(const char *config_dir, PbxPaths *out, ModulesConf *mods,
                              g.control_mode);
         goto out;
     }
+    if (!pbx_core_language_is_valid(g.language)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, "general", "language",
+                             "'%s' is not a language name (1 to 32 letters, digits, "
+                             "'_' or '-', such as en or en_US)", g.language);
+        goto out;
+    }
+    if (!*g.sounds_dir) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, "general",
+                             "sounds_dir", "empty: give a directory");
+        goto out;
+    }
     if (!apply_logger(cfg, error))
         goto out;
+    out->sounds_dir = resolve(config_dir, g.sounds_dir);
+    out->language = g_strdup(g.language);
     out->config_dir = g_strdup(config_dir);
     out->var_dir = resolve(config_dir, g.var_dir);
     if (!out->var_dir)
@@ -246,6 +264,8 @@ pbx_daemon_reload(GString *out)
         g_string_append_printf(out, "carillon.conf not reloaded: %s\n",
                                error->message);
         ok = FALSE;
+    } else {
+        pbx_paths_reload(&fresh);       /* sounds_dir, language */
     }
     pbx_paths_clear(&fresh);
     pbx_config_options_clear(modules_opts, G_N_ELEMENTS(modules_opts), &mods);

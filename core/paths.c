@@ -16,6 +16,8 @@ pbx_paths_clear(PbxPaths *p)
     g_clear_pointer(&p->modules_path, g_free);
     g_clear_pointer(&p->control_socket, g_free);
     g_clear_pointer(&p->control_group, g_free);
+    g_clear_pointer(&p->sounds_dir, g_free);
+    g_clear_pointer(&p->language, g_free);
 }
 
 void
@@ -24,6 +26,16 @@ pbx_paths_set(PbxPaths *p)
     pbx_paths_clear(&paths);
     paths = *p;
     memset(p, 0, sizeof(*p));
+}
+
+void
+pbx_paths_reload(PbxPaths *fresh)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_free(paths.sounds_dir);
+    paths.sounds_dir = g_steal_pointer(&fresh->sounds_dir);
+    g_free(paths.language);
+    paths.language = g_steal_pointer(&fresh->language);
 }
 
 const PbxPaths *
@@ -54,6 +66,34 @@ const char *
 pbx_core_get_modules_dir(void)
 {
     return paths.modules_path ? paths.modules_path : PBX_DEFAULT_MODULES_DIR;
+}
+
+const char *
+pbx_core_get_sounds_dir(void)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return paths.sounds_dir ? paths.sounds_dir : PBX_DEFAULT_SOUNDS_DIR;
+}
+
+const char *
+pbx_core_get_language(void)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return paths.language ? paths.language : "en";
+}
+
+gboolean
+pbx_core_language_is_valid(const char *language)
+{
+    gsize n = language ? strlen(language) : 0;
+
+    if (n == 0 || n > 32)
+        return FALSE;
+    for (gsize i = 0; i < n; i++) {
+        if (!g_ascii_isalnum(language[i]) && language[i] != '_' && language[i] != '-')
+            return FALSE;
+    }
+    return TRUE;
 }
 
 void

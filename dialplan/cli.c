@@ -108,8 +108,9 @@ dialplan_show(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 }
 
 static const PbxCliCommand commands[] = {
-    { "dialplan reload", NULL, "Reload extensions.lua (calls in progress keep the old one)", dialplan_reload, NULL },
-    { "dialplan show",   NULL, "Show the dialplan's contexts and handlers", dialplan_show, NULL },
+    { "dialplan reload", NULL, "Reload extensions.lua (calls in progress keep the old one)",
+      dialplan_reload, NULL },
+    { "dialplan show", NULL, "Show the dialplan's contexts and handlers", dialplan_show, NULL },
 };
 
 void

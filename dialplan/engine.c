@@ -15,9 +15,11 @@ typedef struct {
 } DialplanConf;
 
 static const PbxOption conf_opts[] = {
-    { "script",           PBX_OPT_STRING, G_STRUCT_OFFSET(DialplanConf, script), "extensions.lua", 0, 0 },
-    { "max_instructions", PBX_OPT_UINT,   G_STRUCT_OFFSET(DialplanConf, max_instructions), "1000000", 1000, G_MAXINT },
-    { "max_slice_ms",     PBX_OPT_UINT,   G_STRUCT_OFFSET(DialplanConf, max_slice_ms), "1000", 1, 600000 },
+    { "script", PBX_OPT_STRING, G_STRUCT_OFFSET(DialplanConf, script), "extensions.lua", 0, 0 },
+    { "max_instructions", PBX_OPT_UINT, G_STRUCT_OFFSET(DialplanConf, max_instructions), "1000000",
+      1000, G_MAXINT },
+    { "max_slice_ms", PBX_OPT_UINT, G_STRUCT_OFFSET(DialplanConf, max_slice_ms), "1000", 1,
+      600000 },
 };
 
 static DialplanConf conf;

@@ -304,6 +304,14 @@ set_local_direction(SipCall *call, SdpDirection dir)
     return send_reinvite(call, offer);
 }
 
+/* Tells the core the far end held or resumed; TRUE when the core took
+ * care of the other leg (music on hold). */
+static gboolean
+report_hold(SipCall *call)
+{
+    return call->chan && pbx_channel_hold(call->chan, call->remote_dir != SDP_DIR_SENDRECV);
+}
+
 /* Hold / resume on one leg becomes a re-INVITE on the bridged one with
  * the matching direction: the holding side sends sendonly (or
  * inactive), so we offer sendonly (inactive) to the other side. */
@@ -383,7 +391,7 @@ on_session_refresh(SipServerTx *tx, const SipMsg *req, SipCall *call)
     }
     sip->respond(tx, &r);
     sip_se_start(call);                     /* the refresh restarts the timer */
-    if (call->remote_dir != before)
+    if (call->remote_dir != before && !report_hold(call))
         pass_direction(call);
 }
 

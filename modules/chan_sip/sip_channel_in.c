@@ -266,7 +266,13 @@ sip_channel_in_progress(PbxChannel *chan)
 
     if (!call || call->outbound || call->answered || call->ended)
         return FALSE;
-    return respond_provisional(call, 183, TRUE);
+    if (!respond_provisional(call, 183, TRUE))
+        return FALSE;
+    /* The 183 answered the INVITE's offer: media flows both ways before
+     * the answer, and an application may play to the caller (PROGRESS). */
+    if (call->answer_sent && !call->offerless && call->chan)
+        pbx_channel_set_state(call->chan, PBX_CHANNEL_PROGRESS);
+    return TRUE;
 }
 
 /* 13.3.1.4: the 2xx again at T1, 2*T1, ... capped at T2, until the ACK;

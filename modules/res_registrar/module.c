@@ -9,11 +9,13 @@
 Registrar registrar;
 
 static const PbxOption conf_opts[] = {
-    { "min_expiry",      PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, min_expiry), "60", 1, 86400 },
-    { "max_expiry",      PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, max_expiry), "3600", 1, 604800 },
-    { "default_expiry",  PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, default_expiry), "3600", 1, 604800 },
-    { "qualify_timeout", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, qualify_timeout), "3000", 100, 60000 },
-    { "write_delay",     PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, write_delay), "1000", 0, 60000 },
+    { "min_expiry", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, min_expiry), "60", 1, 86400 },
+    { "max_expiry", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, max_expiry), "3600", 1, 604800 },
+    { "default_expiry", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, default_expiry), "3600", 1,
+      604800 },
+    { "qualify_timeout", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, qualify_timeout), "3000", 100,
+      60000 },
+    { "write_delay", PBX_OPT_UINT, G_STRUCT_OFFSET(RegConfig, write_delay), "1000", 0, 60000 },
 };
 
 /* registrar.conf is optional; a broken one is an error with file:line. */

@@ -69,8 +69,8 @@ show_sessions(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     g_autoptr(GPtrArray) sessions = rtp_engine_list_sessions(engine);
 
     pbx_cli_print(ctx, "%-5s %-4s %-5s %-9s %-6s %-4s %-28s %-23s %8s %10s %8s %10s %6s %7s\n",
-                  "ID", "Wrk", "Peer", "Mode", "Codec", "JB", "Local", "Remote (* latched)", "RxPkts", "RxBytes", "TxPkts",
-                  "TxBytes", "Lost", "Jit(ms)");
+                  "ID", "Wrk", "Peer", "Mode", "Codec", "JB", "Local", "Remote (* latched)",
+                  "RxPkts", "RxBytes", "TxPkts", "TxBytes", "Lost", "Jit(ms)");
     for (guint i = 0; i < sessions->len; i++)
         print_session(ctx, sessions->pdata[i]);
     pbx_cli_print(ctx, "%u active RTP session%s\n", sessions->len, sessions->len == 1 ? "" : "s");
@@ -132,11 +132,12 @@ show_session(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     rtp_session_get_stats(s, &st);
     pbx_cli_print(ctx, "Session:        %u (worker %u)\n", rtp_session_get_id(s),
                   rtp_session_get_worker(s));
-    pbx_cli_print(ctx, "Remote:         %s%s\n", remote ? remote : "-", st.latched ? " (latched)" : "");
-    pbx_cli_print(ctx, "Bridge:         %s with %u\n", bridge_mode_name(rtp_session_get_bridge_mode(s)),
-                  rtp_session_get_peer_id(s));
-    pbx_cli_print(ctx, "Codec:          %s (payload type %u)\n", fmt->codec ? fmt->codec->name : "-",
-                  fmt->payload_type);
+    pbx_cli_print(ctx, "Remote:         %s%s\n", remote ? remote : "-",
+                  st.latched ? " (latched)" : "");
+    pbx_cli_print(ctx, "Bridge:         %s with %u\n",
+                  bridge_mode_name(rtp_session_get_bridge_mode(s)), rtp_session_get_peer_id(s));
+    pbx_cli_print(ctx, "Codec:          %s (payload type %u)\n",
+                  fmt->codec ? fmt->codec->name : "-", fmt->payload_type);
     pbx_cli_print(ctx, "DTMF:           %s (telephone-event %u), %" G_GUINT64_FORMAT
                   " received, %" G_GUINT64_FORMAT " sent\n", dtmf_name(fmt->dtmf),
                   fmt->te_payload_type, st.dtmf_rx, st.dtmf_tx);

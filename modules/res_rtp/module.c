@@ -177,7 +177,8 @@ rtp_reload(PbxModule *self, GError **error)
     if (!conf)
         return FALSE;
     if (conf->workers != rtp_engine_get_conf(engine)->workers)
-        pbx_warning(log_rtp, "rtp.conf: workers changed; takes effect when res_rtp is loaded again");
+        pbx_warning(log_rtp,
+                    "rtp.conf: workers changed; takes effect when res_rtp is loaded again");
     rtp_engine_set_conf(engine, conf);
     return TRUE;
 }

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 #define RTP_BATCH 32            /* packets per recvmmsg/sendmmsg */
 #define RTP_MAX_PACKET 2048     /* larger datagrams are truncated and dropped */
-#define RTP_CLOCK_RATE 8000     /* for jitter; every static audio payload */
+#define RTP_CLOCK_RATE 8000     /* for jitter until a format says (static audio payloads) */
 
 typedef struct _RtpWorker RtpWorker;
 typedef struct _RtpMedia RtpMedia;
@@ -241,6 +241,13 @@ void rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker
 /* The RTP timestamp of s's outgoing stream at now_us. */
 guint32 rtp_out_timestamp(const RtpSession *s, gint64 now_us);
 
+/* The RTP clock of what s receives: its format's, 8 kHz before one. */
+static inline guint
+rtp_rx_clock(const RtpSession *s)
+{
+    return s->clock ? s->clock : RTP_CLOCK_RATE;
+}
+
 /* A packet relayed out of `out`: its sequence number shifted by what
  * was inserted or left out, and noted as the stream's latest. */
 static inline void
@@ -256,7 +263,8 @@ rtp_out_relayed(RtpSession *out, guint8 *pkt, gint64 now_us)
     o->known = TRUE;
     o->seq = seq;
     o->ts = ((guint32) pkt[4] << 24) | ((guint32) pkt[5] << 16) | ((guint32) pkt[6] << 8) | pkt[7];
-    o->ssrc = ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
+    o->ssrc =
+        ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
     o->us = now_us;
 }
 

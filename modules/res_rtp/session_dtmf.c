@@ -47,11 +47,17 @@ report_ends(RtpSession *s, const RtpDtmfEvent *ev, guint n)
             rtp_dtmf_report(s, ev[i].digit, ev[i].duration_ms, RTP_DTMF_RFC4733);
 }
 
+/* A new format on the same clock (a port attached or removed, relaying
+ * again) keeps the receiver: it remembers the last digit, whose end
+ * packets still to come (sent three times) must not make a second one.
+ * Another clock starts afresh, ending a digit in progress. */
 void
 rtp_dtmf_set_format(RtpSession *s)
 {
     RtpDtmfEvent ev;
 
+    if (s->dtmf_rx.clock_rate == (s->clock ? s->clock : 8000))
+        return;
     if (rtp_dtmf_rx_end(&s->dtmf_rx, &ev))
         report_ends(s, &ev, 1);
     rtp_dtmf_rx_init(&s->dtmf_rx, s->clock);

@@ -116,7 +116,7 @@ publish_rx(RtpSession *s)
     RTP_PUB_SET(s, expected, rtp_rx_expected(&s->rx));
     RTP_PUB_SET(s, lost, rtp_rx_lost(&s->rx));
     RTP_PUB_SET(s, jitter_us,
-                (guint32) ((guint64) rtp_rx_jitter(&s->rx) * G_USEC_PER_SEC / RTP_CLOCK_RATE));
+                (guint32) ((guint64) rtp_rx_jitter(&s->rx) * G_USEC_PER_SEC / rtp_rx_clock(s)));
 }
 
 static int
@@ -208,7 +208,7 @@ receive_rtp(RtpWorker *w, RtpSession *s)
     if (n <= 0)
         return;
     now_us = g_get_monotonic_time();
-    arrival = (guint32) (now_us * RTP_CLOCK_RATE / G_USEC_PER_SEC);
+    arrival = (guint32) (now_us * rtp_rx_clock(s) / G_USEC_PER_SEC);
     for (int i = 0; i < n; i++) {
         RtpHeader h;
         guint len = w->rx[i].msg_len;
@@ -262,7 +262,7 @@ account_rtcp(RtpSession *s, const RtcpInfo *info, gint64 now)
     RTP_PUB_SET(s, remote_fraction_lost, info->fraction_lost);
     RTP_PUB_SET(s, remote_lost, info->cumulative_lost);
     RTP_PUB_SET(s, remote_jitter_us,
-                (guint32) ((guint64) info->jitter * G_USEC_PER_SEC / RTP_CLOCK_RATE));
+                (guint32) ((guint64) info->jitter * G_USEC_PER_SEC / rtp_rx_clock(s)));
     if (info->lsr != 0 && info->lsr == s->last_sr_middle)
         RTP_PUB_SET(s, rtt_us, rtcp_rtt_us(s->last_sr_sent, now, info->dlsr));
 }
@@ -362,6 +362,8 @@ set_format(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
     s->tx_pt = cmd->tx_pt;
     s->te_pt = cmd->te_pt;
     s->dtmf_mode = cmd->dtmf_mode;
+    if (s->clock != cmd->clock)
+        s->rx.have_transit = FALSE;     /* jitter on the new clock from the next packet */
     s->clock = cmd->clock;
     rtp_dtmf_set_format(s);
     s->media = cmd->media;

@@ -145,11 +145,13 @@ complete_on_off(int argi, char **argv, GPtrArray *out, gpointer data)
 }
 
 static const PbxCliCommand commands[] = {
-    { "sip show settings",     NULL,     "Show the SIP settings",                   show_settings,     NULL },
-    { "sip show transports",   NULL,     "Show SIP transports and connections",     show_transports,   NULL },
-    { "sip show transactions", NULL,     "Show SIP transaction counts by state",    show_transactions, NULL },
-    { "sip show handlers",     NULL,     "Show modules handling SIP methods",       show_handlers,     NULL },
-    { "sip set debug",         "on|off", "Log every SIP message sent or received",  set_debug,         complete_on_off },
+    { "sip show settings", NULL, "Show the SIP settings", show_settings, NULL },
+    { "sip show transports", NULL, "Show SIP transports and connections", show_transports, NULL },
+    { "sip show transactions", NULL, "Show SIP transaction counts by state", show_transactions,
+      NULL },
+    { "sip show handlers", NULL, "Show modules handling SIP methods", show_handlers, NULL },
+    { "sip set debug", "on|off", "Log every SIP message sent or received", set_debug,
+      complete_on_off },
 };
 
 void

@@ -66,7 +66,8 @@ sip_dialog_send(PbxModule *owner, SipDialog *d, const SipRequest *r, SipResponse
     SipTarget target;
 
     if (!sip_dialog_next_hop(d, &target, host, sizeof(host))) {
-        g_set_error(error, SIP_ERROR, SIP_ERROR_ROUTE, "dialog %s has no usable next hop", d->call_id);
+        g_set_error(error, SIP_ERROR, SIP_ERROR_ROUTE, "dialog %s has no usable next hop",
+                    d->call_id);
         return NULL;
     }
     build(d, r->method, r, req);

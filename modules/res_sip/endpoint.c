@@ -24,19 +24,24 @@ typedef struct {
     char *dtmf_mode;
 } RawEndpoint;
 
+/* One key of an endpoint section: name, type, field of RawEndpoint,
+ * default, and the range of a number. */
+#define OPT(name, type, field, def, min, max) \
+    { name, type, G_STRUCT_OFFSET(RawEndpoint, field), def, min, max }
+
 static const PbxOption endpoint_opts[] = {
-    { "secret",            PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, secret), NULL, 0, 0 },
-    { "context",           PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, context), "default", 0, 0 },
-    { "callerid",          PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, callerid), NULL, 0, 0 },
-    { "codecs",            PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, codecs), "ulaw,alaw", 0, 0 },
-    { "mailbox",           PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, mailbox), NULL, 0, 0 },
-    { "max_contacts",      PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, max_contacts), "1", 1, 100 },
-    { "remove_existing",   PBX_OPT_BOOL,   G_STRUCT_OFFSET(RawEndpoint, remove_existing), "yes", 0, 0 },
-    { "nat",               PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, nat), "auto", 0, 0 },
-    { "media_encryption",  PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, media_encryption), "no", 0, 0 },
-    { "transports",        PBX_OPT_STRV,   G_STRUCT_OFFSET(RawEndpoint, transports), "udp,tcp", 0, 0 },
-    { "qualify_frequency", PBX_OPT_UINT,   G_STRUCT_OFFSET(RawEndpoint, qualify_frequency), "0", 0, 86400 },
-    { "dtmf_mode",         PBX_OPT_STRING, G_STRUCT_OFFSET(RawEndpoint, dtmf_mode), "rfc4733", 0, 0 },
+    OPT("secret",            PBX_OPT_STRING, secret,            NULL,        0, 0),
+    OPT("context",           PBX_OPT_STRING, context,           "default",   0, 0),
+    OPT("callerid",          PBX_OPT_STRING, callerid,          NULL,        0, 0),
+    OPT("codecs",            PBX_OPT_STRV,   codecs,            "ulaw,alaw", 0, 0),
+    OPT("mailbox",           PBX_OPT_STRING, mailbox,           NULL,        0, 0),
+    OPT("max_contacts",      PBX_OPT_UINT,   max_contacts,      "1",         1, 100),
+    OPT("remove_existing",   PBX_OPT_BOOL,   remove_existing,   "yes",       0, 0),
+    OPT("nat",               PBX_OPT_STRING, nat,               "auto",      0, 0),
+    OPT("media_encryption",  PBX_OPT_STRING, media_encryption,  "no",        0, 0),
+    OPT("transports",        PBX_OPT_STRV,   transports,        "udp,tcp",   0, 0),
+    OPT("qualify_frequency", PBX_OPT_UINT,   qualify_frequency, "0",         0, 86400),
+    OPT("dtmf_mode",         PBX_OPT_STRING, dtmf_mode,         "rfc4733",   0, 0),
 };
 
 static const char *const known_codecs[] = {

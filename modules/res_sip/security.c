@@ -17,14 +17,15 @@ typedef struct {
 } AuthConf;
 
 static const PbxOption auth_opts[] = {
-    { "realm",          PBX_OPT_STRING, G_STRUCT_OFFSET(AuthConf, realm), "carillon", 0, 0 },
-    { "digest_algorithms", PBX_OPT_STRV, G_STRUCT_OFFSET(AuthConf, algorithms), "md5,sha-256", 0, 0 },
+    { "realm", PBX_OPT_STRING, G_STRUCT_OFFSET(AuthConf, realm), "carillon", 0, 0 },
+    { "digest_algorithms", PBX_OPT_STRV, G_STRUCT_OFFSET(AuthConf, algorithms), "md5,sha-256", 0,
+      0 },
     { "md5_only_user_agents", PBX_OPT_STRV, G_STRUCT_OFFSET(AuthConf, md5_only_user_agents),
       "baresip v0.*,baresip v1.*", 0, 0 },
-    { "nonce_lifetime", PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, nonce_lifetime), "300", 10, 86400 },
-    { "max_failures",   PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, max_failures), "10", 0, 100000 },
-    { "failure_window", PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, failure_window), "60", 1, 86400 },
-    { "block_time",     PBX_OPT_UINT,   G_STRUCT_OFFSET(AuthConf, block_time), "600", 1, 604800 },
+    { "nonce_lifetime", PBX_OPT_UINT, G_STRUCT_OFFSET(AuthConf, nonce_lifetime), "300", 10, 86400 },
+    { "max_failures", PBX_OPT_UINT, G_STRUCT_OFFSET(AuthConf, max_failures), "10", 0, 100000 },
+    { "failure_window", PBX_OPT_UINT, G_STRUCT_OFFSET(AuthConf, failure_window), "60", 1, 86400 },
+    { "block_time", PBX_OPT_UINT, G_STRUCT_OFFSET(AuthConf, block_time), "600", 1, 604800 },
 };
 
 static SipAuth *auth;

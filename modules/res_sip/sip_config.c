@@ -5,22 +5,27 @@
 #define GENERAL "general"
 #define AUTH "auth"         /* read by security.c (realm, blocking) */
 
+/* One option of [general]: name, type, field of SipGeneralConf, default,
+ * and the range of a number. */
+#define OPT(name, type, field, def, min, max) \
+    { name, type, G_STRUCT_OFFSET(SipGeneralConf, field), def, min, max }
+
 static const PbxOption general_options[] = {
-    { "t1",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t1),                         "500",     50, 10000 },
-    { "t2",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t2),                         "4000",    100, 120000 },
-    { "t4",                         PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, t4),                         "5000",    100, 120000 },
-    { "trying_delay",               PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, trying_delay),               "200",     0, 10000 },
-    { "max_message_size",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, max_message_size),           "65535",   1024, 1048576 },
-    { "max_transactions",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, max_transactions),           "500000",  100, 10000000 },
-    { "force_rport",                PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipGeneralConf, force_rport),                "yes",     0, 0 },
-    { "user_agent",                 PBX_OPT_STRING, G_STRUCT_OFFSET(SipGeneralConf, user_agent),                 "Carillon", 0, 0 },
-    { "debug",                      PBX_OPT_BOOL,   G_STRUCT_OFFSET(SipGeneralConf, debug),                      "no",      0, 0 },
-    { "tcp_idle_timeout",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_idle_timeout),           "300",     5, 86400 },
-    { "tcp_max_connections",        PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_connections),        "4096",    1, 1000000 },
-    { "tcp_max_connections_per_ip", PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_connections_per_ip), "64",      1, 1000000 },
-    { "tcp_max_buffered",           PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, tcp_max_buffered),           "1048576", 4096, 1073741824 },
-    { "session_expires",            PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, session_expires),            "1800",    1, 86400 },
-    { "min_se",                     PBX_OPT_UINT,   G_STRUCT_OFFSET(SipGeneralConf, min_se),                     "90",      1, 86400 },
+    OPT("t1",                         PBX_OPT_UINT, t1, "500", 50, 10000),
+    OPT("t2",                         PBX_OPT_UINT, t2, "4000", 100, 120000),
+    OPT("t4",                         PBX_OPT_UINT, t4, "5000", 100, 120000),
+    OPT("trying_delay",               PBX_OPT_UINT, trying_delay, "200", 0, 10000),
+    OPT("max_message_size",           PBX_OPT_UINT, max_message_size, "65535", 1024, 1048576),
+    OPT("max_transactions",           PBX_OPT_UINT, max_transactions, "500000", 100, 10000000),
+    OPT("force_rport",                PBX_OPT_BOOL, force_rport, "yes", 0, 0),
+    OPT("user_agent",                 PBX_OPT_STRING, user_agent, "Carillon", 0, 0),
+    OPT("debug",                      PBX_OPT_BOOL, debug, "no", 0, 0),
+    OPT("tcp_idle_timeout",           PBX_OPT_UINT, tcp_idle_timeout, "300", 5, 86400),
+    OPT("tcp_max_connections",        PBX_OPT_UINT, tcp_max_connections, "4096", 1, 1000000),
+    OPT("tcp_max_connections_per_ip", PBX_OPT_UINT, tcp_max_connections_per_ip, "64", 1, 1000000),
+    OPT("tcp_max_buffered",           PBX_OPT_UINT, tcp_max_buffered, "1048576", 4096, 1073741824),
+    OPT("session_expires",            PBX_OPT_UINT, session_expires, "1800", 1, 86400),
+    OPT("min_se",                     PBX_OPT_UINT, min_se, "90", 1, 86400),
 };
 
 typedef struct {
@@ -282,7 +287,8 @@ gboolean
 sip_conf_rebind_transports(const SipConf *conf, GError **error)
 {
     GPtrArray *ls = sip_listeners_get();
-    g_autoptr(GPtrArray) current = g_ptr_array_new_with_free_func((GDestroyNotify) sip_listener_unref);
+    g_autoptr(GPtrArray) current =
+        g_ptr_array_new_with_free_func((GDestroyNotify) sip_listener_unref);
     gboolean ok = TRUE;
 
     for (guint i = 0; i < ls->len; i++)

@@ -345,7 +345,8 @@ choose_listener(SipTransport want, gsize len, const SipAddr *dest)
         if (l)
             return l;
     }
-    return sip_listeners_pick(want == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP, v6);
+    return sip_listeners_pick(want == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP,
+                              v6);
 }
 
 SipClientTx *

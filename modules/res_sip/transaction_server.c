@@ -745,7 +745,8 @@ sip_server_tx_get_last_code(const SipServerTx *tx)
 void
 sip_server_tx_owner_gone(PbxModule *owner)
 {
-    g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func((GDestroyNotify) sip_server_tx_unref);
+    g_autoptr(GPtrArray) mine =
+        g_ptr_array_new_with_free_func((GDestroyNotify) sip_server_tx_unref);
     GHashTableIter it;
     gpointer value;
     SipResponse unavailable = { .code = 503 };

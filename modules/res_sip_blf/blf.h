@@ -33,7 +33,7 @@ typedef struct {
     const RegistrarApi *registrar;
     PbxLogDomain *log;
     GHashTable *calls;          /* endpoint name -> GPtrArray of BlfCall* */
-    GHashTable *channels;       /* channel id -> endpoint name (a key of calls) */
+    GHashTable *channels;       /* channel id -> its BlfCall (in a list of calls) */
 } Blf;
 
 extern Blf blf;

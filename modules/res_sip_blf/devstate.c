@@ -24,14 +24,14 @@ devstate_init(void)
 {
     blf.calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) g_ptr_array_unref);
-    blf.channels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    blf.channels = g_hash_table_new(g_str_hash, g_str_equal);     /* keys: the calls' ids */
 }
 
 void
 devstate_shutdown(void)
 {
-    g_clear_pointer(&blf.calls, g_hash_table_unref);
     g_clear_pointer(&blf.channels, g_hash_table_unref);
+    g_clear_pointer(&blf.calls, g_hash_table_unref);
 }
 
 const GPtrArray *
@@ -69,19 +69,6 @@ dialog_state(const char *state)
     return "trying";
 }
 
-static BlfCall *
-find_call(GPtrArray *list, const char *id, guint *index)
-{
-    for (guint i = 0; list && i < list->len; i++) {
-        BlfCall *c = list->pdata[i];
-        if (g_str_equal(c->id, id)) {
-            *index = i;
-            return c;
-        }
-    }
-    return NULL;
-}
-
 /* FALSE when the call already was in that state. */
 static gboolean
 set_state(BlfCall *c, const char *state)
@@ -116,16 +103,20 @@ add_call(const char *endpoint, const PbxEvent *ev, const char *state)
     c->initiator = inbound;         /* the PBX's inbound leg is the phone's call */
     c->remote = g_strdup(inbound ? pbx_event_get(ev, "callee") : pbx_event_get(ev, "caller"));
     g_ptr_array_add(list, c);
-    g_hash_table_insert(blf.channels, g_strdup(c->id), g_strdup(endpoint));
+    g_hash_table_insert(blf.channels, c->id, c);
 }
 
+/* The channel's call goes (a pointer search in its endpoint's list: no
+ * string compares). */
 static void
-drop_call(const char *endpoint, GPtrArray *list, guint index, const char *id)
+drop_call(const char *endpoint, BlfCall *c)
 {
-    g_ptr_array_remove_index(list, index);
+    GPtrArray *list = g_hash_table_lookup(blf.calls, endpoint);
+
+    g_hash_table_remove(blf.channels, c->id);
+    g_ptr_array_remove(list, c);
     if (list->len == 0)
         g_hash_table_remove(blf.calls, endpoint);
-    g_hash_table_remove(blf.channels, id);
 }
 
 /* channel/new, channel/state, channel/hangup of any channel. */
@@ -135,20 +126,17 @@ devstate_on_channel(const PbxEvent *ev, gpointer data)
     const char *id = pbx_event_get(ev, "id");
     const char *state = dialog_state(pbx_event_get(ev, "state"));
     g_autofree char *endpoint = endpoint_of(pbx_event_get(ev, "name"));
-    GPtrArray *list;
     BlfCall *c;
-    guint index = 0;
 
     if (!id || !endpoint || !blf.sip->endpoint_lookup(endpoint))
         return;
-    list = g_hash_table_lookup(blf.calls, endpoint);
-    c = find_call(list, id, &index);
+    c = g_hash_table_lookup(blf.channels, id);
     if (!c && !*state)
         return;
     if (!c)
         add_call(endpoint, ev, state);
     else if (!*state)
-        drop_call(endpoint, list, index, id);
+        drop_call(endpoint, c);
     else if (!set_state(c, state))
         return;
     changed(endpoint);

@@ -70,34 +70,6 @@ scaled_levels() {
     done
 }
 
-# raise_nofile N: the soft descriptor limit (and the hard one, when this
-# user may) to at least N; 1 when that is not possible.
-raise_nofile() {
-    local want=$1 hard
-    [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$want" ] && return 0
-    hard=$(ulimit -Hn)
-    if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
-        ulimit -Hn "$want" 2>/dev/null || return 1
-    fi
-    ulimit -n "$want" 2>/dev/null
-}
-
-# Carillon's RTP ports: from 10000 up to just below the kernel's ephemeral
-# range, where rtpgen's own sockets get their ports.  Sets RELAY_PORT_START,
-# RELAY_PORT_END and MAX_CALLS (4 ports per call: 2 sessions of RTP + RTCP).
-choose_ports() {
-    local lo hi
-    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-    if [ "$lo" -gt 12000 ]; then
-        RELAY_PORT_START=10000
-        RELAY_PORT_END=$((lo - 1))
-    else
-        RELAY_PORT_START=$((hi + 1))
-        RELAY_PORT_END=65535
-    fi
-    MAX_CALLS=$(( (RELAY_PORT_END - RELAY_PORT_START + 1) / 4 ))
-}
-
 # fitting_level CALLS: FIT=CALLS, or the most the port range and the
 # descriptor limit allow (Carillon has 4 sockets per call and ~20 more,
 # rtpgen 2 per call; the limit is raised here, in the shell that starts
@@ -106,7 +78,7 @@ fitting_level() {
     local hard need
     FIT=$1
     if [ "$FIT" -gt "$MAX_CALLS" ]; then
-        note "$FIT calls run as $MAX_CALLS: RTP ports $RELAY_PORT_START-$RELAY_PORT_END hold no more"
+        note "$FIT calls run as $MAX_CALLS: RTP ports $RTP_PORT_START-$RTP_PORT_END hold no more"
         FIT=$MAX_CALLS
     fi
     need=$((4 * FIT + FD_MARGIN))
@@ -135,8 +107,8 @@ choose_levels() {
 # The bench config: the sample office with the wide port range and no
 # OPTIONS pings (qualify) to rtpgen's callee.
 relay_config() {
-    ini_set_documented "$1/rtp.conf" general port_start "$RELAY_PORT_START"
-    ini_set_documented "$1/rtp.conf" general port_end "$RELAY_PORT_END"
+    ini_set_documented "$1/rtp.conf" general port_start "$RTP_PORT_START"
+    ini_set_documented "$1/rtp.conf" general port_end "$RTP_PORT_END"
     ini_set "$1/endpoints.conf" office-phone qualify_frequency 0
 }
 

@@ -437,10 +437,11 @@ run_relay(guint pairs, double seconds)
            (double) (relayed1 - relayed0) * 1e6 / (double) (t1 - t0),
            (double) (relayed1 - relayed0) * PACKET * 8 / (double) (t1 - t0));
     if (cpu1 > cpu0)
-        printf("per CPU:   %.0f packets per worker CPU-second (%.0f ns/packet, worker busy %.0f %%)\n",
-               (double) (relayed1 - relayed0) / (cpu1 - cpu0),
-               (cpu1 - cpu0) * 1e9 / (double) MAX(relayed1 - relayed0, 1),
-               100.0 * (cpu1 - cpu0) * 1e6 / (double) (t1 - t0));
+        printf(
+            "per CPU:   %.0f packets per worker CPU-second (%.0f ns/packet, worker busy %.0f %%)\n",
+            (double) (relayed1 - relayed0) / (cpu1 - cpu0),
+            (cpu1 - cpu0) * 1e9 / (double) MAX(relayed1 - relayed0, 1),
+            100.0 * (cpu1 - cpu0) * 1e6 / (double) (t1 - t0));
     printf("sink got:  %" G_GUINT64_FORMAT " packets in total\n", received);
     for (guint i = 0; i < sessions->len; i++)
         rtp_session_free(sessions->pdata[i]);
@@ -463,7 +464,8 @@ main(int argc, char **argv)
     GOptionEntry entries[] = {
         { "streams", 'n', 0, G_OPTION_ARG_INT, &n, "Streams (or relay pairs)", "N" },
         { "seconds", 't', 0, G_OPTION_ARG_DOUBLE, &seconds, "Duration", "T" },
-        { "workers", 'w', 0, G_OPTION_ARG_INT, &workers, "In-process engine workers (0: CPUs)", "W" },
+        { "workers", 'w', 0, G_OPTION_ARG_INT, &workers, "In-process engine workers (0: CPUs)",
+          "W" },
         { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Send to HOST:PORT[:STEP]", "ADDR" },
         { "relay", 0, 0, G_OPTION_ARG_NONE, &relay, "Relay micro-benchmark (one worker)", NULL },
         { NULL },

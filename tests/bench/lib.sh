@@ -250,6 +250,37 @@ kam_stop() {
     KAM_PID=""
 }
 
+# ------------------------------------------------------------------ rtpgen benches
+# raise_nofile N: the soft descriptor limit (and the hard one, when this
+# user may) to at least N; 1 when that is not possible.
+raise_nofile() {
+    local want=$1 hard
+    [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$want" ] && return 0
+    hard=$(ulimit -Hn)
+    if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+        ulimit -Hn "$want" 2>/dev/null || return 1
+    fi
+    ulimit -n "$want" 2>/dev/null
+}
+
+# choose_ports: Carillon's RTP ports for the rtpgen benches (relay,
+# transcode): from 10000 up to just below the kernel's ephemeral range,
+# where rtpgen's own sockets get their ports.  Sets RTP_PORT_START,
+# RTP_PORT_END and MAX_CALLS (4 ports per call: 2 sessions of RTP + RTCP).
+choose_ports() {
+    local lo hi
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+    if [ "$lo" -gt 12000 ]; then
+        RTP_PORT_START=10000
+        RTP_PORT_END=$((lo - 1))
+    else
+        RTP_PORT_START=$((hi + 1))
+        RTP_PORT_END=65535
+    fi
+    # shellcheck disable=SC2034  # read by the bench scripts
+    MAX_CALLS=$(( (RTP_PORT_END - RTP_PORT_START + 1) / 4 ))
+}
+
 # ------------------------------------------------------------------ Carillon
 car_rx() {
     timeout 10 "$CARILLON_BIN" -C "$CAR_RUN/etc" -rx "$1" 2>&1

@@ -15,7 +15,8 @@ static const SdpCodecPref audio_codecs[] = {
 static const char *const protos[] = { "RTP/AVP", "RTP/SAVP", NULL };
 static const char *const crypto[] = { "1 AES_CM_128_HMAC_SHA1_80 inline:abcd", NULL };
 static const SdpMediaPref media[] = {
-    { "audio", 10000, audio_codecs, G_N_ELEMENTS(audio_codecs), SDP_DIR_SENDRECV, protos, crypto, 20 },
+    { "audio", 10000, audio_codecs, G_N_ELEMENTS(audio_codecs), SDP_DIR_SENDRECV, protos, crypto,
+      20 },
 };
 static const SdpLocalParams local = { "carillon", 1, 2, "192.0.2.10", NULL, media, 1 };
 

@@ -1,5 +1,5 @@
-# Carillon - libFuzzer harnesses of the SIP message layer and of DTMF
-# (clang only).
+# Carillon - libFuzzer harnesses of the SIP message layer, of DTMF and
+# of reading sound files (clang only).
 # Run from the top directory:
 #
 #   make fuzz [FUZZ_TIME=60]                    build all, run each in turn
@@ -36,6 +36,16 @@ $(BUILD)/fuzz-dtmf: tests/fuzz/fuzz-dtmf.c tests/fuzz/fuzz-dtmf.h $(DTMF_SRCS) \
                     $(DTMF_SRCS:.c=.h)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(FUZZ_FLAGS) -Icore/include -o $@ $< $(DTMF_SRCS) $(GLIB_FLAGS)
+
+# fuzz-sounds: res_sounds' reading of files (libsndfile, our checks,
+# mixing down, rate conversion), linked with libsndfile and speexdsp.
+SOUNDS_SRCS = modules/res_sounds/decode.c modules/res_sounds/convert.c \
+              modules/res_sounds/sound.c
+SOUNDS_HDRS = modules/res_sounds/sounds_private.h modules/res_sounds/include/carillon/sounds.h
+$(BUILD)/fuzz-sounds: tests/fuzz/fuzz-sounds.c $(SOUNDS_SRCS) $(SOUNDS_HDRS)
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) -Icore/include -Imodules/res_sounds/include -o $@ $< \
+	    $(SOUNDS_SRCS) $(GLIB_FLAGS) $(shell pkg-config --cflags --libs sndfile speexdsp)
 
 run-%: $(BUILD)/%
 	@mkdir -p $(BUILD)/$*-corpus $(BUILD)/$*-artifacts

@@ -33,3 +33,28 @@ def analyse(path, skip=0.2):
     rms = math.sqrt(sum(x * x for x in mid) / len(mid))
     crossings = sum(1 for a, b in zip(mid, mid[1:]) if (a < 0) != (b < 0))
     return (len(s) / rate, rms, crossings * rate / len(mid) / 2)
+
+
+def read_mono(path):
+    """(rate, samples of the first channel) of an S16 WAV, or None."""
+    w = wave.open(path)
+    if w.getsampwidth() != 2:
+        w.close()
+        return None
+    rate, ch = w.getframerate(), w.getnchannels()
+    data = w.readframes(w.getnframes())
+    w.close()
+    return rate, struct.unpack(f"<{len(data) // 2}h", data)[::ch]
+
+
+def tone_share(samples, rate, freq):
+    """The share of the samples' energy at freq (Goertzel): about 1 for a
+    pure tone at freq, about 0 for one elsewhere."""
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = energy = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+        energy += x * x
+    if not energy:
+        return 0.0
+    return 2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (len(samples) * energy)

@@ -24,10 +24,10 @@ pbx = Carillon()
 lua = open(os.path.join(pbx.etc, "extensions.lua")).read()
 lua = re.sub(r"RING_SECONDS = \d+", "RING_SECONDS = 3", lua)
 # Extension "hangupNNN": the dialplan rejects the call with call:hangup(NNN).
-lua = lua.replace("        local n = tonumber(call.to)\n",
+lua = lua.replace("    on_invite = function(call)\n",
+                  "    on_invite = function(call)\n"
                   "        local code = call.to:match('^hangup(%d+)$')\n"
-                  "        if code then return call:hangup(tonumber(code)) end\n"
-                  "        local n = tonumber(call.to)\n", 1)
+                  "        if code then return call:hangup(tonumber(code)) end\n", 1)
 assert "hangup(%d+)" in lua
 pbx.write_file("extensions.lua", lua)
 pbx.conf("rtp.conf", "general", "port_start", "34000")

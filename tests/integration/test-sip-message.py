@@ -53,7 +53,10 @@ t.ok(p.returncode == 0
      "under the prefix", p.stdout + p.stderr)
 shutil.copytree(EXAMPLE, build, dirs_exist_ok=True)
 env = dict(os.environ, PKG_CONFIG_PATH=f"{prefix}/lib/pkgconfig")
-for var in ("CPATH", "C_INCLUDE_PATH", "LIBRARY_PATH", "CFLAGS"):
+# nothing from the tree's build: include paths, flags, or the parent
+# make's jobserver (under `make -j check` a sub-make warns without it)
+for var in ("CPATH", "C_INCLUDE_PATH", "LIBRARY_PATH", "CFLAGS", "MAKEFLAGS", "MFLAGS",
+            "MAKELEVEL"):
     env.pop(var, None)
 p = subprocess.run(["make"], cwd=build, env=env, capture_output=True, text=True,
                    timeout=120)

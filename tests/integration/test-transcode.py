@@ -134,6 +134,11 @@ def one_call(n, pair):
         ok = wait_for(lambda: modes(sessions()) == [mode, mode], 5)
         out = sessions()
         t.ok(ok, f"{name}: both RTP legs: {mode}", out)
+        wait_for(lambda: False, 1)
+        jit = [float(l.split()[-1]) for l in sessions().splitlines()
+               if re.match(r"^\d+\s", l) and len(l.split()) >= 10]
+        t.ok(len(jit) == 2 and all(j < 30 for j in jit),
+             f"{name}: interarrival jitter on each leg's own clock (< 30 ms: {jit})", sessions())
         wait_for(lambda: False, 4)          # 4 s of audio
         sent = (encoders(caller), encoders(callee))
         t.ok(sent == ([enc_caller], [enc_callee]),

@@ -4,8 +4,16 @@
 -- context's on_invite(call) as a coroutine.  See dialplan/README.md for the
 -- whole API.  `dialplan reload` loads a new version of this file for new
 -- calls; calls in progress finish on the version they started with.
+--
+--   1001-1010  the office phones call each other
+--   600        echo: what you say comes back (# ends it)
+--   601        the milliwatt test tone (1004 Hz at 0 dBm0) until you hang up
+--   700        the conference room
+--   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
+--              the operator, or dial an extension at any time
 
 local RING_SECONDS = 20
+local OPERATOR = "1003"
 
 -- What a failed dial tells the caller: the SIP status to hang up with.
 local failure_status = {
@@ -13,32 +21,118 @@ local failure_status = {
     unavailable = 480,   -- not registered
 }
 
--- Test numbers (app_media): 600 echoes what you say back to you (# ends
--- it), 601 plays the milliwatt tone (1004 Hz at 0 dBm0) until you hang up.
-local tests = {
-    ["600"] = function(call) return call:echo() end,
-    ["601"] = function(call) return call:milliwatt() end,
+local function office_extension(number)
+    local n = tonumber(number)
+    return n ~= nil and n >= 1001 and n <= 1010 and number == tostring(n)
+end
+
+-- Rings an office extension; a caller who is not answered yet gets the
+-- callee's failure as the SIP status of its own.  Returns the outcome.
+local function ring(call, to)
+    local outcome, detail = call:dial(to, { timeout = RING_SECONDS })
+    if outcome == "answered" or outcome == "cancelled" then
+        return outcome    -- talked (or the caller gave up): nothing left
+    end
+    pbx.log("info", string.format("%s -> %s: %s (%s)", call.from, to, outcome, detail.cause))
+    if call.state ~= "UP" then
+        -- busy and failed pass the callee's answer on (486, 603, ...).
+        call:hangup(failure_status[outcome] or detail.code or 503)
+    end
+    return outcome
+end
+
+-- ---------------------------------------------------------------- the IVR
+-- Built from the core English prompts (asterisk-core-sounds-en, which
+-- contrib/scripts/install-prereq installs): "Hello.  Press 1 for extension
+-- 1 0 0 1, press 2 for extension 1 0 0 2, press 0 to reach an operator."
+
+local IVR_CHOICES = { ["1"] = "1001", ["2"] = "1002", ["0"] = OPERATOR }
+local IVR_TRIES = 3
+
+local function spelled(number, sounds)
+    for d in number:gmatch("%d") do sounds[#sounds + 1] = "digits/" .. d end
+    return sounds
+end
+
+local IVR_MENU = { "hello" }
+for _, key in ipairs({ "1", "2" }) do
+    for _, s in ipairs({ "vm-press", "digits/" .. key, "vm-for", "extension" }) do
+        IVR_MENU[#IVR_MENU + 1] = s
+    end
+    spelled(IVR_CHOICES[key], IVR_MENU)
+end
+IVR_MENU[#IVR_MENU + 1] = "vm-reachoper"
+
+-- "The person at extension 1 0 0 2 is in use / is unavailable."
+local function say_failure(call, to, outcome)
+    local sounds = spelled(to, { "vm-theperson" })
+    sounds[#sounds + 1] = outcome == "busy" and "is-in-use" or "vm-isunavail"
+    call:play(sounds)
+end
+
+-- A menu choice (one digit) or an office extension (four digits, dialed
+-- at any time: after "1" the IVR waits 2 s for more digits).
+local function ivr_target(digits)
+    return IVR_CHOICES[digits] or (office_extension(digits) and digits) or nil
+end
+
+local function ivr(call)
+    if not call.read_digits then
+        pbx.log("warning", "800: module app_playback is not loaded")
+        return call:hangup(503)
+    end
+    call:answer()
+    for _ = 1, IVR_TRIES do
+        local digits, how = call:read_digits{ prompt = IVR_MENU, max = 4, timeout = 5,
+                                              inter_digit = 2 }
+        if not digits then
+            if how ~= "hangup" then pbx.log("warning", "800: " .. how) end
+            return
+        end
+        local to = ivr_target(digits)
+        if to then
+            call:play("transfer")          -- "Please hold while I try that extension."
+            local outcome = ring(call, to)
+            if outcome == "answered" or outcome == "cancelled" then return end
+            say_failure(call, to, outcome)
+            break
+        elseif digits ~= "" then
+            call:play("pm-invalid-option") -- "That option is invalid.  Please try again."
+        end
+    end
+    call:play("vm-goodbye")
+end
+
+-- Application numbers: each takes the call itself.
+local apps = {
+    -- 600 and 601: test numbers (app_media).
+    ["600"] = function(call)
+        call:answer()
+        return call:echo()
+    end,
+    ["601"] = function(call)
+        call:answer()
+        return call:milliwatt()
+    end,
+    -- 700: the office conference room (the first caller opens it, the
+    -- last one to hang up closes it).
+    ["700"] = function(call)
+        local reason, msg = call:conference("700")
+        pbx.log("info", string.format("%s left room 700: %s", call.from, reason or msg))
+    end,
+    ["800"] = ivr,
 }
 
 context("office", {
     on_invite = function(call)
-        if tests[call.to] then
-            call:answer()
-            return tests[call.to](call)
+        if apps[call.to] then
+            return apps[call.to](call)
         end
-        local n = tonumber(call.to)
-        if not (n and n >= 1001 and n <= 1010) then
+        if not office_extension(call.to) then
             pbx.log("notice", call.from .. " dialed unknown number " .. call.to)
             return call:hangup(404)
         end
-        local outcome, detail = call:dial(call.to, { timeout = RING_SECONDS })
-        if outcome == "answered" or outcome == "cancelled" then
-            return            -- talked (or the caller gave up): nothing left
-        end
-        pbx.log("info", string.format("%s -> %s: %s (%s)", call.from, call.to,
-                                      outcome, detail.cause))
-        -- busy and failed pass the callee's answer on (486, 603, ...).
-        call:hangup(failure_status[outcome] or detail.code or 503)
+        ring(call, call.to)
     end,
 
     -- Every digit either leg of a call sends; returning true would keep
@@ -50,7 +144,6 @@ context("office", {
 
     -- Blind transfers are allowed to office extensions only.
     on_refer = function(call, refer)
-        local n = tonumber(refer.target)
-        return n ~= nil and n >= 1001 and n <= 1010
+        return office_extension(refer.target)
     end,
 })

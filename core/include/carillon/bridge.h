@@ -6,7 +6,11 @@
  * same cause, unless the owner asked to keep it (the dialplan does so
  * when the script wants to carry on with the caller).  A DTMF digit a
  * leg receives that its DTMF hook did not swallow is sent to the other
- * leg (pbx_channel_send_dtmf: each leg in its own form).  Events:
+ * leg (pbx_channel_send_dtmf: each leg in its own form).  When a leg's
+ * far end puts the call on hold (pbx_channel_hold), the other leg hears
+ * music on hold from the provider set with pbx_bridge_set_hold_music()
+ * (the media is disconnected meanwhile and connected again on resume);
+ * without a provider the tech passes the hold on.  Events:
  * "bridge/created" and "bridge/destroyed" (fields id, a, b; on destroy
  * also cause and who hung up first: "a", "b" or "none").
  *
@@ -51,6 +55,25 @@ PBX_API PbxChannel *pbx_bridge_get_peer(const PbxBridge *bridge,
                                         const PbxChannel *chan);
 /* Live bridges, each a new reference. */
 PBX_API GPtrArray *pbx_bridge_list(void);
+
+/* Music on hold for bridged legs (res_moh provides it). */
+typedef struct {
+    /* Starts music for `listener` (its class: the channel variable
+     * MOH_CLASS, else "default"); `stopped(data)` must then run exactly
+     * once on the main context, after the music ended (pbx_hold_music
+     * stop, a hangup, ...) and its audio port was released.  NULL with
+     * error when it cannot play: then stopped never runs. */
+    gpointer (*start)(PbxChannel *listener, void (*stopped)(gpointer data), gpointer data,
+                      GError **error);
+    /* Ends the music `start` returned (stopped follows). */
+    void (*stop)(gpointer music);
+} PbxHoldMusic;
+
+/* The one provider (NULL removes it; it also goes when `owner`
+ * unloads).  `music` must stay valid while set (a static).  Music that
+ * plays keeps going until stopped: the provider holds a use of its module
+ * per listener. */
+PBX_API void pbx_bridge_set_hold_music(PbxModule *owner, const PbxHoldMusic *music);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PbxBridge, pbx_bridge_unref)
 

@@ -219,6 +219,13 @@ PBX_API void pbx_channel_hangup_from_tech(PbxChannel *chan, PbxCause cause);
  * watchers get it (a bridge sends it on to the other leg).  Invalid
  * digits are ignored. */
 PBX_API void pbx_channel_dtmf(PbxChannel *chan, const PbxDtmf *dtmf);
+/* The far end put the call on hold (held: its SDP went sendonly or
+ * inactive) or took it off hold.  Published as "channel/hold" (held=yes
+ * or no).  Returns TRUE when the core takes care of the other leg of the
+ * channel's bridge (music on hold), FALSE when the tech should pass the
+ * hold on to the other leg itself. */
+PBX_API gboolean pbx_channel_hold(PbxChannel *chan, gboolean held);
+PBX_API gboolean pbx_channel_is_held(const PbxChannel *chan);
 /* The remote asked to transfer the call to `target` (REFER Refer-To).
  * Returns TRUE when the dialplan accepted it (202), FALSE otherwise. */
 PBX_API gboolean pbx_channel_refer(PbxChannel *chan, const char *target,

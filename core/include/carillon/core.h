@@ -1,8 +1,9 @@
 /* Carillon - daemon-wide facts: directories, version, uptime, stopping.
  *
- * Thread affinity: pbx_core_request_stop() on the main context
- * (asserted).  The rest may be called from any thread: the directories
- * are set before the first module loads and never change, and
+ * Thread affinity: pbx_core_request_stop(), pbx_core_get_sounds_dir()
+ * and pbx_core_get_language() on the main context (asserted).  The rest
+ * may be called from any thread: the other directories are set before
+ * the first module loads and never change, and
  * pbx_core_load_config() shares no state (see carillon/config.h).
  */
 #pragma once
@@ -16,6 +17,19 @@ PBX_API const char *pbx_core_get_config_dir(void);
 PBX_API const char *pbx_core_get_var_dir(void);
 PBX_API const char *pbx_core_get_run_dir(void);
 PBX_API const char *pbx_core_get_modules_dir(void);
+/* carillon.conf [general] sounds_dir (default: where Debian's
+ * asterisk-core-sounds-* packages put the prompts, or configure
+ * --with-sounds-dir) and language (default "en"): prompts are
+ * <sounds_dir>/<language>/<name>.wav, and a call's language is this one
+ * unless the dialplan says otherwise.  `core reload` may change both:
+ * the core re-reads carillon.conf before it reloads the modules, so a
+ * module reads them again in its .reload. */
+PBX_API const char *pbx_core_get_sounds_dir(void);
+PBX_API const char *pbx_core_get_language(void);
+/* TRUE for a language name: 1 to 32 of [A-Za-z0-9_-] ("en", "en_US",
+ * "pt-BR"), so that it is one directory under sounds_dir.  Any thread. */
+PBX_API gboolean pbx_core_language_is_valid(const char *language);
+
 /* Seconds since the daemon started and since the last `core reload`. */
 PBX_API gint64 pbx_core_get_uptime(void);
 PBX_API gint64 pbx_core_get_reload_age(void);

@@ -204,7 +204,8 @@ parse_name_addr_inner(SipSlice value, SipNameAddr *out)
         q = p;
         while (q < end && *q != ';' && !SIP_IS(*q, SIP_C_WS))
             q++;
-        if (!plausible_uri(p, q) || memchr(p, '?', (gsize) (q - p)) || memchr(p, ',', (gsize) (q - p)))
+        if (!plausible_uri(p, q) || memchr(p, '?', (gsize) (q - p))
+            || memchr(p, ',', (gsize) (q - p)))
             return FALSE;
         out->uri = sip_slice_make(p, q);
         p = q;

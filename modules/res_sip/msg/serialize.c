@@ -253,7 +253,8 @@ put_vias(SipMsgBuilder *b, const SipMsg *req, const SipViaFixup *fixup)
 
     for (guint i = 0; (h = sip_msg_get_header(req, SIP_HDR_VIA, i)) != NULL; i++) {
         if (i == 0 && fixup != NULL && req->via.raw.p != NULL && req->via.host.p != NULL
-            && req->via.raw.p >= h->value.p && sip_slice_end(req->via.raw) <= sip_slice_end(h->value)) {
+            && req->via.raw.p >= h->value.p
+            && sip_slice_end(req->via.raw) <= sip_slice_end(h->value)) {
             const char *rest = sip_slice_end(req->via.raw);
 
             put(b, "Via: ", 5);

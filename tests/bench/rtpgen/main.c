@@ -22,8 +22,9 @@
 static const char usage[] =
     "usage: rtpgen [OPTION...]\n"
     "Places calls CALLER -> CALLEE through a SIP PBX (UDP, IPv4), answers them,\n"
-    "streams G.711 at 50 packets/s both ways on each, and reports loss, jitter\n"
-    "and late packets; the last output line is key=value for scripts.\n"
+    "streams audio at 50 packets/s both ways on each (the caller PCMU, the callee\n"
+    "--callee-codec), and reports loss, jitter and late packets; the last output\n"
+    "line is key=value for scripts.\n"
     "\n"
     "  -H, --host ADDR        the PBX's SIP address (127.0.0.1)\n"
     "  -p, --port PORT        its SIP port (5060)\n"
@@ -33,6 +34,9 @@ static const char usage[] =
     "  -t, --timeout S        hard limit of the whole run (default: from the above)\n"
     "      --caller USER      calling user (1001), password --caller-pw (pwUSER)\n"
     "      --callee USER      called user, registered by rtpgen (1002), --callee-pw\n"
+    "      --callee-codec C   what the callee answers and sends: ulaw (the PBX\n"
+    "                         relays), alaw, g722 or opus (the PBX transcodes when\n"
+    "                         its dialplan offers the callee that codec only)\n"
     "  -T, --threads N        media threads (1)\n"
     "      --late-ms MS       a packet whose delay through the PBX exceeds this\n"
     "                         is late (40)\n"
@@ -53,6 +57,7 @@ enum {
     OPT_MEDIA_DELAY,
     OPT_PBX_PID,
     OPT_DIRECT,
+    OPT_CALLEE_CODEC,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +72,7 @@ static const struct option long_options[] = {
     { "caller-pw", required_argument, NULL, OPT_CALLER_PW },
     { "callee", required_argument, NULL, OPT_CALLEE },
     { "callee-pw", required_argument, NULL, OPT_CALLEE_PW },
+    { "callee-codec", required_argument, NULL, OPT_CALLEE_CODEC },
     { "late-ms", required_argument, NULL, OPT_LATE_MS },
     { "media-delay", required_argument, NULL, OPT_MEDIA_DELAY },
     { "pbx-pid", required_argument, NULL, OPT_PBX_PID },
@@ -179,6 +185,11 @@ take_option(int c, const char *arg, Options *o)
     case OPT_CALLEE: o->callee = arg; return true;
     case OPT_CALLEE_PW: o->callee_pw = g_strdup(arg); return true;
     case OPT_DIRECT: o->direct = true; return true;
+    case OPT_CALLEE_CODEC:
+        o->callee_codec = codec_find(arg);
+        if (!o->callee_codec)
+            g_printerr("rtpgen: --callee-codec: '%s' is not ulaw, alaw, g722 or opus\n", arg);
+        return o->callee_codec != NULL;
     case 'v': o->verbose = true; return true;
     case 'h': fputs(usage, stdout); exit(0);
     default: return numeric_option(c, arg, o);
@@ -193,7 +204,7 @@ parse_options(int argc, char **argv, Options *o)
     *o = (Options) {
         .host = "127.0.0.1", .port = 5060, .calls = 10, .duration = 10, .rate = 50,
         .caller = "1001", .callee = "1002", .threads = 1, .late_ms = 40,
-        .media_delay_ms = 60, .expires = 600,
+        .media_delay_ms = 60, .expires = 600, .callee_codec = codec_get(CODEC_ULAW),
     };
     while ((c = getopt_long(argc, argv, "H:p:n:d:r:t:T:vh", long_options, NULL)) != -1)
         if (c == '?' || !take_option(c, optarg, o)) {
@@ -303,6 +314,23 @@ sip_socket(Gen *g, unsigned *port)
     return fd;
 }
 
+/* The payload loops of the caller's PCMU and the callee's codec.  PCMU
+ * both ways (or --direct) is a relayed run: the payloads carry their
+ * send time. */
+static bool
+payloads_init(Gen *g, GError **error)
+{
+    const Codec *ulaw = codec_get(CODEC_ULAW), *callee = g->opt.callee_codec;
+
+    g->relay_timing = g->opt.direct || callee == ulaw;
+    g->loops[ulaw->id] = payload_loop_new(ulaw, error);
+    if (!g->loops[ulaw->id])
+        return false;
+    if (!g->loops[callee->id])
+        g->loops[callee->id] = payload_loop_new(callee, error);
+    return g->loops[callee->id] != NULL;
+}
+
 static bool
 gen_init(Gen *g)
 {
@@ -320,7 +348,7 @@ gen_init(Gen *g)
     if (g->sip_epfd < 0 || (!g->opt.direct && ((g->uac_fd = sip_socket(g, &g->uac_port)) < 0 ||
                                               (g->uas_fd = sip_socket(g, &g->uas_port)) < 0)))
         return false;
-    if (!media_init(g, &error)) {
+    if (!payloads_init(g, &error) || !media_init(g, &error)) {
         g_printerr("rtpgen: %s\n", error->message);
         return false;
     }
@@ -329,10 +357,14 @@ gen_init(Gen *g)
     return true;
 }
 
+/* Static: what the run allocated stays reachable until exit (the process
+ * ends there; LeakSanitizer need not report it). */
+static Gen gen;
+
 int
 main(int argc, char **argv)
 {
-    Gen *g = g_new0(Gen, 1);
+    Gen *g = &gen;
     int rc;
 
     if (!parse_options(argc, argv, &g->opt))

@@ -11,13 +11,19 @@
  *
  * Each packet's SSRC is ssrc_base + the sending stream's id, which is how
  * the receiving socket finds the stream to account it to; the RTP
- * timestamp is ts_off + 8 * the scheduled tick (8 kHz clock).
+ * timestamp is ts_off + the codec's clock / 1000 * the scheduled tick.
+ * The payload is the next packet of the stream's codec's loop (codec.c).
  *
  * What the relay adds is measured apart from the generator's own delays
- * on a busy machine: the first 8 bytes of the payload carry the moment
- * the packet was actually sent, and its arrival is the kernel's receive
- * timestamp (SO_TIMESTAMPNS), not the moment the media thread got to it.
- * How late the sends themselves were is counted separately. */
+ * on a busy machine: in a relayed run (PCMU both ways) the first 8 bytes
+ * of the payload carry the moment the packet was actually sent, and its
+ * arrival is the kernel's receive timestamp (SO_TIMESTAMPNS), not the
+ * moment the media thread got to it.  How late the sends themselves were
+ * is counted separately.
+ *
+ * A PBX that transcodes sends packets of its own (its SSRC, sequence and
+ * timestamps): those are accounted to the socket they arrive on
+ * (Stream.term), timed by their RTP timestamps (rxstats.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -38,7 +44,8 @@
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define BUMP(p, n) __atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+#define BUMP(p, n) \
+    __atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
 
 /* Receive buffers of one thread. */
 typedef struct {
@@ -46,7 +53,7 @@ typedef struct {
     struct iovec iov[RX_BATCH];
     uint8_t buf[RX_BATCH][2048];
     char control[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
-    uint8_t pkt[RTPGEN_PACKET];
+    uint8_t pkt[RTPGEN_PACKET_MAX];
 } MediaBuffers;
 
 static bool
@@ -74,6 +81,7 @@ media_init(Gen *g, GError **error)
     g->streams = g_new0(Stream, g->max_streams);
     g->ssrc_base = g_random_int();
     g->stop_tick = g->end_tick = INT64_MAX;
+    g->win_from_ms = g->win_until_ms = INT64_MAX / 1000000;
     g->media = g_new0(MediaThread, g->opt.threads);
     for (unsigned i = 0; i < g->opt.threads; i++)
         if (!thread_init(g, &g->media[i], i, error))
@@ -104,7 +112,7 @@ open_socket(const Gen *g, unsigned *port, GError **error)
 
 /* A new stream with its socket, watched by its thread; returns its id. */
 int
-media_open_stream(Gen *g, GError **error)
+media_open_stream(Gen *g, const Codec *codec, unsigned pt, GError **error)
 {
     unsigned id = g->n_streams;
     Stream *s = &g->streams[id];
@@ -119,6 +127,9 @@ media_open_stream(Gen *g, GError **error)
     if (s->fd < 0)
         return -1;
     s->ssrc = g->ssrc_base + id;
+    s->loop = g->loops[codec->id];
+    s->pt = (uint8_t) pt;
+    s->send_time = g->relay_timing;
     s->ts_off = g_random_int();
     s->seq = (uint16_t) g_random_int();
     if (epoll_ctl(g->media[id % g->opt.threads].epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {
@@ -167,18 +178,24 @@ put32(uint8_t *p, uint32_t v)
 static bool
 send_packet(MediaBuffers *mb, Stream *s, int64_t tick, bool first)
 {
+    const PayloadLoop *l = s->loop;
+    unsigned k = (unsigned) (s->sent % RTPGEN_LOOP_PACKETS);
+    ssize_t len = 12 + l->len[k];
     uint8_t *p = mb->pkt;
     int64_t sent_ns;
 
     p[0] = 0x80;
-    p[1] = first ? 0x80 : 0x00;         /* marker on the first; PT 0 (PCMU) */
+    p[1] = (uint8_t) ((first ? 0x80 : 0x00) | s->pt);  /* marker on the first */
     p[2] = (uint8_t) (s->seq >> 8);
     p[3] = (uint8_t) s->seq;
-    put32(p + 4, s->ts_off + (uint32_t) (8 * tick));
+    put32(p + 4, s->ts_off + (uint32_t) ((int64_t) codec_ts_per_ms(l->codec) * tick));
     put32(p + 8, s->ssrc);
-    sent_ns = gen_now_ns();
-    memcpy(p + 12, &sent_ns, sizeof(sent_ns));
-    if (send(s->fd, p, RTPGEN_PACKET, MSG_DONTWAIT) != RTPGEN_PACKET)
+    memcpy(p + 12, l->data[k], l->len[k]);
+    if (s->send_time) {
+        sent_ns = gen_now_ns();
+        memcpy(p + 12, &sent_ns, sizeof(sent_ns));
+    }
+    if (send(s->fd, p, (size_t) len, MSG_DONTWAIT) != len)
         return false;
     s->seq++;
     s->sent++;
@@ -276,32 +293,61 @@ arrival_ns(const Gen *g, MediaBuffers *mb, int i, int64_t fallback)
     return fallback;
 }
 
+/* A relayed packet of ours: to the stream that sent it. */
 static void
-account_packet(MediaThread *t, int fd, const uint8_t *p, unsigned len, int64_t arrival)
+account_relayed(MediaThread *t, int fd, const uint8_t *p, Stream *src, int64_t arrival)
 {
-    Gen *g = t->g;
-    uint32_t id;
     int64_t sent_ns;
-    Stream *src;
 
-    if (len < RTPGEN_PACKET || (p[0] & 0xc0) != 0x80) {
-        t->foreign++;
-        return;
-    }
-    id = get32(p + 8) - g->ssrc_base;
-    if (id >= LOAD(&g->n_streams)) {
-        t->foreign++;
-        return;
-    }
-    src = &g->streams[id];
     if (src->fd == fd || (src->rx.started && src->rx.fd != fd)) {
         t->foreign++;           /* echoed to its sender, or to another call */
         return;
     }
     memcpy(&sent_ns, p + 12, sizeof(sent_ns));
-    /* in timestamp units, 8 per ms */
+    /* in 1/8 ms */
     rx_update(&src->rx, fd, (uint16_t) (p[2] << 8 | p[3]), (double) (arrival - sent_ns) * 8e-6,
-              g->opt.late_ms);
+              t->g->opt.late_ms);
+}
+
+/* A packet the PBX encoded: to the stream whose socket it arrived on. */
+static void
+account_terminated(MediaThread *t, Stream *dst, const uint8_t *p, int64_t arrival)
+{
+    Gen *g = t->g;
+    int64_t at = arrival - g->epoch_ns;
+
+    if ((p[1] & 0x7f) != dst->pt ||
+        !rx_update_term(&dst->term, get32(p + 8), (uint16_t) (p[2] << 8 | p[3]), get32(p + 4),
+                        codec_ts_per_ms(dst->loop->codec), at, g->opt.late_ms)) {
+        t->foreign++;           /* another payload type, or a second SSRC */
+        return;
+    }
+    if (at >= LOAD(&g->win_from_ms) * 1000000 && at < LOAD(&g->win_until_ms) * 1000000)
+        rx_window_count(&dst->term);
+}
+
+static void
+account_packet(MediaThread *t, uint32_t dst_id, const uint8_t *p, unsigned len, int64_t arrival)
+{
+    Gen *g = t->g;
+    Stream *dst = &g->streams[dst_id];
+    uint32_t id;
+
+    if (len < 12 || (p[0] & 0xc0) != 0x80) {
+        t->foreign++;
+        return;
+    }
+    id = get32(p + 8) - g->ssrc_base;
+    if (id < LOAD(&g->n_streams)) {
+        Stream *src = &g->streams[id];
+
+        if (src->send_time && len >= 12 + RTPGEN_TIME_BYTES) {
+            account_relayed(t, dst->fd, p, src, arrival);
+            return;
+        }
+        t->relayed++;           /* relayed although the callee's codec is not PCMU */
+    }
+    account_terminated(t, dst, p, arrival);
 }
 
 static void
@@ -317,14 +363,13 @@ receive(MediaThread *t, MediaBuffers *mb, uint32_t id)
         return;
     now = gen_now_ns();
     for (int i = 0; i < n; i++)
-        account_packet(t, fd, mb->buf[i], mb->msgs[i].msg_len, arrival_ns(t->g, mb, i, now));
+        account_packet(t, id, mb->buf[i], mb->msgs[i].msg_len, arrival_ns(t->g, mb, i, now));
     BUMP(&t->rx_packets, (uint64_t) n);
 }
 
 static void
 buffers_init(MediaBuffers *mb)
 {
-    memset(mb->pkt, 0xff, sizeof(mb->pkt));     /* PCMU silence */
     for (int i = 0; i < RX_BATCH; i++) {
         mb->iov[i] = (struct iovec) { mb->buf[i], sizeof(mb->buf[i]) };
         mb->msgs[i].msg_hdr = (struct msghdr) { .msg_iov = &mb->iov[i], .msg_iovlen = 1,
@@ -385,6 +430,13 @@ media_stop_at(Gen *g, int64_t stop_tick, int64_t end_tick)
 {
     STORE(&g->stop_tick, stop_tick);
     STORE(&g->end_tick, end_tick);
+}
+
+void
+media_set_window(Gen *g, int64_t from_ms, int64_t until_ms)
+{
+    STORE(&g->win_until_ms, until_ms);
+    STORE(&g->win_from_ms, from_ms);
 }
 
 void

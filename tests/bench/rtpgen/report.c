@@ -1,53 +1,115 @@
 /* rtpgen - the summary of a run: a few lines for people, then one line
  * of key=value pairs for scripts (always the last line of stdout).
- * "failed" counts every call that did not come up, placed or not. */
+ * "failed" counts every call that did not come up, placed or not.
+ *
+ * Loss: in a relayed run, what each stream sent and never came back.  In
+ * a transcoded run the PBX sends packets of its own, one per 20 ms from
+ * the moment it bridges the call until it hangs up, whatever arrives:
+ * there, loss counts in the window (every call up), per stream, the gaps
+ * in the PBX's sequence numbers (packets it sent that never came) and
+ * the packets it never sent: fewer sequence numbers than one per 20 ms,
+ * less one for where the window's edges fall (a stream that stalls or
+ * stops; a single tick the PBX drops only delays what follows, and shows
+ * as late).  Counters of the whole window (packets in against out) would
+ * not do: a PBX sends a tick's packets in a burst, so where the window's
+ * two instants fall moves them by up to a packet per stream. */
 #define _GNU_SOURCE
 #include <stdio.h>
 
 #include "rtpgen.h"
 
 typedef struct {
-    unsigned streams, lossy;
-    uint64_t sent, received, late, misordered;
+    bool transcoded;
+    double loss_pct;            /* set by report_print */
+    unsigned streams, lossy, term_streams;
+    uint64_t sent, received, late, misordered, term_received;
+    int64_t win_expected, win_gaps, win_silent;     /* the PBX's streams, in the window */
     int64_t lost_rfc;           /* RFC 3550 A.3: expected - received */
+    int64_t term_lost_rfc;      /* of those, in the PBX's own streams */
     double jitter_sum, jitter_max, jitter_peak, delay_max_ms, worst_loss_pct;
 } Totals;
 
 typedef struct {
-    uint64_t send_errors, late_sends, foreign, skipped_ms;
+    uint64_t send_errors, late_sends, foreign, skipped_ms, relayed;
     double max_lag_ms;
 } ThreadTotals;
 
 static void
-add_stream(Totals *t, const Stream *s)
+add_rx(Totals *t, const RxStats *r)
 {
-    const RxStats *r = &s->rx;
-    uint64_t lost = s->sent > r->received ? s->sent - r->received : 0;
-
-    t->streams++;
-    t->sent += s->sent;
     t->received += r->received;
     t->late += r->late;
     t->misordered += r->misordered;
     t->lost_rfc += rx_expected(r) - (int64_t) r->received;
+    t->delay_max_ms = MAX(t->delay_max_ms, r->delay_max_ms);
+}
+
+/* A stream's jitter: of what the PBX sent to it when it transcodes, else
+ * of its own packets relayed. */
+static void
+add_jitter(Totals *t, const RxStats *r)
+{
     t->jitter_sum += r->jitter / 8.0;
     t->jitter_max = MAX(t->jitter_max, r->jitter / 8.0);
     t->jitter_peak = MAX(t->jitter_peak, r->jitter_max / 8.0);
-    t->delay_max_ms = MAX(t->delay_max_ms, r->delay_max_ms);
-    if (lost) {
+}
+
+static void
+add_stream(Totals *t, const Stream *s, bool transcoded, double window_ms)
+{
+    int64_t gaps = rx_expected(&s->term) - (int64_t) s->term.received;
+    uint64_t lost = s->sent > s->rx.received ? s->sent - s->rx.received : 0;
+
+    t->streams++;
+    t->sent += s->sent;
+    add_rx(t, &s->rx);
+    add_rx(t, &s->term);
+    add_jitter(t, transcoded ? &s->term : &s->rx);
+    if (s->term.received) {
+        t->term_streams++;
+        t->term_received += s->term.received;
+        t->term_lost_rfc += gaps;
+    }
+    if (transcoded && window_ms > 0) {
+        int64_t g, silent;
+
+        t->win_expected += rx_window_missing(&s->term, window_ms, &g, &silent);
+        t->win_gaps += g;
+        t->win_silent += silent;
+    }
+    if (transcoded && gaps > 0) {
+        t->lossy++;
+        t->worst_loss_pct = MAX(t->worst_loss_pct,
+                                100.0 * (double) gaps / (double) rx_expected(&s->term));
+    } else if (!transcoded && lost) {
         t->lossy++;
         t->worst_loss_pct = MAX(t->worst_loss_pct, 100.0 * (double) lost / (double) s->sent);
     }
 }
 
+/* Transcoded: most packets that came were the PBX's own, not ours
+ * relayed with their send time. */
+static bool
+run_is_transcoded(const Gen *g)
+{
+    uint64_t own = 0, relayed = 0;
+
+    for (unsigned i = 0; i < g->n_streams; i++) {
+        own += g->streams[i].term.received;
+        relayed += g->streams[i].rx.received;
+    }
+    return own > relayed;
+}
+
 static Totals
 sum_streams(const Gen *g)
 {
-    Totals t = { 0 };
+    Totals t = { .transcoded = run_is_transcoded(g) };
+    double window_ms = g->window_done ? (double) (g->window_end_ms - g->window_start_ms) : 0;
 
     for (unsigned i = 0; i < g->n_streams; i++)
         if (g->streams[i].sent)
-            add_stream(&t, &g->streams[i]);
+            add_stream(&t, &g->streams[i], t.transcoded, window_ms);
     return t;
 }
 
@@ -57,6 +119,7 @@ sum_threads(const Gen *g)
     ThreadTotals t = { 0 };
 
     for (unsigned i = 0; i < g->opt.threads; i++) {
+        t.relayed += g->media[i].relayed;
         t.send_errors += g->media[i].send_errors;
         t.late_sends += g->media[i].late_sends;
         t.foreign += g->media[i].foreign;
@@ -129,15 +192,18 @@ print_people(const Gen *g, const Totals *t, const ThreadTotals *th, const Window
            g->opt.calls, g->n_up, g->opt.calls - g->n_up, g->fail_codes[0], g->fail_codes[4],
            g->fail_codes[5], g->fail_codes[6], g->fail_codes[1], g->opt.calls - g->n_started,
            setup_mean, setup_max, g->n_legs_up, g->n_legs_failed);
+    if (t->transcoded)
+        printf("rtpgen: transcoded: the PBX sent %" G_GUINT64_FORMAT " packets of its own to %u"
+               " streams (%s); %" G_GUINT64_FORMAT " of ours came back relayed\n",
+               t->term_received, t->term_streams, g->opt.callee_codec->name, th->relayed);
     printf("rtpgen: %u streams: sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT
-           " (loss %.4f %%, RFC 3550 lost %" G_GINT64_FORMAT ", %u streams with loss, worst"
+           " (loss %.4f %%%s, RFC 3550 lost %" G_GINT64_FORMAT ", %u streams with loss, worst"
            " %.3f %%); late (> %u ms) %" G_GUINT64_FORMAT "; misordered %" G_GUINT64_FORMAT "\n",
-           t->streams, t->sent, t->received, pct((double) (t->sent - MIN(t->sent, t->received)),
-           (double) t->sent), t->lost_rfc, t->lossy, t->worst_loss_pct, g->opt.late_ms, t->late,
-           t->misordered);
-    printf("rtpgen: jitter mean %.3f ms, max %.3f ms (peak %.3f ms); delay max %.1f ms\n",
+           t->streams, t->sent, t->received, t->loss_pct, t->transcoded ? " in the window" : "",
+           t->lost_rfc, t->lossy, t->worst_loss_pct, g->opt.late_ms, t->late, t->misordered);
+    printf("rtpgen: jitter mean %.3f ms, max %.3f ms (peak %.3f ms); delay max %.1f ms%s\n",
            t->streams ? t->jitter_sum / t->streams : 0, t->jitter_max, t->jitter_peak,
-           t->delay_max_ms);
+           t->delay_max_ms, t->transcoded ? " (after the stream's fastest packet)" : "");
     printf("rtpgen: window %.1f s with all calls up: %.0f packets/s received, %.0f sent\n",
            w->secs, w->rx_pps, w->tx_pps);
     printf("rtpgen: generator CPU %.0f %% of a core; sends: max lag %.1f ms, %" G_GUINT64_FORMAT
@@ -164,9 +230,14 @@ print_keys(const Gen *g, const Totals *t, const ThreadTotals *th, const Window *
            " late_pct=%.4f misordered=%" G_GUINT64_FORMAT,
            g->opt.calls, g->n_up, g->opt.calls - g->n_up, g->n_legs_up, g->n_legs_failed,
            t->streams,
-           t->sent, t->received,
-           pct((double) (t->sent - MIN(t->sent, t->received)), (double) t->sent), t->lost_rfc,
+           t->sent, t->received, t->loss_pct, t->lost_rfc,
            t->lossy, t->late, pct((double) t->late, (double) t->received), t->misordered);
+    printf(" transcoded=%d callee_codec=%s term_streams=%u term_received=%" G_GUINT64_FORMAT
+           " term_lost_rfc=%" G_GINT64_FORMAT " relayed_back=%" G_GUINT64_FORMAT
+           " win_expected=%" G_GINT64_FORMAT " win_gaps=%" G_GINT64_FORMAT
+           " win_silent=%" G_GINT64_FORMAT,
+           t->transcoded, g->opt.callee_codec->name, t->term_streams, t->term_received,
+           t->term_lost_rfc, th->relayed, t->win_expected, t->win_gaps, t->win_silent);
     printf(" jitter_mean_ms=%.3f jitter_max_ms=%.3f jitter_peak_ms=%.3f delay_max_ms=%.1f",
            t->streams ? t->jitter_sum / t->streams : 0, t->jitter_max, t->jitter_peak,
            t->delay_max_ms);
@@ -188,6 +259,10 @@ report_print(const Gen *g)
     Window w = window_of(g);
     double setup_mean, setup_max;
 
+    if (t.transcoded)
+        t.loss_pct = pct((double) (t.win_gaps + t.win_silent), (double) t.win_expected);
+    else
+        t.loss_pct = pct((double) (t.sent - MIN(t.sent, t.received)), (double) t.sent);
     setup_times(g, &setup_mean, &setup_max);
     print_people(g, &t, &th, &w, setup_mean, setup_max);
     print_keys(g, &t, &th, &w, setup_mean, setup_max);

@@ -4,9 +4,13 @@
  * One process plays both ends of N calls through the PBX: a minimal SIP
  * user agent over UDP registers the callee, places the calls as the caller
  * (digest auth), answers them as the callee, and media threads stream
- * G.711 (160-byte PCMU payloads, 50 packets/s) both ways on each call while
- * measuring, per stream, loss (RFC 3550 A.3), interarrival jitter (A.8)
- * and late packets.  Self-contained: GLib, OpenSSL (digest) and libc only.
+ * 20 ms packets (50 packets/s) both ways on each call while measuring,
+ * per stream, loss (RFC 3550 A.3), interarrival jitter (A.8) and late
+ * packets.  The caller sends G.711 mu-law (PCMU); the callee answers
+ * with --callee-codec (PCMU by default: the PBX relays; another codec
+ * makes it transcode).  Payloads are a second of a speech-like tone
+ * encoded at start-up and replayed.  Self-contained: GLib, OpenSSL
+ * (digest), spandsp (G.722), libopus and libc.
  *
  * Threads: the main thread owns SIP, the timeline and every field marked
  * "main"; each media thread owns the streams whose id is its index modulo
@@ -25,8 +29,10 @@
 #include <glib.h>
 
 #define RTPGEN_TICKS_PER_PACKET 20      /* ms between packets of a stream */
-#define RTPGEN_PAYLOAD 160              /* PCMU bytes per 20 ms */
-#define RTPGEN_PACKET (12 + RTPGEN_PAYLOAD)
+#define RTPGEN_LOOP_PACKETS 50          /* the replayed second of audio */
+#define RTPGEN_MAX_PAYLOAD 400          /* bytes; Opus at 32 kbit/s needs ~80 */
+#define RTPGEN_TIME_BYTES 8             /* relayed PCMU: the send time */
+#define RTPGEN_PACKET_MAX (12 + RTPGEN_MAX_PAYLOAD)
 #define RTPGEN_T1_MS 500
 #define RTPGEN_T2_MS 4000
 #define RTPGEN_TX_TIMEOUT_MS (64 * RTPGEN_T1_MS)
@@ -59,6 +65,42 @@ bool slice_has_prefix(Slice s, const char *lit);
 char *slice_dup(Slice s);
 Slice slice_trim(Slice s);
 
+/* ---------------------------------------------------------- codec.c */
+
+typedef enum {
+    CODEC_ULAW,
+    CODEC_ALAW,
+    CODEC_G722,
+    CODEC_OPUS,
+    N_CODECS,
+} CodecId;
+
+typedef struct {
+    CodecId id;
+    const char *name;           /* as --callee-codec and Carillon name it */
+    const char *rtp_name;       /* SDP encoding name */
+    unsigned clock;             /* RTP clock, Hz */
+    unsigned channels;          /* rtpmap encoding parameters; 0: none */
+    int static_pt;              /* -1: dynamic */
+    unsigned sample_rate;       /* of the audio the encoder takes */
+} Codec;
+
+/* A second of the tone (tests/bench/tone.h) in 20 ms packets of one
+ * codec, replayed in a loop by every stream that sends it. */
+typedef struct {
+    const Codec *codec;
+    uint16_t len[RTPGEN_LOOP_PACKETS];
+    uint8_t data[RTPGEN_LOOP_PACKETS][RTPGEN_MAX_PAYLOAD];
+} PayloadLoop;
+
+const Codec *codec_find(const char *name);
+const Codec *codec_get(CodecId id);
+/* Encodes the loop with the codec's real encoder (G.711 by formula,
+ * spandsp's G.722, libopus). */
+PayloadLoop *payload_loop_new(const Codec *codec, GError **error);
+/* RTP timestamp units per ms (the codec's clock / 1000). */
+unsigned codec_ts_per_ms(const Codec *codec);
+
 /* ---------------------------------------------------------- sipmsg.c */
 
 #define SIP_MAX_VIAS 8
@@ -87,6 +129,9 @@ Slice sip_header_param(Slice value, const char *name);
 Slice sip_uri(Slice value);
 /* Connection address and port of the first audio stream of an SDP body. */
 bool sdp_audio_dest(Slice body, struct sockaddr_in *dest);
+/* The payload type the first audio stream of an SDP offer gives codec
+ * (its rtpmap, or the static type listed without one). */
+bool sdp_payload_type(Slice body, const Codec *codec, unsigned *pt);
 
 /* ---------------------------------------------------------- digest.c */
 
@@ -119,6 +164,7 @@ typedef struct {
     unsigned media_delay_ms;    /* from answer to a stream's first packet */
     unsigned expires;           /* of the callee's registration */
     int pbx_pid;                /* CPU of this process is measured; 0: none */
+    const Codec *callee_codec;  /* what the callee answers and sends */
     bool direct;                /* no PBX: each call's sockets talk to each other */
     bool verbose;
 } Options;
@@ -131,17 +177,26 @@ typedef enum {
 } StreamState;
 
 /* What arrived of one stream (RFC 3550 A.1, A.3, A.8); written by the
- * thread of the socket it arrives on. */
+ * thread of the socket it arrives on.  Two kinds (rxstats.c): a stream
+ * of ours relayed by the PBX, whose packets carry their send time, or
+ * a stream the PBX encoded itself (transcoding), timed by its RTP
+ * timestamps. */
 typedef struct {
     uint64_t received, late, misordered, misrouted;
     uint32_t cycles;
     uint16_t base_seq, max_seq;
     bool started;
     int fd;                     /* the socket it arrives on (first packet) */
-    double transit;             /* last, in timestamp units (1/8 ms) */
-    double jitter;              /* timestamp units */
+    double transit;             /* last, in 1/8 ms */
+    double jitter;              /* 1/8 ms */
     double jitter_max;
     double delay_max_ms;
+    /* the PBX's own streams */
+    uint32_t ssrc, last_ts;
+    int64_t ts_ext;             /* RTP timestamp, unwrapped from the first */
+    double transit_min;         /* 1/8 ms: the fastest packet so far */
+    uint64_t win_received;      /* arrived in the window, */
+    int64_t win_first_seq, win_last_seq;        /* extended: the first and the last */
 } RxStats;
 
 typedef struct {
@@ -149,13 +204,17 @@ typedef struct {
     int fd;
     unsigned port;
     uint32_t ssrc, ts_off;
+    const PayloadLoop *loop;    /* what it sends; the PBX sends it the same codec */
+    uint8_t pt;                 /* payload type, both ways */
+    bool send_time;             /* the send time in the payload (relayed PCMU) */
     int64_t start_tick;
     int state;                  /* StreamState, atomic */
     /* the sending thread */
     uint16_t seq;
     uint64_t sent;
     /* the receiving thread */
-    RxStats rx;
+    RxStats rx;                 /* its own packets, relayed to the far socket */
+    RxStats term;               /* the PBX's packets to this socket (transcoded) */
 } Stream;
 
 typedef struct _Gen Gen;
@@ -171,6 +230,7 @@ typedef struct {
     uint64_t rx_packets, tx_packets;
     /* read by main after the join */
     uint64_t send_errors, late_sends;
+    uint64_t relayed;           /* our own packets back although timed by RTP timestamp */
     uint64_t skipped_ticks;     /* ms of schedule skipped: overloaded */
     uint64_t foreign;           /* not ours, echoed, or to the wrong call */
     double max_lag_ms;
@@ -271,6 +331,8 @@ struct _Gen {
     int64_t epoch_ns;           /* tick 0 of every timer */
     int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 
+    PayloadLoop *loops[N_CODECS];       /* those in use */
+    bool relay_timing;          /* PCMU both ways: the send time in every payload */
     Stream *streams;
     unsigned max_streams;
     unsigned n_streams;         /* atomic (release after a stream's set-up) */
@@ -278,6 +340,7 @@ struct _Gen {
     MediaThread *media;
     int64_t stop_tick;          /* atomic: no packet is sent from this tick on */
     int64_t end_tick;           /* atomic: media threads return at this tick */
+    int64_t win_from_ms, win_until_ms;  /* atomic: the window, for arrivals */
     bool media_joined;
 
     Phase phase;
@@ -311,7 +374,8 @@ void retrans_resend(Retrans *rt, Gen *g);
 /* sipbuild.c */
 void sip_put_request_line(Buf *b, const char *method, const char *uri);
 void sip_put_via(Buf *b, const Gen *g, unsigned port, const char *kind, unsigned a, unsigned b2);
-void sip_put_sdp_body(Buf *b, const Gen *g, unsigned id, unsigned rtp_port);
+void sip_put_sdp_body(Buf *b, const Gen *g, unsigned id, unsigned rtp_port, const Codec *codec,
+                      unsigned pt);
 void sip_put_response_head(Buf *b, const SipMsg *req, int status, const char *reason,
                            const char *to_tag);
 void sip_reply(Gen *g, int fd, const struct sockaddr_in *to, const SipMsg *req, int status,
@@ -337,16 +401,31 @@ void uas_free(Gen *g);
 
 /* media.c */
 bool media_init(Gen *g, GError **error);
-int media_open_stream(Gen *g, GError **error);
+/* A stream sending codec with payload type pt. */
+int media_open_stream(Gen *g, const Codec *codec, unsigned pt, GError **error);
 void media_arm(Gen *g, int id, const struct sockaddr_in *dest);
 void media_stop_stream(Gen *g, int id);
 bool media_start_threads(Gen *g, GError **error);
 void media_stop_at(Gen *g, int64_t stop_tick, int64_t end_tick);
+/* Arrivals in [from_ms, until_ms) count in the window (RxStats.win_*). */
+void media_set_window(Gen *g, int64_t from_ms, int64_t until_ms);
 void media_join(Gen *g);
 void media_counters(const Gen *g, uint64_t *rx, uint64_t *tx);
 
 /* rxstats.c */
 void rx_update(RxStats *r, int fd, uint16_t seq, double transit, unsigned late_ms);
+/* A packet the PBX encoded: false (not counted) when its SSRC is not
+ * the stream's first one. */
+bool rx_update_term(RxStats *r, uint32_t ssrc, uint16_t seq, uint32_t ts, unsigned ts_per_ms,
+                    int64_t arrival_ns, unsigned late_ms);
+/* The packet rx_update_term took last arrived in the window. */
+void rx_window_count(RxStats *r);
+/* Packets of the PBX's stream missing from the window (window_ms long):
+ * `gaps`, sent and never arrived (sequence numbers), `silent`, never sent
+ * (fewer sequence numbers than one per 20 ms, less one for where the
+ * window's edges fall).  Returns the packets expected: the larger of the
+ * sequence numbers seen and one per 20 ms. */
+int64_t rx_window_missing(const RxStats *r, double window_ms, int64_t *gaps, int64_t *silent);
 int64_t rx_expected(const RxStats *r);
 
 /* timeline.c */

@@ -33,9 +33,10 @@ sip_put_via(Buf *b, const Gen *g, unsigned port, const char *kind, unsigned a, u
 }
 
 /* Content-Type, Content-Length, the empty line and an SDP offering (or
- * answering with) PCMU only on rtp_port. */
+ * answering with) one codec, as payload type pt, on rtp_port. */
 void
-sip_put_sdp_body(Buf *b, const Gen *g, unsigned id, unsigned rtp_port)
+sip_put_sdp_body(Buf *b, const Gen *g, unsigned id, unsigned rtp_port, const Codec *codec,
+                 unsigned pt)
 {
     char mem[512];
     Buf sdp;
@@ -49,7 +50,19 @@ sip_put_sdp_body(Buf *b, const Gen *g, unsigned id, unsigned rtp_port)
     buf_put(&sdp, g->local_ip);
     buf_put(&sdp, "\r\nt=0 0\r\nm=audio ");
     buf_put_uint(&sdp, rtp_port);
-    buf_put(&sdp, " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n");
+    buf_put(&sdp, " RTP/AVP ");
+    buf_put_uint(&sdp, pt);
+    buf_put(&sdp, "\r\na=rtpmap:");
+    buf_put_uint(&sdp, pt);
+    buf_put(&sdp, " ");
+    buf_put(&sdp, codec->rtp_name);
+    buf_put(&sdp, "/");
+    buf_put_uint(&sdp, codec->clock);
+    if (codec->channels) {
+        buf_put(&sdp, "/");
+        buf_put_uint(&sdp, codec->channels);
+    }
+    buf_put(&sdp, "\r\na=ptime:20\r\na=sendrecv\r\n");
     buf_put(b, "Content-Type: application/sdp\r\nContent-Length: ");
     buf_put_uint(b, sdp.len);
     buf_put(b, "\r\n\r\n");

@@ -211,3 +211,75 @@ sdp_audio_dest(Slice body, struct sockaddr_in *dest)
     dest->sin_port = htons((uint16_t) port);
     return have_addr && port > 0 && port < 65536;
 }
+
+/* Whether the format list of an m= line ("m=audio 4000 RTP/AVP 0 8 96")
+ * has payload type pt. */
+static bool
+m_line_has(Slice line, unsigned pt)
+{
+    g_autofree char *text = slice_dup(line);
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    for (unsigned i = 3; words[0] && words[1] && words[2] && words[i]; i++)
+        if (strtoul(words[i], NULL, 10) == pt && g_ascii_isdigit(words[i][0]))
+            return true;
+    return false;
+}
+
+/* The payload type of "a=rtpmap:96 opus/48000/2"; -1 when malformed. */
+static int
+rtpmap_pt(Slice line)
+{
+    const char *text = strndupa(line.p + 9, MIN(line.len - 9, (size_t) 8));
+    char *end;
+    unsigned long n = strtoul(text, &end, 10);
+
+    return end != text && *end == ' ' && n <= 127 ? (int) n : -1;
+}
+
+/* Whether an rtpmap line names codec ("opus/48000" then "/2" or the end). */
+static bool
+rtpmap_is(Slice line, const Codec *codec)
+{
+    g_autofree char *want = g_strdup_printf("%s/%u", codec->rtp_name, codec->clock);
+    const char *sp = memchr(line.p, ' ', line.len);
+    size_t len = strlen(want), rest;
+
+    if (!sp)
+        return false;
+    rest = (size_t) (line.p + line.len - sp - 1);
+    return rest >= len && g_ascii_strncasecmp(sp + 1, want, len) == 0 &&
+           (rest == len || sp[1 + len] == '/');
+}
+
+bool
+sdp_payload_type(Slice body, const Codec *codec, unsigned *pt)
+{
+    const char *p = body.p, *end = body.p + body.len;
+    Slice m = { NULL, 0 };
+    bool static_mapped = false;         /* its static type has an rtpmap of its own */
+
+    while (p < end) {
+        Slice line = next_line(&p, end);
+        int n;
+
+        if (slice_has_prefix(line, "m=") && m.p)
+            break;
+        if (slice_has_prefix(line, "m=audio ")) {
+            m = line;
+            continue;
+        }
+        if (!m.p || !slice_has_prefix(line, "a=rtpmap:") || (n = rtpmap_pt(line)) < 0)
+            continue;
+        if (rtpmap_is(line, codec) && m_line_has(m, (unsigned) n)) {
+            *pt = (unsigned) n;
+            return true;
+        }
+        static_mapped = static_mapped || n == codec->static_pt;
+    }
+    if (!m.p || codec->static_pt < 0 || static_mapped ||
+        !m_line_has(m, (unsigned) codec->static_pt))
+        return false;
+    *pt = (unsigned) codec->static_pt;     /* a static type listed without rtpmap */
+    return true;
+}

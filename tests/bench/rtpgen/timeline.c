@@ -142,12 +142,16 @@ phase_register(Gen *g, int64_t now)
     }
 }
 
-/* --direct: a call is two streams sending to each other's socket. */
+/* --direct: a call is two streams sending PCMU to each other's socket
+ * (--callee-codec does not apply: the generator's cost per packet is the
+ * same whatever it replays). */
 static void
 start_direct_call(Gen *g, unsigned idx)
 {
     g_autoptr(GError) error = NULL;
-    int a = media_open_stream(g, &error), b = a < 0 ? -1 : media_open_stream(g, &error);
+    const Codec *ulaw = codec_get(CODEC_ULAW);
+    int a = media_open_stream(g, ulaw, 0, &error);
+    int b = a < 0 ? -1 : media_open_stream(g, ulaw, 0, &error);
     struct sockaddr_in to = { .sin_family = AF_INET };
 
     g->n_started++;
@@ -172,6 +176,7 @@ open_window(Gen *g, int64_t now)
     g->window_start_ms = now + SETTLE_MS + g->opt.media_delay_ms;
     g->window_end_ms = g->window_start_ms + (int64_t) (1000 * g->opt.duration);
     media_stop_at(g, g->window_end_ms, g->window_end_ms + DRAIN_MS);
+    media_set_window(g, g->window_start_ms, g->window_end_ms);
     g->phase = PH_MEDIA;
     progress(g, "calls placed; media window follows");
 }
@@ -269,6 +274,7 @@ time_out(Gen *g, int64_t now)
     if (g->window_open && !g->window_done) {
         take_snapshot(g, &g->snap[1]);
         g->window_done = true;
+        g->window_end_ms = now;
     }
     g->phase = PH_END;
 }

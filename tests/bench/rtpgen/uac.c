@@ -88,7 +88,7 @@ send_invite(Gen *g, Call *c, const Challenge *ch)
     if (ch)
         digest_put_credentials(&b, ch, g->opt.caller, g->opt.caller_pw, "INVITE", ruri, 1);
     buf_put(&b, "User-Agent: rtpgen\r\n");
-    sip_put_sdp_body(&b, g, c->idx, g->streams[c->stream].port);
+    sip_put_sdp_body(&b, g, c->idx, g->streams[c->stream].port, codec_get(CODEC_ULAW), 0);
     retrans_set(&c->rt, g, g->uac_fd, &g->pbx, &b, false, true);
 }
 
@@ -101,7 +101,7 @@ uac_start_call(Gen *g, unsigned idx)
     c->idx = idx;
     c->started_ms = gen_now_ms(g);
     g->n_started++;
-    c->stream = media_open_stream(g, &error);
+    c->stream = media_open_stream(g, codec_get(CODEC_ULAW), 0, &error);
     if (c->stream < 0) {
         g_printerr("rtpgen: call %u: %s\n", idx, error->message);
         c->state = CALL_FAILED;

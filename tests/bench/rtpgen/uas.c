@@ -1,7 +1,9 @@
 /* rtpgen - the callee's side: the PBX's INVITEs are answered at once with
  * 200 and an SDP (retransmitted until the ACK, which starts the media),
- * its BYEs with 200.  Legs are found by the PBX's Call-ID.  Responses to
- * the registration arrive on this socket too. */
+ * its BYEs with 200.  The answer takes --callee-codec with the payload
+ * type the offer gives it (488 when the offer lacks it).  Legs are found
+ * by the PBX's Call-ID.  Responses to the registration arrive on this
+ * socket too. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -42,7 +44,8 @@ answer(Gen *g, Leg *leg, const SipMsg *m, const struct sockaddr_in *from, bool k
     buf_put(&b, ":");
     buf_put_uint(&b, g->uas_port);
     buf_put(&b, ">\r\n");
-    sip_put_sdp_body(&b, g, leg->number, g->streams[leg->stream].port);
+    sip_put_sdp_body(&b, g, leg->number, g->streams[leg->stream].port, g->opt.callee_codec,
+                     g->streams[leg->stream].pt);
     if (keep)
         retrans_set(&leg->rt, g, g->uas_fd, from, &b, true, true);
     else if (!b.full)
@@ -56,13 +59,14 @@ new_leg(Gen *g, const SipMsg *m, const struct sockaddr_in *from)
     struct sockaddr_in dest;
     Leg *leg;
     int stream;
+    unsigned pt;
 
-    if (!sdp_audio_dest(m->body, &dest)) {
+    if (!sdp_audio_dest(m->body, &dest) || !sdp_payload_type(m->body, g->opt.callee_codec, &pt)) {
         sip_reply(g, g->uas_fd, from, m, 488, "Not Acceptable Here");
         g->n_legs_failed++;
         return;
     }
-    stream = media_open_stream(g, &error);
+    stream = media_open_stream(g, g->opt.callee_codec, pt, &error);
     if (stream < 0) {
         g_printerr("rtpgen: callee: %s\n", error->message);
         sip_reply(g, g->uas_fd, from, m, 503, "Service Unavailable");

@@ -736,6 +736,101 @@ test_audio_task_hangup(void)
     teardown();
 }
 
+/* ---- music on hold ---- */
+
+typedef struct {
+    GString *log;
+    gboolean fail;
+    void (*stopped)(gpointer);
+    gpointer stopped_data;
+} FakeMusic;
+
+static FakeMusic fake_music;
+
+static gpointer
+music_start(PbxChannel *listener, void (*stopped)(gpointer), gpointer data, GError **error)
+{
+    if (fake_music.fail) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED, "no class");
+        return NULL;
+    }
+    g_string_append_printf(fake_music.log, "start:%s;", pbx_channel_get_callee(listener));
+    fake_music.stopped = stopped;
+    fake_music.stopped_data = data;
+    return &fake_music;
+}
+
+static gboolean
+music_stopped_later(gpointer data)
+{
+    fake_music.stopped(fake_music.stopped_data);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+music_stop(gpointer music)
+{
+    g_string_append(fake_music.log, "stop;");
+    g_idle_add(music_stopped_later, NULL);   /* after the port is released */
+}
+
+static const PbxHoldMusic music_funcs = { .start = music_start, .stop = music_stop };
+
+/* A leg holds: the media is disconnected and the other leg hears music;
+ * it resumes: the music stops and then the media is connected again.
+ * Without a provider (or when it cannot play) the tech passes the hold
+ * on (pbx_channel_hold is FALSE) and the media stays connected. */
+static void
+test_hold_music(void)
+{
+    const char *targets[] = { "1002", NULL };
+    g_autoptr(PbxChannel) a = NULL;
+    DialResult r;
+    guint sub;
+
+    setup();
+    fake_music.log = g_string_new(NULL);
+    fake_music.fail = FALSE;
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    a = new_caller();
+    dial(a, targets, 0, &r);
+    g_assert_true(pbx_channel_answer(a, NULL));
+    g_assert_nonnull(pbx_bridge_new(a, r.answered, NULL));
+    g_assert_false(pbx_channel_hold(r.answered, TRUE));        /* no provider */
+    g_assert_false(pbx_channel_hold(r.answered, FALSE));
+    pbx_bridge_set_hold_music(NULL, &music_funcs);
+    sub = pbx_event_subscribe(NULL, "channel/hold", on_event, NULL);
+    fake_tech_clear_log();
+    g_assert_true(pbx_channel_hold(r.answered, TRUE));          /* 1002 holds: 1001 hears music */
+    g_assert_true(pbx_channel_is_held(r.answered));
+    g_assert_true(pbx_channel_hold(r.answered, TRUE));          /* again (inactive): still ours */
+    g_assert_cmpstr(fake_music.log->str, ==, "start:1002;");
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;");
+    g_assert_true(pbx_channel_hold(r.answered, FALSE));
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;");  /* not before the music stopped */
+    drain();
+    g_assert_cmpstr(fake_music.log->str, ==, "start:1002;stop;");
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;bridge:1002:1002;");
+    g_assert_cmpstr(events->str, ==, "channel/hold:UP;channel/hold:UP;");
+    /* the provider cannot play: passed on, media connected again */
+    fake_music.fail = TRUE;
+    fake_tech_clear_log();
+    g_assert_false(pbx_channel_hold(r.answered, TRUE));
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;bridge:1002:1002;");
+    g_assert_false(pbx_channel_hold(r.answered, FALSE));
+    /* a hangup during the music stops it */
+    fake_music.fail = FALSE;
+    g_assert_true(pbx_channel_hold(a, TRUE));
+    pbx_channel_hangup_from_tech(a, PBX_CAUSE_NORMAL_CLEARING);
+    drain();
+    g_assert_true(g_str_has_suffix(fake_music.log->str, "stop;"));
+    pbx_event_unsubscribe(sub);
+    pbx_bridge_set_hold_music(NULL, NULL);
+    pbx_channel_unref(r.answered);
+    g_string_free(fake_music.log, TRUE);
+    teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -758,6 +853,7 @@ main(int argc, char **argv)
     g_test_add_func("/core/dtmf/values", test_dtmf_values);
     g_test_add_func("/core/audio-task/ends", test_audio_task);
     g_test_add_func("/core/audio-task/hangup", test_audio_task_hangup);
+    g_test_add_func("/core/bridge/hold-music", test_hold_music);
     g_test_add_func("/core/cdr/written", test_cdr_written);
     g_test_add_func("/core/cdr/old-schema", test_cdr_old_schema);
     g_test_add_func("/core/channel/module-use", test_module_use);

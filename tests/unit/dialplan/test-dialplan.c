@@ -1002,7 +1002,8 @@ test_dtmf_send(void)
     g_assert_cmpstr(pbx_channel_get_var(c, "r1"), ==, "true");
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "r2"), "'x' is not a DTMF digit"));
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "r3"), "duration must be 40-5000 ms"));
-    g_assert_nonnull(strstr(pbx_channel_get_var(c, "r4"), "dial option codecs: 'nope' is not a codec"));
+    g_assert_nonnull(
+        strstr(pbx_channel_get_var(c, "r4"), "dial option codecs: 'nope' is not a codec"));
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "r5"), "dial option codecs must be a list"));
     g_assert_nonnull(strstr(fake_tech_log(),
                             "dtmf:send:1:80;dtmf:send:2:80;dtmf:send:#:80;dtmf:send:A:80;"));

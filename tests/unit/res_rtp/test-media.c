@@ -264,7 +264,8 @@ encode_tone(PbxCodecInstance *enc, guint n, double f1, double f2, guint8 *out)
 
     for (guint i = 0; i < 160; i++) {
         double t = (n * 160 + i) / 8000.0;
-        pcm[i] = (gint16) (6000 * sin(2 * G_PI * f1 * t) + (f2 > 0 ? 6000 * sin(2 * G_PI * f2 * t) : 0));
+        pcm[i] =
+            (gint16) (6000 * sin(2 * G_PI * f1 * t) + (f2 > 0 ? 6000 * sin(2 * G_PI * f2 * t) : 0));
     }
     return (gsize) pbx_codec_encode(enc, pcm, 160, out, 160);
 }
@@ -483,6 +484,41 @@ test_port(void)
     g_array_unref(digits);
 }
 
+/* A digit that removes the port that heard it (an application stops a
+ * prompt on it): the session goes back to relaying, a change of format,
+ * and the end packet's two retransmissions after it are still the same
+ * digit, not a second one. */
+static void
+test_port_digit(void)
+{
+    RtpEngine *e = engine_new();
+    Phone x = phone_new();
+    RtpSession *a = session(e, &x, "ulaw", 0, RTP_DTMF_RFC4733);
+    Echo *echo = g_new0(Echo, 1);
+
+    digits = g_array_new(FALSE, FALSE, sizeof(Digit));
+    g_assert_true(rtp_session_set_port(a, &echo_port, echo, NULL));
+    rtp_engine_sync(e);
+    send_event(&x, a, 1, 1800, '5', FALSE, 160, TRUE);
+    send_event(&x, a, 2, 1800, '5', TRUE, 960, FALSE);
+    wait_digits(e, 1);
+    g_assert_true(rtp_session_set_port(a, NULL, NULL, NULL));
+    wait_released(e, echo, 1);
+    send_event(&x, a, 3, 1800, '5', TRUE, 960, FALSE);
+    send_event(&x, a, 4, 1800, '5', TRUE, 960, FALSE);
+    for (int i = 0; i < 10; i++) {
+        rtp_engine_sync(e);
+        rtp_engine_dispatch(e);
+        g_usleep(5000);
+    }
+    g_assert_cmpuint(digits->len, ==, 1);
+    rtp_session_free(a);
+    rtp_engine_free(e);
+    close(x.fd);
+    g_free(echo);
+    g_array_unref(digits);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -500,5 +536,6 @@ main(int argc, char **argv)
     g_test_add_func("/rtp/media/transcode", test_transcode);
     g_test_add_func("/rtp/media/inband", test_inband);
     g_test_add_func("/rtp/media/port", test_port);
+    g_test_add_func("/rtp/media/port-digit", test_port_digit);
     return g_test_run();
 }

@@ -71,12 +71,14 @@ test_credentials(void)
     }
 
     /* RFC 7616 userhash and SHA-256 */
-    g_assert_true(parse("Digest username=\"488869477bf257147b804c45308cd62ac4e25eb717b12b298c79e62dcea254ec\", "
-                        "realm=\"api@example.org\", uri=\"/doe.json\", algorithm=SHA-256, "
-                        "nonce=\"5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK\", nc=00000001, "
-                        "cnonce=\"NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v\", qop=auth, "
-                        "response=\"ae66e67d6b427bd3f120414a82e4acff38e8ecd9101d6c861229025f607a79dd\", "
-                        "opaque=\"HRPCssKJSGjCrkzDg8OhwpzCiGPChXYjwrI2QmXDnsOS\", userhash=true", &dp));
+    g_assert_true(parse(
+        "Digest username=\"488869477bf257147b804c45308cd62ac4e25eb717b12b298c79e62dcea254ec\", "
+        "realm=\"api@example.org\", uri=\"/doe.json\", algorithm=SHA-256, "
+        "nonce=\"5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK\", nc=00000001, "
+        "cnonce=\"NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v\", qop=auth, "
+        "response=\"ae66e67d6b427bd3f120414a82e4acff38e8ecd9101d6c861229025f607a79dd\", "
+        "opaque=\"HRPCssKJSGjCrkzDg8OhwpzCiGPChXYjwrI2QmXDnsOS\", userhash=true",
+        &dp));
     g_assert_cmpint(dp.algorithm, ==, SIP_DIGEST_ALG_SHA256);
     g_assert_true(dp.userhash);
     g_assert_true(parse("Digest username=\"u\", algorithm=SHA-512-256-sess", &dp));

@@ -638,7 +638,8 @@ test_datagram_body(void)
     g_assert_cmpint(parse_str(msg, REQ_HEAD REQ_TAIL "l: 2\r\n\r\nhello"), ==, SIP_PARSE_OK);
     check_slice(msg->body, "he");
     /* bare LF line ends are tolerated */
-    g_assert_cmpint(parse_str(msg, "OPTIONS sip:a@b.example SIP/2.0\nl: 1\n\nab"), ==, SIP_PARSE_OK);
+    g_assert_cmpint(parse_str(msg, "OPTIONS sip:a@b.example SIP/2.0\nl: 1\n\nab"), ==,
+                    SIP_PARSE_OK);
     check_slice(msg->body, "a");
     /* stream mode: Content-Length frames the body */
     g_assert_cmpint(sip_msg_parse(msg, REQ_HEAD "l: 3\r\n\r\nabcdef", strlen(REQ_HEAD) + 14,
@@ -711,7 +712,8 @@ test_name_addr(void)
 {
     SipNameAddr na;
 
-    g_assert_true(sip_parse_name_addr(sip_slice_from_str("\"A \\\"q\\\"\" <sip:a@b.c>;tag=x;foo"), &na));
+    g_assert_true(
+        sip_parse_name_addr(sip_slice_from_str("\"A \\\"q\\\"\" <sip:a@b.c>;tag=x;foo"), &na));
     check_slice(na.display, "A \\\"q\\\"");
     g_assert_true(na.display_quoted);
     g_assert_true(na.bracketed);
@@ -753,8 +755,10 @@ test_via(void)
 {
     SipVia via;
 
-    g_assert_true(sip_parse_via(sip_slice_from_str(
-        "SIP / 2.0 / TLS [::1]:5061 ;branch=z9hG4bKa;maddr=224.0.0.1;ttl=16;received=192.0.2.1;rport=9;x"), &via));
+    g_assert_true(sip_parse_via(
+        sip_slice_from_str(
+            "SIP / 2.0 / TLS [::1]:5061 ;branch=z9hG4bKa;maddr=224.0.0.1;ttl=16;received=192.0.2.1;rport=9;x"),
+        &via));
     g_assert_cmpint(via.transport, ==, SIP_TRANSPORT_TLS);
     check_slice(via.host, "[::1]");
     g_assert_cmpuint(via.port, ==, 5061);
@@ -762,7 +766,8 @@ test_via(void)
     check_slice(via.ttl, "16");
     check_slice(via.received, "192.0.2.1");
     check_slice(via.rport, "9");
-    g_assert_true(sip_parse_via(sip_slice_from_str("SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKx"), &via));
+    g_assert_true(sip_parse_via(
+        sip_slice_from_str("SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKx"), &via));
     g_assert_cmpint(via.transport, ==, SIP_TRANSPORT_WSS);
     g_assert_true(sip_parse_via(sip_slice_from_str("SIP/2.0/UDP 10.0.0.1"), &via));
     g_assert_null(via.params.p);
@@ -1070,7 +1075,8 @@ test_build_requests(void)
     g_assert_cmpuint(sip_builder_finish(&b, NULL, NULL, 0), ==, 0);
     sip_builder_init_buf(&b, small, sizeof small);
     sip_builder_status_line(&b, 200, NULL);
-    g_assert_cmpuint(sip_builder_finish(&b, NULL, NULL, 0), ==, strlen("SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    g_assert_cmpuint(sip_builder_finish(&b, NULL, NULL, 0), ==,
+                     strlen("SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
     g_assert_cmpstr(sip_status_reason(999), ==, "Unknown");
 }
 

@@ -133,15 +133,17 @@ test_parse_variants(void)
     g_assert_cmpstr(g_ptr_array_index(m->formats, 0), ==, "t38");
 
     /* IPv6 multicast with a count, crypto kept opaque, stereo opus */
-    b = parse_ok("v=0\r\no=- 1 1 IN IP6 ::1\r\ns= \r\nc=IN IP6 ff15::101/3\r\nt=0 0\r\n"
-                 "m=audio 4000 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
-                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
-                 "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32\r\n"
-                 "a=rtcp-mux\r\n\r\n");
+    b = parse_ok(
+        "v=0\r\no=- 1 1 IN IP6 ::1\r\ns= \r\nc=IN IP6 ff15::101/3\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
+        "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32\r\n"
+        "a=rtcp-mux\r\n\r\n");
     g_assert_cmpuint(b->connection.num_addresses, ==, 3);
     m = g_ptr_array_index(b->media, 0);
     g_assert_cmpuint(m->crypto->len, ==, 2);
-    g_assert_true(g_str_has_prefix(g_ptr_array_index(m->crypto, 0), "1 AES_CM_128_HMAC_SHA1_80 inline:"));
+    g_assert_true(
+        g_str_has_prefix(g_ptr_array_index(m->crypto, 0), "1 AES_CM_128_HMAC_SHA1_80 inline:"));
     g_assert_cmpuint(sdp_media_find_codec(m, 111)->channels, ==, 2);
     g_assert_null(sdp_media_find_attribute(m, "rtcp-mux")->value);
 
@@ -225,7 +227,8 @@ test_write_roundtrip(void)
 
     g_assert_cmpstr(text, ==, text2);
     g_assert_true(g_str_has_prefix(text, "v=0\r\no=alice 2890844526 2890844527 IN IP4 "));
-    g_assert_nonnull(strstr(text, "\r\ns=Call\r\ni=A call\r\nc=IN IP4 192.0.2.101\r\nb=AS:128\r\nt=0 0\r\n"));
+    g_assert_nonnull(
+        strstr(text, "\r\ns=Call\r\ni=A call\r\nc=IN IP4 192.0.2.101\r\nb=AS:128\r\nt=0 0\r\n"));
     g_assert_nonnull(strstr(text, "m=audio 49172 RTP/AVP 0 8 97 101 13\r\n"));
     g_assert_nonnull(strstr(text, "a=rtpmap:97 iLBC/8000\r\na=fmtp:97 mode=30\r\n"));
     g_assert_nonnull(strstr(text, "a=sendonly\r\n"));
@@ -394,7 +397,8 @@ test_answer_dynamic_and_reject(void)
         a = g_ptr_array_index(answer->media, 0);
         g_assert_cmpstr(a->proto, ==, "RTP/SAVP");
         g_assert_cmpuint(a->crypto->len, ==, 1);
-        g_assert_cmpstr(g_ptr_array_index(a->crypto, 0), ==, "1 AES_CM_128_HMAC_SHA1_80 inline:ours");
+        g_assert_cmpstr(g_ptr_array_index(a->crypto, 0), ==,
+                        "1 AES_CM_128_HMAC_SHA1_80 inline:ours");
     }
 }
 

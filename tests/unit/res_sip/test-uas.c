@@ -96,7 +96,8 @@ last(void)
     extra                                                                   \
     "Content-Length: " G_STRINGIFY(0) "\n\n" body
 
-#define SDP "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
+#define SDP \
+    "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
 
 static void
 assert_status(const char *resp, const char *status)

@@ -182,7 +182,8 @@ equal(const char *a, const char *b)
 static void
 test_equal(void)
 {
-    g_assert_true(equal("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
+    g_assert_true(
+        equal("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
     g_assert_true(equal("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"));
     g_assert_true(equal("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"));
     g_assert_true(equal("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"));
@@ -191,13 +192,15 @@ test_equal(void)
     g_assert_true(equal("sip:alice@atlanta.com?subject=project%20x&priority=urgent",
                         "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
 
-    g_assert_false(equal("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
+    g_assert_false(
+        equal("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
     g_assert_false(equal("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
     g_assert_false(equal("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"));
     g_assert_false(equal("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp"));
     g_assert_false(equal("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"));
     g_assert_false(equal("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
-    g_assert_false(equal("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
+    g_assert_false(
+        equal("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
 
     g_assert_false(equal("sip:a@b", "sips:a@b"));
     g_assert_false(equal("sip:a:x@b", "sip:a@b"));

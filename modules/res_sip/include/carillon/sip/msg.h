@@ -416,7 +416,7 @@ typedef enum {
 typedef struct {
     guint32 max_message_size;   /* larger -> 513 (default 65535) */
     guint32 max_headers;        /* more -> 400 "Too many headers" (96, <= SIP_MSG_MAX_HEADERS) */
-    guint32 max_line_length;    /* longer header (with folds) -> 400 "Header line too long" (8192) */
+    guint32 max_line_length; /* longer header (with folds) -> 400 "Header line too long" (8192) */
 } SipParseLimits;
 
 /* Fill limits with the defaults above. */
@@ -529,7 +529,8 @@ SIP_EXPORT gboolean sip_parse_name_addr_list(const SipMsg *msg, SipHeaderId id,
 SIP_EXPORT gboolean sip_parse_token_list(const SipMsg *msg, SipHeaderId id,
                               SipSlice *out, guint max, guint *n);
 /* Accept (media ranges "type/subtype;params"). */
-SIP_EXPORT gboolean sip_parse_accept_list(const SipMsg *msg, SipMediaType *out, guint max, guint *n);
+SIP_EXPORT gboolean sip_parse_accept_list(const SipMsg *msg, SipMediaType *out, guint max,
+                                          guint *n);
 
 /* TRUE if the token list of header id contains token (case-insensitive),
  * e.g. sip_msg_has_token(msg, SIP_HDR_SUPPORTED, "100rel"). */

@@ -3,9 +3,9 @@
  * rtpmap/fmtp, payload types, direction attributes, c= (IPv4 and IPv6),
  * m= lines, and a=crypto kept opaque for the SRTP code.
  *
- * Part of libcarillon-sipmsg.  Unlike the SIP parser, a parsed SdpSession owns copies of its strings:
- * a session description outlives the message that carried it.  Objects
- * are plain data, not thread-affine; one owner at a time.
+ * Part of libcarillon-sipmsg.  Unlike the SIP parser, a parsed SdpSession owns copies of its
+ * strings: a session description outlives the message that carried it.  Objects are plain data, not
+ * thread-affine; one owner at a time.
  */
 #pragma once
 
