@@ -22,7 +22,8 @@ typedef struct lua_State lua_State;
 
 typedef enum {
     MEDIA_OPT_SECONDS,          /* a number from min to max -> double */
-    MEDIA_OPT_DIGITS,           /* DTMF digits ("" none; a-d taken as A-D) -> char[MEDIA_DIGITS_MAX + 1] */
+    MEDIA_OPT_DIGITS,           /* DTMF digits ("" none; a-d taken as A-D)
+                                 * -> char[MEDIA_DIGITS_MAX + 1] */
     MEDIA_OPT_BOOL,             /* a boolean -> gboolean */
     MEDIA_OPT_CHOICE,           /* one of choices -> guint, its index */
 } MediaOptType;

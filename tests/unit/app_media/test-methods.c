@@ -166,9 +166,11 @@ test_tone_misuse(void)
     g_autoptr(PbxChannel) u = NULL;
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-        g_string_append_printf(body, "  call.vars.e%u = select(2, pcall(function() return %s end))\n",
+        g_string_append_printf(body,
+                               "  call.vars.e%u = select(2, pcall(function() return %s end))\n",
                                i, cases[i].lua);
-    g_string_append(body, "  if call.to == 'unanswered' then call.vars.r = show(call:tone('busy')) end");
+    g_string_append(body,
+                    "  if call.to == 'unanswered' then call.vars.r = show(call:tone('busy')) end");
     setup(body->str, NULL);
     g_string_free(body, TRUE);
     c = fake_tech_call_in("1001", "misuse", "test");

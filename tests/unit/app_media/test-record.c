@@ -263,7 +263,8 @@ check_format(const char *to, const char *codec, guint rate, int format, guint fi
     g_assert_cmpint(rb.info.format, ==, format);
     g_assert_cmpint(rb.info.samplerate, ==, file_rate);
     g_assert_cmpint(rb.info.frames, >=, file_rate);
-    g_assert_cmpint(rb.info.frames, <=, file_rate + 320);  /* GSM: whole blocks, one more at the end */
+    /* GSM: whole blocks, one more at the end */
+    g_assert_cmpint(rb.info.frames, <=, file_rate + 320);
     g_test_message("%s: %.1f Hz, share of 440 Hz %.3f", to, freq_of(&rb),
                    audio_tone_share((gint16 *) rb.pcm->data, file_rate, file_rate, 440));
     g_assert_cmpfloat(audio_tone_share((gint16 *) rb.pcm->data, file_rate, file_rate, 440), >, 0.9);
@@ -337,7 +338,8 @@ test_paths_and_misuse(void)
     g_autofree char *dir = NULL;
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
-        g_string_append_printf(body, "  call.vars.e%u = select(2, pcall(function() return %s end))\n",
+        g_string_append_printf(body,
+                               "  call.vars.e%u = select(2, pcall(function() return %s end))\n",
                                i, cases[i].lua);
     g_string_append(body, "  call.vars.r = show(call:record('file/under-a-file.wav'))\n");
     setup(body->str, NULL);
