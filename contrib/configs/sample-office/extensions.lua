@@ -6,6 +6,8 @@
 -- calls; calls in progress finish on the version they started with.
 --
 --   1001-1010  the office phones call each other
+--   600        echo: what you say comes back (# ends it)
+--   601        the milliwatt test tone (1004 Hz at 0 dBm0) until you hang up
 --   610        music on hold (the default class of moh.conf)
 --   700        the conference room
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
@@ -104,6 +106,15 @@ end
 
 -- Application numbers: each takes the call itself.
 local apps = {
+    -- 600 and 601: test numbers (app_media).
+    ["600"] = function(call)
+        call:answer()
+        return call:echo()
+    end,
+    ["601"] = function(call)
+        call:answer()
+        return call:milliwatt()
+    end,
     -- 610: music on hold (res_moh), the default class until the caller
     -- hangs up.
     ["610"] = function(call)
