@@ -56,7 +56,8 @@ add_uri_target(SipCall *call, const char *target, GError **error)
     call->callee = sip_slice_present(u.user) ? g_strndup(u.user.p, u.user.len)
                                              : g_strdup(host);
     fork_add(call, target, host, u.has_port ? u.port : 0,
-             sip_slice_case_eq(u.transport, "tcp") ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP);
+             u.scheme == SIP_URI_SCHEME_SIPS ? SIP_TRANSPORT_TLS
+             : sip_transport_from_string(u.transport.p, u.transport.len));
     return TRUE;
 }
 
@@ -77,8 +78,7 @@ add_endpoint_targets(SipCall *call, const char *target, GError **error)
     for (guint i = 0; contacts && i < contacts->len; i++) {
         RegContact *c = contacts->pdata[i];
         fork_add(call, c->uri, c->host, c->port,
-                 g_ascii_strcasecmp(c->transport, "tcp") == 0 ? SIP_TRANSPORT_TCP
-                                                               : SIP_TRANSPORT_UDP);
+                 sip_transport_from_string(c->transport, strlen(c->transport)));
     }
     if (call->forks->len == 0) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,

@@ -85,5 +85,14 @@ SIP_EXPORT gboolean sip_dtmf_mode_from_string(const char *name, SipDtmfMode *mod
 SIP_EXPORT guint sip_transport_mask_from_name(const char *name);
 /* "udp,tcp" from a mask; a new string. */
 SIP_EXPORT char *sip_transport_mask_to_string(guint mask);
+/* The transports res_sip has: TCP and TLS stay, anything else is UDP. */
+SIP_EXPORT SipTransport sip_transport_usable(SipTransport t);
+/* "udp", "tcp", "tls" (of sip_transport_usable(t)). */
+SIP_EXPORT const char *sip_transport_to_string(SipTransport t);
+/* "tcp"/"tls" (any case, len bytes; a URI's transport parameter);
+ * anything else, NULL included, is UDP. */
+SIP_EXPORT SipTransport sip_transport_from_string(const char *name, gsize len);
+/* The SIP_TRANSPORT_MASK_* bit of t; 0 for OTHER and SCTP. */
+SIP_EXPORT guint sip_transport_mask(SipTransport t);
 
 G_END_DECLS
