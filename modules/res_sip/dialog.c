@@ -322,7 +322,8 @@ uri_target(const char *uri, SipTarget *out, char *buf, gsize size)
     out->host = buf;
     out->port = u.has_port ? u.port : 0;
     out->transport = u.scheme == SIP_URI_SCHEME_SIPS
-                     ? SIP_TRANSPORT_TLS : sip_transport_from_string(u.transport.p, u.transport.len);
+                     ? SIP_TRANSPORT_TLS
+                     : sip_transport_from_string(u.transport.p, u.transport.len);
     return TRUE;
 }
 

@@ -26,6 +26,10 @@
 #define TCP_READ_CHUNK 16384
 #define TCP_ACCEPTS_PER_DISPATCH 64
 #define TCP_READS_PER_DISPATCH 16
+/* A TLS handshake not done by then is dropped: a peer that opens
+ * connections and never finishes them must not hold them for the idle
+ * timeout. */
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
 struct _SipConn {
     gint ref_count;
@@ -257,6 +261,10 @@ idle_timer_fired(SipTimer *t, gpointer data)
     gint64 idle_us = (gint64) limits.idle_timeout_s * G_USEC_PER_SEC;
     gint64 quiet = sip_now() - c->last_activity;
 
+    if (c->tls && !sip_tls_session_handshake_done(c->tls)) {
+        sip_conn_close(c, "TLS handshake timed out");
+        return;
+    }
     if (quiet >= idle_us) {
         sip_conn_close(c, c->connecting ? "connect timed out" : "idle timeout");
         return;
@@ -627,6 +635,9 @@ sip_conn_new(SipListener *l, GSocket *socket, const SipAddr *remote,
     sip_timer_start(&c->idle_timer, limits.idle_timeout_s * 1000);
     if (l->klass->conn_setup)
         c->tls = l->klass->conn_setup(l, c);
+    if (c->tls)
+        sip_timer_start(&c->idle_timer, MIN(TLS_HANDSHAKE_TIMEOUT_MS,
+                                            limits.idle_timeout_s * 1000));
     return c;
 }
 
