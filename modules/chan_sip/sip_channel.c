@@ -80,6 +80,7 @@ sip_call_unref(SipCall *call)
     g_strfreev(call->prefer);
     g_free(call->codec_fmtp);
     g_free(call->remote_media_ip);
+    sip_srtp_free(call);
     g_free(call->local_sdp);
     g_free(call->caller_number);
     g_free(call->caller_name);

@@ -208,6 +208,22 @@ cancel_forks(SipCall *call, SipFork *except)
     }
 }
 
+/* SRTP is required and the answer did not key it: BYE at once. */
+static void
+hang_up_unkeyed(SipCall *call)
+{
+    PbxChannel *chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+
+    pbx_notice(sip_log, "%s: SRTP required, the answer has no usable a=crypto: hanging up",
+               call->dialog->call_id);
+    sip_channel_send_bye(call);
+    sip_call_end(call);
+    if (chan) {
+        pbx_channel_hangup_from_tech(chan, PBX_CAUSE_BEARERCAPABILITY_NOTAVAIL);
+        pbx_channel_unref(chan);
+    }
+}
+
 static void
 win(SipFork *fork, const SipMsg *resp)
 {
@@ -231,6 +247,8 @@ win(SipFork *fork, const SipMsg *resp)
     sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
     send_2xx_ack(call);             /* a failure is reported from the main loop */
+    if (sip_srtp_policy(call) == SIP_SRTP_REQUIRED && !call->srtp_active)
+        hang_up_unkeyed(call);
 }
 
 /* RFC 3262 4: a reliable 18x (Require: 100rel + RSeq) gets a PRACK
@@ -497,6 +515,11 @@ send_invites(SipCall *call, GError **error)
         return FALSE;
     }
     sip_call_set_local(call, first->target.transport, first->host);
+    if (sip_srtp_policy(call) == SIP_SRTP_NEEDS_TLS) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "%s requires SRTP and is not reached over TLS", call->callee);
+        return FALSE;
+    }
     if (!sip_media_open(call, call->local_host, error))
         return FALSE;
     sdp = sip_media_offer(call);

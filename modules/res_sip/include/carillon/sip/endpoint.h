@@ -69,10 +69,14 @@ typedef struct {
     guint max_contacts;
     gboolean remove_existing;
     SipNatMode nat;
-    char *media_encryption;    /* "no", "sdes" or "dtls" */
+    char *media_encryption;    /* "no" or "sdes" (SDES-SRTP, offered only over TLS) */
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
+    /* sdes: FALSE = SRTP required (plain offers get 488, and nothing
+     * is sent but over TLS); TRUE = optimistic: SRTP when the other side
+     * takes it (and the signalling is TLS), else plain RTP. */
+    gboolean media_encryption_optimistic;
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
