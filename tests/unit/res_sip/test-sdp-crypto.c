@@ -65,8 +65,8 @@ test_variants(void)
     SdpCrypto c;
 
     /* padding left out, tabs, a decimal lifetime, session parameters */
-    g_assert_true(sdp_crypto_parse("2 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw",
-                                   &c, NULL));
+    g_assert_true(sdp_crypto_parse("2 AEAD_AES_128_GCM "
+                                   "inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw", &c, NULL));
     g_assert_cmpuint(c.key[27], ==, 27);
     g_assert_true(sdp_crypto_parse("3\tAES_CM_128_HMAC_SHA1_32\tinline:" RFC_KEY "|1048576", &c,
                                    NULL));
