@@ -19,6 +19,7 @@ typedef struct {
     gboolean remove_existing;
     char *nat;
     char *media_encryption;
+    gboolean media_encryption_optimistic;
     char **transports;
     guint qualify_frequency;
     char *dtmf_mode;
@@ -40,6 +41,7 @@ static const PbxOption endpoint_opts[] = {
     OPT("remove_existing",   PBX_OPT_BOOL,   remove_existing,   "yes",       0, 0),
     OPT("nat",               PBX_OPT_STRING, nat,               "auto",      0, 0),
     OPT("media_encryption",  PBX_OPT_STRING, media_encryption,  "no",        0, 0),
+    OPT("media_encryption_optimistic", PBX_OPT_BOOL, media_encryption_optimistic, "no", 0, 0),
     OPT("transports",        PBX_OPT_STRV,   transports,        "udp,tcp",   0, 0),
     OPT("qualify_frequency", PBX_OPT_UINT,   qualify_frequency, "0",         0, 86400),
     OPT("dtmf_mode",         PBX_OPT_STRING, dtmf_mode,         "rfc4733",   0, 0),
@@ -153,11 +155,13 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         return FALSE;
     }
     if (strcmp(raw->media_encryption, "no") != 0 &&
-        strcmp(raw->media_encryption, "sdes") != 0 &&
-        strcmp(raw->media_encryption, "dtls") != 0) {
+        strcmp(raw->media_encryption, "sdes") != 0) {
+        /* dtls (DTLS-SRTP) is not implemented yet: refused, not ignored */
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
-                             "media_encryption", "'%s' is not no, sdes or dtls",
-                             raw->media_encryption);
+                             "media_encryption", "'%s' is not no or sdes%s",
+                             raw->media_encryption,
+                             strcmp(raw->media_encryption, "dtls") == 0
+                             ? " (DTLS-SRTP is not implemented yet)" : "");
         return FALSE;
     }
     if (!sip_dtmf_mode_from_string(raw->dtmf_mode, &e->dtmf_mode)) {
@@ -206,6 +210,7 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->max_contacts = raw.max_contacts;
     e->remove_existing = raw.remove_existing;
     e->media_encryption = g_steal_pointer(&raw.media_encryption);
+    e->media_encryption_optimistic = raw.media_encryption_optimistic;
     e->qualify_frequency = raw.qualify_frequency;
     e->moh_class = g_steal_pointer(&raw.moh_class);
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
