@@ -133,6 +133,12 @@ class Carillon:
         with open(os.path.join(self.etc, filename), "w") as f:
             f.write(text)
 
+    def registered(self, *users):
+        """True when every user has a binding in `sip show registrations`."""
+        out = self.rx("sip show registrations")[1]
+        have = {l.split()[0] for l in out.splitlines() if l.split()}
+        return all(u in have for u in users)
+
     # -- life cycle --------------------------------------------------------
     def start(self, wait=True, expect_fail=False, timeout=20):
         cmd = [BIN, "-f", "-C", self.etc]

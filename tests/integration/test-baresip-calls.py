@@ -56,11 +56,6 @@ def phone(user, tone_hz):
     return b
 
 
-def registered(user):
-    rc, out = pbx.rx("sip show registrations")
-    return any(l.split()[:1] == [user] for l in out.splitlines())
-
-
 def channel_rows():
     rc, out = pbx.rx("core show channels")
     return [l.split() for l in out.splitlines() if l.startswith("SIP/")], out
@@ -96,7 +91,7 @@ def recording(b):
 try:
     caller = phone("1001", 1000)
     callee = phone("1002", 440)
-    t.ok(wait_for(lambda: registered("1001") and registered("1002"), 15),
+    t.ok(wait_for(lambda: pbx.registered("1001", "1002"), 15),
          "both baresip phones register", pbx.rx("sip show registrations")[1]
          + caller.log_text()[-800:] + callee.log_text()[-800:])
 

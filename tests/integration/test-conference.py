@@ -91,11 +91,6 @@ def phone(user):
     return b
 
 
-def registered(*users):
-    out = pbx.rx("sip show registrations")[1]
-    return all(any(l.split()[:1] == [u] for l in out.splitlines()) for u in users)
-
-
 def members(room):
     m = re.search(rf"^Room {room}: (\d+) participant", pbx.rx(f"conference show {room}")[1], re.M)
     return int(m.group(1)) if m else 0
@@ -145,7 +140,7 @@ def dial_in(b, ext, room, n):
 
 phones = {u: phone(u) for u in PHONES}
 try:
-    t.ok(wait_for(lambda: registered(*PHONES), 15), "the three phones register",
+    t.ok(wait_for(lambda: pbx.registered(*PHONES), 15), "the three phones register",
          pbx.rx("sip show registrations")[1])
 
     # ---- 1. room 700: three codecs, three rates, three workers ----------

@@ -85,12 +85,6 @@ def phone(user, answer=False, source=None):
     return b
 
 
-def registered(*users):
-    out = pbx.rx("sip show registrations")[1]
-    have = {l.split()[0] for l in out.splitlines() if l.split()}
-    return all(u in have for u in users)
-
-
 def up(n=2):
     out = pbx.rx("core show channels")[1]
     return len(re.findall(r"^SIP/\S+\s+UP", out, re.M)) == n
@@ -125,7 +119,7 @@ def press(b, digits, gap=0.6):
 try:
     # ---- 1. RFC 4733 both ways -------------------------------------------------
     a, b = phone("1001"), phone("1002", answer=True)
-    t.ok(wait_for(lambda: registered("1001", "1002"), 15), "1001 and 1002 register")
+    t.ok(wait_for(lambda: pbx.registered("1001", "1002"), 15), "1001 and 1002 register")
     a.command("/dial 1002")
     t.ok(wait_for(up, 15), "1001 calls 1002: up", pbx.rx("core show channels")[1])
     time.sleep(1)
@@ -151,7 +145,7 @@ try:
 
     # ---- 2. INFO <-> RFC 4733 ----------------------------------------------------
     c = phone("1004", answer=True)
-    t.ok(wait_for(lambda: registered("1004"), 15), "1004 registers")
+    t.ok(wait_for(lambda: pbx.registered("1004"), 15), "1004 registers")
     before = len(heard())
     port, mport = free_port(), free_port()
     sipp = subprocess.Popen(
@@ -185,7 +179,7 @@ try:
 
     # ---- 3. sipp's RFC 4733 capture ---------------------------------------------
     e = phone("1006", answer=True)
-    t.ok(wait_for(lambda: registered("1006"), 15), "1006 registers")
+    t.ok(wait_for(lambda: pbx.registered("1006"), 15), "1006 registers")
     before = len(heard())
     port, mport = free_port(), free_port()
     r = subprocess.run(
@@ -222,7 +216,7 @@ try:
     w.close()
     f = phone("1007", source=tones)
     g = phone("1008", answer=True)
-    t.ok(wait_for(lambda: registered("1007", "1008"), 15), "1007 and 1008 register")
+    t.ok(wait_for(lambda: pbx.registered("1007", "1008"), 15), "1007 and 1008 register")
     before = len(heard())
     f.command("/dial 1008")
     t.ok(wait_for(up, 15), "1007 (inband) calls 1008 (rfc4733): up")

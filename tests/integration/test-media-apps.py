@@ -109,11 +109,6 @@ def up():
     return re.search(r"^SIP/\S+\s+UP", channels(), re.M)
 
 
-def registered(user):
-    out = pbx.rx("sip show registrations")[1]
-    return any(l.split()[:1] == [user] for l in out.splitlines())
-
-
 def logged(what):
     m = re.findall(r"app " + what + r" (\S*)", pbx.log_text())
     return m[-1] if m else None
@@ -220,7 +215,7 @@ with wave.open(quiet, "wb") as w:
 a = phone("1001", tone)
 q = phone("1002", quiet)
 try:
-    t.ok(wait_for(lambda: registered("1001") and registered("1002"), 15),
+    t.ok(wait_for(lambda: pbx.registered("1001", "1002"), 15),
          "the phones register", pbx.rx("sip show registrations")[1])
     baseline = open_fds()
 

@@ -97,12 +97,6 @@ def recordings(b):
     return sorted(glob.glob(os.path.join(b.rec, "dump-*-dec.wav")), key=os.path.getmtime)
 
 
-def registered(*users):
-    out = pbx.rx("sip show registrations")[1]
-    have = {l.split()[0] for l in out.splitlines() if l.split()}
-    return all(u in have for u in users)
-
-
 def channels():
     return re.findall(r"^SIP/(\d+)-\S+\s+(\S+)", pbx.rx("core show channels")[1], re.M)
 
@@ -187,7 +181,7 @@ def expected_at(clock, wall):
 
 try:
     a, b, c = phone("1001", A_HZ), phone("1002", B_HZ, answer=True), phone("1003", 700)
-    t.ok(wait_for(lambda: registered("1001", "1002", "1003"), 15), "three phones register",
+    t.ok(wait_for(lambda: pbx.registered("1001", "1002", "1003"), 15), "three phones register",
          pbx.rx("sip show registrations")[1])
     line = moh_line()
     t.ok(line.get("files") == 5 and line["seconds"] > 1000 and line["listeners"] == 0
@@ -256,7 +250,7 @@ try:
 
     # ---- 2. an Opus phone on 610 -----------------------------------------------------
     d = phone("1004", 300, codecs="opus/48000/2")
-    t.ok(wait_for(lambda: registered("1004"), 15), "an Opus phone registers")
+    t.ok(wait_for(lambda: pbx.registered("1004"), 15), "an Opus phone registers")
     d.command("/dial 610")
     t.ok(wait_for(lambda: listeners(1), 10), "it calls 610", moh_line()["raw"])
     t_d = time.monotonic()

@@ -93,12 +93,6 @@ def phone(user, answer=False):
     return b
 
 
-def registered(*users):
-    out = pbx.rx("sip show registrations")[1]
-    have = {l.split()[0] for l in out.splitlines() if l.split()}
-    return all(u in have for u in users)
-
-
 def channels():
     out = pbx.rx("core show channels")[1]
     return re.findall(r"^SIP/(\d+)-\S+\s+(\S+)", out, re.M), out
@@ -171,7 +165,7 @@ def open_fds():
 
 try:
     a, b, c, d = phone("1004"), phone("1005"), phone("1006"), phone("1002", answer=True)
-    t.ok(wait_for(lambda: registered("1002", "1004", "1005", "1006"), 20),
+    t.ok(wait_for(lambda: pbx.registered("1002", "1004", "1005", "1006"), 20),
          "1002, 1004, 1005 and 1006 register", pbx.rx("sip show registrations")[1])
 
     # ---- 1. vm-intro reaches the phone as it is --------------------------------
@@ -225,7 +219,7 @@ try:
 
     # ---- 4. early media --------------------------------------------------------
     e = phone("1007")
-    t.ok(wait_for(lambda: registered("1007"), 20), "1007 registers")
+    t.ok(wait_for(lambda: pbx.registered("1007"), 20), "1007 registers")
     e.command("/dial 852")
     t.ok(wait_for(lambda: "play 852" in pbx.log_text(), 15) and
          "play 852 in PROGRESS: true nil" in pbx.log_text(),
