@@ -4,6 +4,15 @@
  * Asterisk-style templates, so the files are read here line by line into
  * sections of (key, value, line) entries.  Templates are resolved at load
  * time: a section that names templates starts with copies of their entries.
+ *
+ * The rule for a key (list-valued ones included): its values come from the
+ * nearest place that sets it.  The section's own lines replace whatever a
+ * template gave for that key; of several templates, a later one replaces an
+ * earlier one's values; repeated lines in one section add up.  So a phone
+ * that says `transports = tls` is TLS-only even if its template allows
+ * udp,tcp,tls.  (Asterisk's chan_sip appends `allow=` lines to a
+ * template's and needs `disallow=all` to narrow them; nothing here needs
+ * appending, and no key here has a `disallow` to undo it.)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +25,7 @@ typedef struct {
     char *key;
     char *value;
     guint line;
+    gboolean inherited;       /* copied from a template */
 } Entry;
 
 typedef struct {
@@ -70,10 +80,41 @@ section_new(const char *name, guint line)
 }
 
 static void
-section_add(Section *s, const char *key, const char *value, guint line)
+section_add(Section *s, const char *key, const char *value, guint line, gboolean inherited)
 {
-    Entry e = { g_strdup(key), g_strdup(value), line };
+    Entry e = { g_strdup(key), g_strdup(value), line, inherited };
     g_array_append_val(s->entries, e);
+}
+
+/* Drops the values of `key` that s got from its templates. */
+static void
+section_drop_inherited(Section *s, const char *key)
+{
+    for (guint i = s->entries->len; i > 0; i--) {
+        const Entry *e = &g_array_index(s->entries, Entry, i - 1);
+        if (e->inherited && strcmp(e->key, key) == 0)
+            g_array_remove_index(s->entries, i - 1);
+    }
+}
+
+/* The section's own line for a key replaces the templates' values. */
+static void
+section_set_own(Section *s, const char *key, const char *value, guint line)
+{
+    section_drop_inherited(s, key);
+    section_add(s, key, value, line, FALSE);
+}
+
+/* Copies a template's entries; its keys replace earlier templates'. */
+static void
+section_inherit(Section *s, const Section *tpl)
+{
+    for (guint j = 0; j < tpl->entries->len; j++)
+        section_drop_inherited(s, g_array_index(tpl->entries, Entry, j).key);
+    for (guint j = 0; j < tpl->entries->len; j++) {
+        const Entry *e = &g_array_index(tpl->entries, Entry, j);
+        section_add(s, e->key, e->value, e->line, TRUE);
+    }
 }
 
 /* Builds the per-key lookup tables once all entries are known. */
@@ -185,10 +226,7 @@ apply_templates(PbxConfig *cfg, Section *s, const char *list, guint line,
                          "section [%s] uses unknown template '%s'", s->name, t);
             return FALSE;
         }
-        for (guint j = 0; j < tpl->entries->len; j++) {
-            Entry *e = &g_array_index(tpl->entries, Entry, j);
-            section_add(s, e->key, e->value, e->line);
-        }
+        section_inherit(s, tpl);
     }
     return TRUE;
 }
@@ -265,7 +303,7 @@ parse_key_value(PbxConfig *cfg, Section *s, char *line, guint lineno,
         syntax_error(error, cfg->name, lineno, "bad key name '%s'", key);
         return FALSE;
     }
-    section_add(s, key, value, lineno);
+    section_set_own(s, key, value, lineno);
     return TRUE;
 }
 

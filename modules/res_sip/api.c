@@ -132,6 +132,7 @@ api_dialog_new_uas(const SipMsg *req, const SipPeerInfo *peer, const char *local
 
     PBX_ASSERT_MAIN_CONTEXT();
     d = sip_dialog_new_uas(req, local_tag, secure);
+    sip_dialog_count_source(d, peer->remote_ip, peer->remote_port);
     sip_dialog_set_flow(d, peer->transport, peer->remote_ip, peer->remote_port);
     d->contact = sip_contact_for(peer->transport, peer->remote_ip);
     return d;

@@ -2,6 +2,7 @@
  * dialogs.h). */
 #include <string.h>
 #include "dialogs.h"
+#include "sip_limits.h"
 
 #define MAX_ROUTES 32
 
@@ -147,10 +148,26 @@ sip_dialog_restore(const SipDialogSnapshot *s)
 }
 
 void
+sip_dialog_count_source(SipDialog *d, const char *ip, guint16 port)
+{
+    SipAddr a;
+
+    if (!sip_addr_from_ip(ip, strlen(ip), port, &a))
+        return;
+    if (!d->priv)
+        d->priv = g_new0(SipDialogPriv, 1);
+    d->priv->limit_src = a;
+    d->priv->limit_counted = TRUE;
+    sip_limits_dialog_opened(&a);
+}
+
+void
 sip_dialog_free(SipDialog *d)
 {
     if (!d)
         return;
+    if (d->priv && d->priv->limit_counted)
+        sip_limits_dialog_closed(&d->priv->limit_src);
     sip_dialogs_unregister(d);
     sip_dialog_forget_acks(d);
     g_free(d->priv);

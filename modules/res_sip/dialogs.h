@@ -23,6 +23,8 @@ struct _SipDialogPriv {
     gpointer data;
     char *key;                  /* the table key it is filed under, or NULL */
     GSList *acks;               /* ACKs under way (dialog_send.c) */
+    gboolean limit_counted;     /* opened by the peer at limit_src (sip_limits.h) */
+    SipAddr limit_src;
 };
 
 /* ---- dialog.c ---- */
@@ -42,6 +44,8 @@ SipDialog *sip_dialog_copy(const SipDialog *d);
 SipDialog *sip_dialog_fork(const SipDialog *d);
 SipDialog *sip_dialog_restore(const SipDialogSnapshot *snapshot);
 void sip_dialog_free(SipDialog *d);
+/* Counts d among the dialogs the peer at ip opened, until it is freed. */
+void sip_dialog_count_source(SipDialog *d, const char *ip, guint16 port);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipDialog, sip_dialog_free)
 
 /* See SipApi.dialog_uac_update. */

@@ -19,6 +19,7 @@
 #include "sip_config.h"
 #include "uas.h"
 #include "security.h"
+#include "sip_limits.h"
 
 
 static void
@@ -57,6 +58,7 @@ shutdown_stack(void)
     sip_timers_shutdown();
     sip_receive_shutdown();
     sip_uas_shutdown();
+    sip_limits_shutdown();
     sip_resolve_cache_clear();
     g_clear_pointer(&sip_stack.settings.user_agent, g_free);
     sip_stack.module = NULL;
@@ -75,6 +77,7 @@ load(PbxModule *self, GError **error)
         return FALSE;
     }
     apply_settings(&conf->settings);
+    sip_limits_configure(&conf->limits);
     sip_timers_init();
     sip_transactions_init();
     sip_handlers_init();
@@ -85,6 +88,7 @@ load(PbxModule *self, GError **error)
     pbx_module_provide_api(self, SIP_API_NAME, &sip_api);
     pbx_dialplan_add_endpoint_provider(self, fill_endpoint_info, NULL);
     sip_cli_register(self);
+    sip_limits_cli_register(self);
     return TRUE;
 }
 
@@ -105,6 +109,7 @@ reload(PbxModule *self, GError **error)
     if (!conf || !sip_security_reload(error))
         return FALSE;
     apply_settings(&conf->settings);
+    sip_limits_configure(&conf->limits);
     return sip_conf_rebind_transports(conf, error);
 }
 

@@ -5,6 +5,7 @@
 #include "transaction.h"
 #include "uas.h"
 #include "sip_core.h"
+#include "sip_limits.h"
 
 static SipMsg *scratch;
 static guint depth;
@@ -72,6 +73,19 @@ handle(SipMsg *msg, const SipRx *rx, const char *buf, gsize len)
                   msg->status_code, SIP_SLICE_ARGS(msg->call_id));
 }
 
+/* A source past its rate: dropped unparsed, or (rate_answer = 503) its
+ * requests get 503 with Retry-After.  Only requests are answered. */
+static void
+refuse(SipMsg *msg, const SipRx *rx, const char *buf, gsize len)
+{
+    SipResponse r = { .code = 503, .headers = sip_limits_retry_after_header() };
+
+    if (sip_msg_parse(msg, buf, len, rx->conn ? SIP_PARSE_STREAM : SIP_PARSE_DATAGRAM,
+                      &sip_stack.limits) == SIP_PARSE_OK
+        && msg->is_request && msg->method != SIP_METHOD_ACK)
+        sip_respond_stateless(msg, rx, &r);
+}
+
 /* The SipMsg is reused across messages; a nested call (a handler that
  * somehow made a transport deliver while we are still in one) gets its
  * own. */
@@ -79,13 +93,23 @@ void
 sip_receive(const SipRx *rx, const char *buf, gsize len)
 {
     SipMsg *msg;
+    SipLimitVerdict v = sip_limits_on_message(&rx->src, g_get_monotonic_time());
 
+    if (v == SIP_LIMIT_DROP) {
+        rx->listener->stats.rx_limited++;
+        return;
+    }
     if (G_UNLIKELY(sip_stack.debug))
         debug_received(rx, buf, len);
     if (!scratch)
         scratch = sip_msg_new();
     msg = depth++ ? sip_msg_new() : scratch;
-    handle(msg, rx, buf, len);
+    if (v == SIP_LIMIT_REFUSE) {
+        rx->listener->stats.rx_limited++;
+        refuse(msg, rx, buf, len);
+    } else {
+        handle(msg, rx, buf, len);
+    }
     if (--depth)
         sip_msg_free(msg);
 }

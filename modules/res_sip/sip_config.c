@@ -4,6 +4,7 @@
 
 #define GENERAL "general"
 #define AUTH "auth"         /* read by security.c (realm, blocking) */
+#define LIMITS "limits"     /* limits_config.c */
 
 /* One option of [general]: name, type, field of SipGeneralConf, default,
  * and the range of a number. */
@@ -75,6 +76,7 @@ sip_conf_free(SipConf *conf)
     if (!conf)
         return;
     pbx_config_options_clear(general_options, G_N_ELEMENTS(general_options), &conf->settings);
+    sip_limits_conf_clear(&conf->limits);
     g_ptr_array_unref(conf->transports);
     g_free(conf->file);
     g_free(conf);
@@ -205,11 +207,13 @@ sip_conf_parse(const PbxConfig *cfg, GError **error)
 
     conf->file = g_strdup(pbx_config_get_name(cfg));
     conf->transports = g_ptr_array_new_with_free_func(transport_conf_free);
-    if (!parse_general(cfg, &conf->settings, error))
+    if (!parse_general(cfg, &conf->settings, error)
+        || !sip_limits_conf_parse(cfg, &conf->limits, error))
         return NULL;
     for (guint i = 0; sections && sections[i]; i++) {
         SipTransportConf *t;
-        if (g_str_equal(sections[i], GENERAL) || g_str_equal(sections[i], AUTH))
+        if (g_str_equal(sections[i], GENERAL) || g_str_equal(sections[i], AUTH)
+            || g_str_equal(sections[i], LIMITS))
             continue;
         t = parse_transport(cfg, sections[i], error);
         if (!t)

@@ -7,6 +7,7 @@
 
 #include "sip_core.h"
 #include "transport.h"
+#include "sip_limits.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,7 @@ typedef struct {
 typedef struct {
     char *file;                 /* "sip.conf" */
     SipGeneralConf settings;
+    SipLimitsConf limits;       /* [limits] */
     GPtrArray *transports;      /* SipTransportConf* */
 } SipConf;
 

@@ -1,6 +1,7 @@
 /* Carillon - res_sip shared state: settings defaults, debug logging. */
 #include "sip_core.h"
 #include "transport.h"
+#include "sip_limits.h"
 
 SipStack sip_stack;
 
@@ -50,10 +51,14 @@ void
 sip_stack_init(void)
 {
     SipGeneralConf s;
+    SipLimitsConf lc;
 
     sip_stack.log = pbx_log_domain("sip");
     sip_settings_defaults(&s);
     sip_stack_apply_settings(&s);
+    sip_limits_conf_parse(NULL, &lc, NULL);     /* the defaults */
+    sip_limits_configure(&lc);
+    sip_limits_conf_clear(&lc);
 }
 
 /* SDES keys (a=crypto "inline:<base64>") never reach the log: the key

@@ -40,6 +40,7 @@ struct _SipServerTx {
     gboolean in_table;
     gboolean in_merge;
     gboolean provisional_sent;
+    gboolean limit_counted;     /* in the per-source count until final (sip_limits.h) */
     SipTxState state;
     char *req;                  /* copy of the request */
     gsize req_len;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "transaction_priv.h"
+#include "sip_limits.h"
 
 static GHashTable *table;       /* SipTxKey* -> SipServerTx* */
 static GHashTable *merge;       /* SipTxKey* (merge part) -> SipServerTx* */
@@ -286,9 +287,20 @@ notify(SipServerTx *tx, SipTxEvent ev)
         tx->notify(tx, ev, tx->notify_data);
 }
 
+/* Out of the concurrency count once it has its final response. */
+static void
+limit_release(SipServerTx *tx)
+{
+    if (!tx->limit_counted)
+        return;
+    tx->limit_counted = FALSE;
+    sip_limits_tx_closed(&tx->src);
+}
+
 static void
 tx_terminate(SipServerTx *tx)
 {
+    limit_release(tx);
     if (tx->state == SIP_TX_STATE_TERMINATED)
         return;
     tx->state = SIP_TX_STATE_TERMINATED;
@@ -425,6 +437,8 @@ sip_server_tx_new(const SipMsg *req, const SipRx *rx)
     sip_timer_init(&tx->timer_end, timer_end_fired, tx);
     g_hash_table_insert(table, &tx->key, tx);
     tx->in_table = TRUE;
+    sip_limits_tx_opened(&tx->src);
+    tx->limit_counted = TRUE;
     if (!sip_slice_present(req->to.tag) && !g_hash_table_contains(merge, &tx->key)) {
         g_hash_table_insert(merge, &tx->key, tx);
         tx->in_merge = TRUE;
@@ -503,6 +517,7 @@ start_end_timer(SipServerTx *tx, guint ms)
 static void
 enter_final_state(SipServerTx *tx, guint code)
 {
+    limit_release(tx);
     sip_timer_stop(&tx->timer_retx);
     sip_timer_stop(&tx->timer_end);
     if (!tx->invite) {

@@ -63,6 +63,7 @@ typedef struct {
     guint64 rx_bytes;
     guint64 tx_bytes;
     guint64 rx_errors;          /* unparsable or rejected input */
+    guint64 rx_limited;         /* dropped or refused by the rate limit (sip_limits.h) */
     guint64 tx_errors;
 } SipTransportStats;
 

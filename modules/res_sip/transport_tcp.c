@@ -22,6 +22,7 @@
 #include "transport.h"
 #include "sip_core.h"
 #include "tls.h"
+#include "sip_limits.h"
 
 #define TCP_READ_CHUNK 16384
 #define TCP_ACCEPTS_PER_DISPATCH 64
@@ -689,8 +690,9 @@ accept_one(SipListener *l, GSocket *client)
         return;
     }
     if (!sip_conns_may_accept(&remote)) {
-        pbx_notice(sip_log, "TCP %s: connection from %s refused (connection limit)",
-                   l->name, sip_addr_to_string(&remote, peer, sizeof(peer)));
+        pbx_debug(sip_log, "TCP %s: connection from %s refused (connection limit)",
+                  l->name, sip_addr_to_string(&remote, peer, sizeof(peer)));
+        sip_limits_conn_refused(&remote, sip_conns_count() >= limits.max_connections);
         l->stats.rx_errors++;
         g_socket_close(client, NULL);
         g_object_unref(client);

@@ -23,6 +23,7 @@
 #include "transaction.h"
 #include "sip_core.h"
 #include "dialogs.h"
+#include "sip_limits.h"
 
 #define MAX_OPTION_TAGS 32
 
@@ -264,13 +265,44 @@ fill_peer(const SipRx *rx, SipPeerInfo *peer)
     peer->listener = rx->listener->name;
 }
 
+/* Requests that open a dialog with us. */
+static gboolean
+creates_dialog(const SipMsg *req)
+{
+    return !sip_slice_present(req->to.tag)
+           && (req->method == SIP_METHOD_INVITE || req->method == SIP_METHOD_SUBSCRIBE
+               || req->method == SIP_METHOD_REFER);
+}
+
+/* The concurrency limits (sip_limits.h): FALSE when the request was refused
+ * (503 + Retry-After) or dropped. */
+static gboolean
+within_limits(const SipMsg *req, const SipRx *rx)
+{
+    SipLimitVerdict v = sip_limits_may_open_tx(&rx->src, sip_server_tx_count(),
+                                               sip_stack.settings.max_transactions);
+
+    if (v == SIP_LIMIT_PASS && creates_dialog(req))
+        v = sip_limits_may_open_dialog(&rx->src);
+    if (v == SIP_LIMIT_PASS)
+        return TRUE;
+    if (v == SIP_LIMIT_REFUSE) {
+        SipResponse r = { .code = 503, .headers = sip_limits_retry_after_header() };
+        sip_respond_stateless(req, rx, &r);
+    }
+    return FALSE;
+}
+
 /* Creates the transaction and offers the request to the handlers. */
 static void
 dispatch(const SipMsg *req, const SipRx *rx)
 {
-    SipServerTx *tx = sip_server_tx_new(req, rx);
+    SipServerTx *tx;
     SipPeerInfo peer;
 
+    if (!within_limits(req, rx))
+        return;
+    tx = sip_server_tx_new(req, rx);
     if (!tx) {
         pbx_warning(sip_log, "max_transactions reached: request refused with 503");
         reply_code(req, rx, 503, NULL, "Retry-After: 5\r\n");

@@ -6,7 +6,10 @@
  * and pbx_config_get_all() every one.  Templates work as in Asterisk:
  * `[office](!)` declares a template that is not itself a section, and
  * `[1001](office)` or `[1001](office,vip)` starts with the template's keys
- * and then overrides them.
+ * and then overrides them.  A key's values come from the nearest place that
+ * sets it, list keys included: the section's own lines replace the
+ * templates' values for that key (never add to them), a later template
+ * replaces an earlier one's, and repeated lines within one section add up.
  *
  * Every error names the file and line: "sip.conf:12: ...".  A PbxConfig is
  * immutable once loaded, so a reload builds a new one and swaps it in.

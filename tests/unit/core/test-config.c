@@ -88,6 +88,48 @@ test_templates(void)
     g_assert_cmpstr(pbx_config_get(cfg, "1002", "context"), ==, "exec");
 }
 
+/* List keys: the section's own lines replace the template's values (a
+ * phone narrows `transports`), a later template replaces an earlier one,
+ * repeated own lines add up, and an unset key keeps the template's. */
+static void
+test_template_lists(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PbxConfig) cfg = load("[phone](!)\n"
+                                    "transports = udp,tcp,tls\n"
+                                    "codecs = ulaw\n"
+                                    "codecs = alaw\n"
+                                    "[vip](!)\n"
+                                    "codecs = opus\n"
+                                    "[1001](phone)\n"
+                                    "transports = tls\n"
+                                    "[1002](phone,vip)\n"
+                                    "transports = tcp\n"
+                                    "transports = tls\n"
+                                    "[1003](phone)\n", &error);
+    const char *const *v;
+
+    g_assert_no_error(error);
+    v = pbx_config_get_all(cfg, "1001", "transports");
+    g_assert_cmpstr(v[0], ==, "tls");
+    g_assert_null(v[1]);
+    v = pbx_config_get_all(cfg, "1001", "codecs");
+    g_assert_cmpstr(v[0], ==, "ulaw");
+    g_assert_cmpstr(v[1], ==, "alaw");
+    g_assert_null(v[2]);
+    v = pbx_config_get_all(cfg, "1002", "codecs");
+    g_assert_cmpstr(v[0], ==, "opus");
+    g_assert_null(v[1]);
+    v = pbx_config_get_all(cfg, "1002", "transports");
+    g_assert_cmpstr(v[0], ==, "tcp");
+    g_assert_cmpstr(v[1], ==, "tls");
+    g_assert_null(v[2]);
+    v = pbx_config_get_all(cfg, "1003", "transports");
+    g_assert_cmpstr(v[0], ==, "udp,tcp,tls");
+    g_assert_null(v[1]);
+    g_assert_cmpuint(pbx_config_get_line(cfg, "1001", "transports"), ==, 8);
+}
+
 /* Every syntax error names the file and the line. */
 static void
 test_errors(void)
@@ -234,6 +276,7 @@ main(int argc, char **argv)
     g_test_add_func("/core/config/basic", test_basic);
     g_test_add_func("/core/config/repeated-keys", test_repeated_keys);
     g_test_add_func("/core/config/templates", test_templates);
+    g_test_add_func("/core/config/template-lists-replace", test_template_lists);
     g_test_add_func("/core/config/errors-name-file-and-line", test_errors);
     g_test_add_func("/core/config/nul-byte", test_nul_byte);
     g_test_add_func("/core/config/options", test_options);
