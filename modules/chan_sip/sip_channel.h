@@ -269,6 +269,8 @@ gboolean sip_dtls_take_answer(SipCall *call, const SdpSession *sdp, const SdpMed
 void sip_dtls_secure(SipCall *call, gboolean ok, const char *detail);
 
 /* ---- sip_media.c ---- */
+/* Frees our SDP text after wiping it (it may hold an SDES key). */
+void sip_media_wipe(char **sdp);
 /* A new RTP session for the family of ip (NULL: IPv4). */
 gboolean sip_media_open(SipCall *call, const char *ip, GError **error);
 /* Our offer (a new string): the leg's codecs with their fmtp and

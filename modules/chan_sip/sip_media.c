@@ -156,6 +156,15 @@ local_session(SipCall *call, SdpMediaPref *media, const SdpCodecPref *codecs, gu
     lp->n_media = 1;
 }
 
+/* Our SDP may carry an SDES key: wiped before it is freed. */
+void
+sip_media_wipe(char **sdp)
+{
+    if (*sdp)
+        explicit_bzero(*sdp, strlen(*sdp));
+    g_clear_pointer(sdp, g_free);
+}
+
 char *
 sip_media_offer(SipCall *call)
 {
@@ -172,7 +181,7 @@ sip_media_offer(SipCall *call)
         sip_srtp_offer(call, &media);
     offer = sdp_offer_create(&lp);
     sip_dtls_decorate(call, offer);
-    g_free(call->local_sdp);
+    sip_media_wipe(&call->local_sdp);
     call->local_sdp = sdp_session_to_string(offer);
     return g_strdup(call->local_sdp);
 }
@@ -404,7 +413,7 @@ answer_held_offer(SipCall *call, GError **error)
     sip_dtls_decorate(call, answer);
     set_codec(call, &p, audio_stream(answer), theirs);
     apply_format(call);
-    g_free(call->local_sdp);
+    sip_media_wipe(&call->local_sdp);
     call->local_sdp = sdp_session_to_string(answer);
     return g_strdup(call->local_sdp);
 }
