@@ -81,7 +81,7 @@ sip_call_unref(SipCall *call)
     g_free(call->codec_fmtp);
     g_free(call->remote_media_ip);
     sip_srtp_free(call);
-    g_free(call->local_sdp);
+    sip_media_wipe(&call->local_sdp);
     g_free(call->caller_number);
     g_free(call->caller_name);
     g_free(call->callee);

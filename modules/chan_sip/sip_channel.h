@@ -103,7 +103,9 @@ struct _SipCall {
     char *local_sdp;            /* last SDP we sent */
     SipCall *peer;              /* bridged leg (borrowed; cleared on unbridge) */
     SipSrtp *srtp;              /* our SDES keys (sip_srtp.c), NULL: none */
-    gboolean srtp_active;       /* the media is SRTP now */
+    gboolean srtp_active;       /* the media is SRTP now (DTLS: keyed or keying) */
+    guint8 dtls_setup;          /* our a=setup (SdpSetup), 0: no DTLS attributes */
+    gboolean dtls_mux;          /* a=rtcp-mux in our SDP */
     gboolean reinvite_pending;  /* our re-INVITE is in progress */
 
     /* DTMF sent as INFO (sip_dtmf.c) */
@@ -245,7 +247,30 @@ gboolean sip_srtp_answer(SipCall *call, const SdpMedia *offer, SdpMediaPref *med
 gboolean sip_srtp_take_answer(SipCall *call, const SdpMedia *answer, GError **error);
 void sip_srtp_free(SipCall *call);
 
+/* ---- sip_dtls.c: DTLS-SRTP (RFC 5763/5764) ---- */
+/* media_encryption = dtls (required unless optimistic, any transport). */
+gboolean sip_dtls_enabled(const SipCall *call);
+/* UDP/TLS/RTP/SAVP when required; a=setup:actpass and a=rtcp-mux. */
+void sip_dtls_offer(SipCall *call, SdpMediaPref *media);
+/* Our a=setup, a=fingerprint, a=rtcp-mux into the SDP just made. */
+void sip_dtls_decorate(SipCall *call, SdpSession *sdp);
+/* FALSE with SDP_ERROR_NO_COMMON_MEDIA (488) when the stream does not
+ * meet the policy or its attributes are malformed. */
+gboolean sip_dtls_check_offer(SipCall *call, const SdpSession *sdp, const SdpMedia *m,
+                              GError **error);
+/* Our role for the offer and the association to res_rtp. */
+gboolean sip_dtls_answer(SipCall *call, const SdpSession *sdp, const SdpMedia *offer,
+                         SdpMediaPref *media, GError **error);
+/* The answer to our offer: the association to res_rtp; FALSE when DTLS
+ * is required and the answer has no fingerprint. */
+gboolean sip_dtls_take_answer(SipCall *call, const SdpSession *sdp, const SdpMedia *m,
+                              GError **error);
+/* res_rtp's events->secure for the call's session. */
+void sip_dtls_secure(SipCall *call, gboolean ok, const char *detail);
+
 /* ---- sip_media.c ---- */
+/* Frees our SDP text after wiping it (it may hold an SDES key). */
+void sip_media_wipe(char **sdp);
 /* A new RTP session for the family of ip (NULL: IPv4). */
 gboolean sip_media_open(SipCall *call, const char *ip, GError **error);
 /* Our offer (a new string): the leg's codecs with their fmtp and

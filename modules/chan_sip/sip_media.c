@@ -156,6 +156,15 @@ local_session(SipCall *call, SdpMediaPref *media, const SdpCodecPref *codecs, gu
     lp->n_media = 1;
 }
 
+/* Our SDP may carry an SDES key: wiped before it is freed. */
+void
+sip_media_wipe(char **sdp)
+{
+    if (*sdp)
+        explicit_bzero(*sdp, strlen(*sdp));
+    g_clear_pointer(sdp, g_free);
+}
+
 char *
 sip_media_offer(SipCall *call)
 {
@@ -166,9 +175,13 @@ sip_media_offer(SipCall *call)
 
     build_prefs(call, &p);
     local_session(call, &media, p.prefs, p.n, &lp);
-    sip_srtp_offer(call, &media);
+    if (sip_dtls_enabled(call))
+        sip_dtls_offer(call, &media);
+    else
+        sip_srtp_offer(call, &media);
     offer = sdp_offer_create(&lp);
-    g_free(call->local_sdp);
+    sip_dtls_decorate(call, offer);
+    sip_media_wipe(&call->local_sdp);
     call->local_sdp = sdp_session_to_string(offer);
     return g_strdup(call->local_sdp);
 }
@@ -362,7 +375,8 @@ sip_media_check_offer(SipCall *call, const char *sdp, gsize len, GError **error)
         sdp_session_free(offer);
         return FALSE;
     }
-    if (!sip_srtp_check_offer(call, audio, error)) {
+    if (!(sip_dtls_enabled(call) ? sip_dtls_check_offer(call, offer, audio, error)
+                                 : sip_srtp_check_offer(call, audio, error))) {
         sdp_session_free(offer);
         return FALSE;
     }
@@ -389,14 +403,17 @@ answer_held_offer(SipCall *call, GError **error)
         return NULL;
     }
     local_session(call, &media, chosen, answer_prefs(&p, c, chosen), &lp);
-    if (!sip_srtp_answer(call, theirs, &media, error))
+    if (!(sip_dtls_enabled(call)
+              ? sip_dtls_answer(call, call->remote_sdp, theirs, &media, error)
+              : sip_srtp_answer(call, theirs, &media, error)))
         return NULL;
     answer = sdp_answer_create(call->remote_sdp, &lp, error);
     if (!answer)
         return NULL;
+    sip_dtls_decorate(call, answer);
     set_codec(call, &p, audio_stream(answer), theirs);
     apply_format(call);
-    g_free(call->local_sdp);
+    sip_media_wipe(&call->local_sdp);
     call->local_sdp = sdp_session_to_string(answer);
     return g_strdup(call->local_sdp);
 }
@@ -444,6 +461,8 @@ sip_media_take_answer(SipCall *call, const char *sdp, gsize len, GError **error)
     build_prefs(call, &p);
     set_codec(call, &p, audio, audio);
     apply_format(call);
+    if (sip_dtls_enabled(call))
+        return sip_dtls_take_answer(call, answer, audio, error);
     return sip_srtp_take_answer(call, audio, error);
 }
 
@@ -531,8 +550,15 @@ on_dtmf(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source, gpoint
         pbx_channel_dtmf(call->chan, &d);
 }
 
+static void
+on_secure(RtpSession *s, gboolean ok, const char *detail, gpointer data)
+{
+    sip_dtls_secure(data, ok, detail);
+}
+
 static const RtpSessionEvents session_events = {
     .dtmf = on_dtmf,
+    .secure = on_secure,
 };
 
 void

@@ -30,6 +30,8 @@ sip_srtp_policy(const SipCall *call)
 {
     const SipEndpoint *e = call->endpoint;
 
+    if (sip_dtls_enabled(call))     /* DTLS-SRTP needs no TLS signalling */
+        return e->media_encryption_optimistic ? SIP_SRTP_OPTIONAL : SIP_SRTP_REQUIRED;
     if (!e || g_strcmp0(e->media_encryption, "sdes") != 0)
         return SIP_SRTP_OFF;
     if (call->transport != SIP_TRANSPORT_TLS)

@@ -83,6 +83,21 @@ dtmf_name(RtpDtmfMode mode)
     return mode == RTP_DTMF_RFC4733 ? "rfc4733" : mode == RTP_DTMF_INBAND ? "inband" : "none";
 }
 
+/* "SRTP (SDES)", "DTLS-SRTP (connecting)", ... or "none (plain RTP)". */
+static const char *
+crypto_name(const RtpStats *st)
+{
+    static const char *const dtls[] = {
+        [RTP_DTLS_CONNECTING] = "DTLS-SRTP (handshake under way: nothing passes)",
+        [RTP_DTLS_CONNECTED] = "DTLS-SRTP (keyed)",
+        [RTP_DTLS_BROKEN] = "DTLS-SRTP (failed: nothing passes)",
+    };
+
+    if (st->dtls != RTP_DTLS_OFF && st->dtls <= RTP_DTLS_BROKEN)
+        return dtls[st->dtls];
+    return st->srtp ? "SRTP (SDES keys)" : "none (plain RTP)";
+}
+
 static RtpSession *
 find_session(RtpEngine *engine, const char *arg)
 {
@@ -144,6 +159,8 @@ show_session(PbxCliContext *ctx, int argc, char **argv, gpointer data)
     pbx_cli_print(ctx, "Received:       %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
                   " lost, jitter %.1f ms\n", st.rx_packets, st.lost, st.jitter_us / 1000.0);
     pbx_cli_print(ctx, "Sent:           %" G_GUINT64_FORMAT " packets\n", st.tx_packets);
+    pbx_cli_print(ctx, "Encryption:     %s%s, %" G_GUINT64_FORMAT " packets failed SRTP checks\n",
+                  crypto_name(&st), st.rtcp_mux ? ", rtcp-mux" : "", st.srtp_failed);
     print_jitter_buffer(ctx, &st);
     return TRUE;
 }

@@ -59,6 +59,9 @@ session_destroy(RtpSession *s)
     /* the engine stopped with the session live: what its worker held */
     rtp_media_free(s->media);
     rtp_srtp_free(s->srtp);
+    rtp_srtp_free(s->srtcp);
+    rtp_dtls_free(s->dtls[0]);
+    rtp_dtls_free(s->dtls[1]);
     if (s->wport && s->wport->released)
         s->wport->released(s->wport_data);
     g_free(s->sdp_remote_str);
@@ -92,7 +95,7 @@ rtp_cmd_free(RtpCmd *cmd)
     if (cmd->type == CMD_PORT && cmd->port && cmd->port->released)
         cmd->port->released(cmd->port_data);   /* never served (main context) */
     rtp_media_free(cmd->media);
-    rtp_srtp_free(cmd->srtp);
+    rtp_cmd_free_crypto(cmd);
     g_free(cmd);
 }
 
@@ -196,7 +199,7 @@ handle_event(RtpEngine *e, RtpCmd *ev)
 
     if (ev->media)
         release_media(s, g_steal_pointer(&ev->media));  /* before EV_FREED drops s */
-    rtp_srtp_free(g_steal_pointer(&ev->srtp));
+    rtp_cmd_free_crypto(ev);
     switch (ev->type) {
     case EV_DETACHED:
         session_arrived(e, s, ev->target);
@@ -210,6 +213,10 @@ handle_event(RtpEngine *e, RtpCmd *ev)
     case EV_DTMF:
         if (!s->freed && s->events && s->events->dtmf)
             s->events->dtmf(s, ev->digit, ev->duration_ms, ev->source, s->events_data);
+        break;
+    case EV_DTLS:
+        if (!s->freed && s->events && s->events->secure)
+            s->events->secure(s, ev->ok, ev->detail, s->events_data);
         break;
     case EV_PORT_RELEASED:
         if (ev->port->released)
@@ -784,7 +791,9 @@ rtp_session_get_stats(const RtpSession *s, RtpStats *st)
         .jb_fec = s->jb_base.jb_fec,
         .dtmf_rx = RTP_PUB_GET(s, dtmf_rx),
         .dtmf_tx = RTP_PUB_GET(s, dtmf_tx),
-        .srtp = s->srtp_on,
+        .srtp = s->srtp_on || RTP_PUB_GET(s, dtls) == RTP_DTLS_CONNECTED,
+        .dtls = (RtpDtlsStatus) RTP_PUB_GET(s, dtls),
+        .rtcp_mux = s->dtls_on && s->dtls_params.rtcp_mux,
         .srtp_failed = RTP_PUB_GET(s, srtp_failed),
     };
     if (s->media_main) {

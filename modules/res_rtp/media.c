@@ -235,8 +235,8 @@ rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker, gui
     if (!s->rtp_dest.len)
         return;
     write_header(pkt, marker, pt, s->out.seq, ts, s->out.ssrc);
-    if (s->srtp && !rtp_srtp_protect(s->srtp, pkt, &len))
-        return;
+    if (s->srtp ? !rtp_srtp_protect(s->srtp, pkt, &len) : s->dtls_pending)
+        return;         /* not protected, or DTLS not over: nothing goes */
     sent = sendto(s->fd[0], pkt, len, MSG_DONTWAIT,
                   (const struct sockaddr *) &s->rtp_dest.ss, s->rtp_dest.len);
     if (sent > 0) {
@@ -421,11 +421,11 @@ rtp_media_tick_remove(RtpWorker *w, RtpSession *s)
 }
 
 /* A session ticks while it has media (a decoded leg plays out every
- * tick, bridged or not) or DTMF under way. */
+ * tick, bridged or not), DTMF or a DTLS handshake under way. */
 void
 rtp_media_update_tick(RtpWorker *w, RtpSession *s)
 {
-    gboolean need = s->media || rtp_dtmf_busy(s);
+    gboolean need = s->media || rtp_dtmf_busy(s) || rtp_session_dtls_busy(s);
 
     if (need && !s->ticking)
         tick_add(w, s);
@@ -458,6 +458,7 @@ rtp_media_tick(RtpWorker *w)
     for (s = w->ticking; s; s = next) {
         next = s->tick_next;
         rtp_dtmf_tick(s, now);
+        rtp_session_dtls_tick(s, now);
         rtp_media_update_tick(w, s);
     }
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dtls.h"
 #include "rtp_engine.h"
 
 static PbxModule *module;
@@ -125,6 +126,23 @@ api_session_set_srtp(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx, 
     return rtp_session_set_srtp(s, tx, rx, error);
 }
 
+static const char *
+api_dtls_fingerprint(void)
+{
+    RtpDtlsCert *cert;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    cert = rtp_dtls_global();
+    return cert ? rtp_dtls_cert_fingerprint(cert) : NULL;
+}
+
+static gboolean
+api_session_set_dtls(RtpSession *s, const RtpDtlsParams *params, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_set_dtls(s, params, error);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
@@ -139,6 +157,8 @@ static const RtpApi rtp_api = {
     .session_send_dtmf = api_session_send_dtmf,
     .session_set_port = api_session_set_port,
     .session_set_srtp = api_session_set_srtp,
+    .dtls_fingerprint = api_dtls_fingerprint,
+    .session_set_dtls = api_session_set_dtls,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
 };
@@ -153,9 +173,13 @@ rtp_load(PbxModule *self, GError **error)
     if (!conf)
         return FALSE;
     log_rtp = pbx_log_domain("rtp");
-    engine = rtp_engine_new(conf, error);
-    if (!engine)
+    if (!rtp_dtls_global_init(error))      /* the media certificate, new at each load */
         return FALSE;
+    engine = rtp_engine_new(conf, error);
+    if (!engine) {
+        rtp_dtls_global_free();
+        return FALSE;
+    }
     rtp_engine_defer_wakes(engine);
     module = self;
     if (!rtp_cli_register(self, engine, error)) {
@@ -165,6 +189,8 @@ rtp_load(PbxModule *self, GError **error)
     pbx_module_provide_api(self, RTP_API_NAME, &rtp_api);
     pbx_notice(log_rtp, "RTP engine: %u media workers, ports %u-%u",
                rtp_engine_get_n_workers(engine), conf->port_start, conf->port_end);
+    pbx_notice(log_rtp, "DTLS-SRTP media certificate (self-signed, made now): sha-256 %s",
+               rtp_dtls_cert_fingerprint(rtp_dtls_global()));
     return TRUE;
 }
 
@@ -172,6 +198,7 @@ static void
 rtp_unload(PbxModule *self)
 {
     g_clear_pointer(&engine, rtp_engine_free);
+    rtp_dtls_global_free();
     module = NULL;
 }
 

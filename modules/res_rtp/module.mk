@@ -14,3 +14,4 @@ tests/bench/bench-playout: ALL_LDFLAGS += -Wl,--export-dynamic
 # res_rtp's stays out of them (AddressSanitizer reports the two
 # pbx_module_info as an ODR violation).
 res_rtp_TEST_EXCLUDE = modules/res_rtp/module.o
+res_rtp_LIBS += $(OPENSSL_LIBS)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include "dtls.h"
 #include "dtmf4733.h"
 #include "rtp_engine.h"
 #include "rtp_stats.h"
@@ -39,6 +40,7 @@ typedef struct {
     gint32 latched;
     guint64 dtmf_rx, dtmf_tx;
     guint64 srtp_failed;
+    gint32 dtls;                /* RtpDtlsStatus */
 } RtpCounters;
 
 /* The RTP stream a session sends to its far end, whoever makes its
@@ -84,6 +86,8 @@ struct _RtpSession {
     char *latched_str;
     guint remote_gen;           /* bumped by each set_remote */
     gboolean srtp_on;           /* SRTP keys last given to the worker */
+    gboolean dtls_on;           /* DTLS last given to the worker ... */
+    RtpDtlsParams dtls_params;  /* ... with these */
 
     /* The owning worker. */
     RtpSession *peer;           /* relaying to; always on the same worker */
@@ -112,6 +116,10 @@ struct _RtpSession {
     RtpDtmfRx dtmf_rx;          /* telephone-events received */
     RtpDtmfTx dtmf_tx;          /* ... and sent */
     RtpSrtp *srtp;              /* SRTP/SRTCP contexts, NULL: plain RTP */
+    RtpSrtp *srtcp;             /* RTCP's own (DTLS on the RTCP port), else NULL */
+    RtpDtls *dtls[2];           /* DTLS-SRTP of RTP, of RTCP (none with rtcp_mux) */
+    gboolean dtls_pending;      /* DTLS set, RTP not keyed yet: nothing passes */
+    gboolean rtcp_mux;          /* RTCP in and out of the RTP socket */
 
     RtpCounters pub;
 };
@@ -129,6 +137,7 @@ typedef enum {
     CMD_DTMF,                   /* send `digit` for `duration_ms` */
     CMD_PORT,                   /* serve `port` (NULL: none) */
     CMD_SRTP,                   /* use `srtp` (NULL: plain RTP) */
+    CMD_DTLS,                   /* use `dtls` (both NULL: none), `rtcp_mux` */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */
@@ -137,6 +146,7 @@ typedef enum {
     EV_DTMF,                    /* main: `digit` received, `duration_ms`, `source` */
     EV_PORT_RELEASED,           /* main: `port` let go of: its released(port_data) */
     EV_SRTP_RELEASED,           /* main: free `srtp`, the worker let go of it */
+    EV_DTLS,                    /* main: DTLS over (`ok`, `detail`) */
 } RtpCmdType;
 
 /* A command to a worker, turned into an event for the main context when
@@ -158,6 +168,11 @@ typedef struct {
     const PbxAudioPortFuncs *port;  /* CMD_PORT, EV_PORT_RELEASED */
     gpointer port_data;
     RtpSrtp *srtp;              /* CMD_SRTP (given), EV_SRTP_RELEASED / EV_FREED (returned) */
+    RtpSrtp *srtcp;             /* returned with srtp */
+    RtpDtls *dtls[2];           /* CMD_DTLS (given), EV_SRTP_RELEASED / EV_FREED (returned) */
+    gboolean rtcp_mux;          /* CMD_DTLS */
+    gboolean ok;                /* EV_DTLS */
+    const char *detail;         /* EV_DTLS: static string */
 } RtpCmd;
 
 struct _RtpWorker {
@@ -278,6 +293,21 @@ rtp_out_relayed(RtpSession *out, guint8 *pkt, gint64 now_us)
 
 /* session_srtp.c: CMD_SRTP on the worker (the old contexts go back). */
 void rtp_session_srtp_apply(RtpWorker *w, RtpSession *s, RtpCmd *cmd);
+
+/* session_dtls.c, worker: CMD_DTLS (the old associations and contexts
+ * go back in cmd); a DTLS record received on component c (0 RTP, 1
+ * RTCP) from the session's remote; the tick (retransmissions, timeout);
+ * whether a handshake is under way (the session needs the tick). */
+void rtp_session_dtls_apply(RtpWorker *w, RtpSession *s, RtpCmd *cmd);
+void rtp_session_dtls_receive(RtpSession *s, guint c, const guint8 *pkt, gsize len,
+                              gint64 now_us);
+void rtp_session_dtls_tick(RtpSession *s, gint64 now_us);
+gboolean rtp_session_dtls_busy(const RtpSession *s);
+/* Main: what the worker gave back (any thread that owns cmd). */
+void rtp_cmd_free_crypto(RtpCmd *cmd);
+
+/* worker.c: where RTP and RTCP go after a change of remote or mux. */
+void rtp_session_update_dest(RtpSession *s);
 
 /* engine.c: sends cmd to the worker of s (or holds it while s moves). */
 void rtp_session_command(RtpSession *s, RtpCmd *cmd);

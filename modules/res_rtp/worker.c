@@ -57,11 +57,13 @@ addr_get_port(const RtpAddr *a)
 
 /* Recomputes where RTP and RTCP of s go: the latched source wins over
  * SDP; RTCP defaults to the RTP port + 1 until RTCP itself arrives. */
-static void
-update_dest(RtpSession *s)
+void
+rtp_session_update_dest(RtpSession *s)
 {
     s->rtp_dest = s->latched.len ? s->latched : s->sdp;
-    if (s->rtcp_latched.len) {
+    if (s->rtcp_mux) {
+        s->rtcp_dest = s->rtp_dest;
+    } else if (s->rtcp_latched.len) {
         s->rtcp_dest = s->rtcp_latched;
     } else {
         s->rtcp_dest = s->rtp_dest;
@@ -92,7 +94,7 @@ accept_source(RtpSession *s, const struct sockaddr_storage *from, socklen_t len)
     memcpy(&s->latched.ss, from, len);
     s->latched.len = len;
     RTP_PUB_SET(s, latched, 1);
-    update_dest(s);
+    rtp_session_update_dest(s);
     report_latched(s);
     return TRUE;
 }
@@ -104,7 +106,7 @@ accept_rtcp_source(RtpSession *s, const struct sockaddr_storage *from, socklen_t
         return addr_equal(&s->rtcp_latched, from);
     memcpy(&s->rtcp_latched.ss, from, len);
     s->rtcp_latched.len = len;
-    update_dest(s);
+    rtp_session_update_dest(s);
     return TRUE;
 }
 
@@ -195,14 +197,23 @@ held_back(RtpSession *out)
     return TRUE;
 }
 
+static inline RtpSrtp *
+srtp_of(const RtpSession *s, gboolean rtcp)
+{
+    return rtcp && s->srtcp ? s->srtcp : s->srtp;
+}
+
 /* SRTP of a received packet: authenticated and decrypted in place
- * (*len shrinks by the tag); FALSE: drop it. */
+ * (*len shrinks by the tag); FALSE: drop it.  While DTLS is not over,
+ * nothing is accepted. */
 static inline gboolean
 srtp_in(RtpSession *s, guint8 *pkt, guint *len, gboolean rtcp)
 {
-    if (!s->srtp)
-        return TRUE;
-    if (rtcp ? rtp_srtp_unprotect_rtcp(s->srtp, pkt, len) : rtp_srtp_unprotect(s->srtp, pkt, len))
+    RtpSrtp *ctx = srtp_of(s, rtcp);
+
+    if (!ctx)
+        return !s->dtls_pending;
+    if (rtcp ? rtp_srtp_unprotect_rtcp(ctx, pkt, len) : rtp_srtp_unprotect(ctx, pkt, len))
         return TRUE;
     RTP_PUB_ADD(s, srtp_failed, 1);
     return FALSE;
@@ -214,15 +225,18 @@ static inline gboolean
 srtp_out(RtpWorker *w, RtpSession *out, guint i, gboolean rtcp)
 {
     guint len = w->rx[i].msg_len;
+    RtpSrtp *ctx = srtp_of(out, rtcp);
 
-    if (!out->srtp)
-        return TRUE;
-    if (!(rtcp ? rtp_srtp_protect_rtcp(out->srtp, w->buf[i], &len)
-               : rtp_srtp_protect(out->srtp, w->buf[i], &len)))
+    if (!ctx)
+        return !out->dtls_pending;
+    if (!(rtcp ? rtp_srtp_protect_rtcp(ctx, w->buf[i], &len)
+               : rtp_srtp_protect(ctx, w->buf[i], &len)))
         return FALSE;
     w->rx[i].msg_len = len;
     return TRUE;
 }
+
+static gboolean demux(RtpWorker *w, RtpSession *s, guint i, gint64 now, guint64 *dropped);
 
 static void
 receive_rtp(RtpWorker *w, RtpSession *s)
@@ -242,6 +256,8 @@ receive_rtp(RtpWorker *w, RtpSession *s)
         RtpHeader h;
         guint len = w->rx[i].msg_len;
 
+        if ((w->buf[i][0] < 128 || s->rtcp_mux) && demux(w, s, (guint) i, now_us, &dropped))
+            continue;
         if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !srtp_in(s, w->buf[i], &len, FALSE) ||
             !rtp_header_parse(w->buf[i], len, &h) ||
             !accept_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
@@ -302,6 +318,95 @@ account_rtcp(RtpSession *s, const RtcpInfo *info, gint64 now)
         RTP_PUB_SET(s, rtt_us, rtcp_rtt_us(s->last_sr_sent, now, info->dlsr));
 }
 
+/* An RTCP compound received on s (buffer i): DTLS of the RTCP port
+ * taken aside, then checked (SRTCP, structure, source) and accounted.
+ * FALSE: dropped (or taken by DTLS, *dtls set). */
+static gboolean
+rtcp_accept(RtpWorker *w, RtpSession *s, guint i, gint64 now, gboolean mux, RtcpInfo *info)
+{
+    guint len = w->rx[i].msg_len;
+    struct sockaddr_storage *from = &w->rx_addr[i];
+    socklen_t from_len = w->rx[i].msg_hdr.msg_namelen;
+
+    if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !srtp_in(s, w->buf[i], &len, TRUE) ||
+        !rtcp_parse(w->buf[i], len, info) ||
+        !(mux ? accept_source(s, from, from_len) : accept_rtcp_source(s, from, from_len)))
+        return FALSE;
+    w->rx[i].msg_len = len;
+    RTP_PUB_ADD(s, rtcp_rx, 1);
+    account_rtcp(s, info, now);
+    return TRUE;
+}
+
+/* The compound in buffer i, accepted on s, made ready to go out of
+ * `out` (SRTCP when out speaks it); FALSE: not to be sent. */
+static gboolean
+rtcp_forward(RtpWorker *w, RtpSession *out, guint i, const RtcpInfo *info, gint64 now)
+{
+    if (!out || !out->rtcp_dest.len)
+        return FALSE;   /* terminated: nobody to relay to */
+    if (info->has_sr) {
+        out->last_sr_middle = info->sr_ntp_middle;
+        out->last_sr_sent = now;
+    }
+    return srtp_out(w, out, i, TRUE);
+}
+
+/* With rtcp-mux, an RTCP compound on the RTP socket (a few a second at
+ * most): relayed at once with its own sendto. */
+static gboolean
+receive_muxed_rtcp(RtpWorker *w, RtpSession *s, guint i, gint64 now)
+{
+    RtcpInfo info;
+    RtpSession *out = s->peer;
+
+    if (!rtcp_accept(w, s, i, now, TRUE, &info))
+        return FALSE;
+    if (!rtcp_forward(w, out, i, &info, now))
+        return out == NULL || !out->rtcp_dest.len;
+    if (sendto(out->fd[out->rtcp_mux ? 0 : 1], w->buf[i], w->rx[i].msg_len, MSG_DONTWAIT,
+               (const struct sockaddr *) &out->rtcp_dest.ss, out->rtcp_dest.len) > 0)
+        RTP_PUB_ADD(out, rtcp_tx, 1);
+    return TRUE;
+}
+
+/* A DTLS record (RFC 7983: first byte 20-63) on component c of s goes to
+ * its association, from the session's remote only. */
+static gboolean
+receive_dtls(RtpWorker *w, RtpSession *s, guint c, guint i, gint64 now)
+{
+    struct sockaddr_storage *from = &w->rx_addr[i];
+    socklen_t from_len = w->rx[i].msg_hdr.msg_namelen;
+
+    if (!s->dtls[c] || (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC))
+        return FALSE;
+    if (!(c ? accept_rtcp_source(s, from, from_len) : accept_source(s, from, from_len)))
+        return FALSE;
+    rtp_session_dtls_receive(s, c, w->buf[i], w->rx[i].msg_len, now);
+    return TRUE;
+}
+
+/* What arrives on the RTP socket and is not RTP: DTLS records and, with
+ * rtcp-mux, RTCP (RFC 5761: packet types 192-223).  TRUE when taken
+ * here; *dropped counts what was refused. */
+static gboolean
+demux(RtpWorker *w, RtpSession *s, guint i, gint64 now, guint64 *dropped)
+{
+    const guint8 *pkt = w->buf[i];
+    guint len = w->rx[i].msg_len;
+    gboolean ok;
+
+    if (rtp_dtls_is_record(pkt, len))
+        ok = receive_dtls(w, s, 0, i, now);
+    else if (s->rtcp_mux && len >= 8 && pkt[1] >= 192 && pkt[1] <= 223)
+        ok = receive_muxed_rtcp(w, s, i, now);
+    else
+        return FALSE;
+    if (!ok)
+        (*dropped)++;
+    return TRUE;
+}
+
 static void
 receive_rtcp(RtpWorker *w, RtpSession *s)
 {
@@ -316,30 +421,23 @@ receive_rtcp(RtpWorker *w, RtpSession *s)
     now = g_get_monotonic_time();
     for (int i = 0; i < n; i++) {
         RtcpInfo info;
-        guint len = w->rx[i].msg_len;
 
-        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !srtp_in(s, w->buf[i], &len, TRUE) ||
-            !rtcp_parse(w->buf[i], len, &info) ||
-            !accept_rtcp_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
+        if (rtp_dtls_is_record(w->buf[i], w->rx[i].msg_len)) {
+            if (!receive_dtls(w, s, 1, (guint) i, now))
+                dropped++;
+            continue;
+        }
+        if (!rtcp_accept(w, s, (guint) i, now, FALSE, &info)) {
             dropped++;
             continue;
         }
-        w->rx[i].msg_len = len;
-        RTP_PUB_ADD(s, rtcp_rx, 1);
-        account_rtcp(s, &info, now);
-        if (!out || !out->rtcp_dest.len)
-            continue;   /* terminated: nobody to relay to */
-        if (info.has_sr) {
-            out->last_sr_middle = info.sr_ntp_middle;
-            out->last_sr_sent = now;
-        }
-        if (srtp_out(w, out, (guint) i, TRUE))
+        if (rtcp_forward(w, out, (guint) i, &info, now))
             queue_send(w, &ntx, (guint) i, &out->rtcp_dest);
-        else
+        else if (out && out->rtcp_dest.len)
             dropped++;
     }
     if (ntx > 0) {
-        sent = flush_send(w, out->fd[1], ntx, &octets);
+        sent = flush_send(w, out->fd[out->rtcp_mux ? 0 : 1], ntx, &octets);
         RTP_PUB_ADD(out, rtcp_tx, sent);
     }
     if (dropped)
@@ -475,7 +573,7 @@ set_remote(RtpSession *s, const RtpAddr *addr, guint gen)
     s->latched.len = 0;
     s->rtcp_latched.len = 0;
     RTP_PUB_SET(s, latched, 0);
-    update_dest(s);
+    rtp_session_update_dest(s);
 }
 
 /* Applies one command; returns FALSE on CMD_STOP.  Commands that report
@@ -518,6 +616,9 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
     case CMD_SRTP:
         rtp_session_srtp_apply(w, s, cmd);
         return TRUE;
+    case CMD_DTLS:
+        rtp_session_dtls_apply(w, s, cmd);
+        return TRUE;
     case CMD_FREE:
         epoll_del(w, s);
         unlink_peer(w, s);
@@ -526,6 +627,9 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
         cmd->media = s->media;
         s->media = NULL;
         cmd->srtp = g_steal_pointer(&s->srtp);
+        cmd->srtcp = g_steal_pointer(&s->srtcp);
+        cmd->dtls[0] = g_steal_pointer(&s->dtls[0]);
+        cmd->dtls[1] = g_steal_pointer(&s->dtls[1]);
         cmd->type = EV_FREED;
         rtp_engine_post(w->engine, cmd);
         return TRUE;

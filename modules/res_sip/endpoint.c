@@ -155,13 +155,11 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         return FALSE;
     }
     if (strcmp(raw->media_encryption, "no") != 0 &&
-        strcmp(raw->media_encryption, "sdes") != 0) {
-        /* dtls (DTLS-SRTP) is not implemented yet: refused, not ignored */
+        strcmp(raw->media_encryption, "sdes") != 0 &&
+        strcmp(raw->media_encryption, "dtls") != 0) {
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
-                             "media_encryption", "'%s' is not no or sdes%s",
-                             raw->media_encryption,
-                             strcmp(raw->media_encryption, "dtls") == 0
-                             ? " (DTLS-SRTP is not implemented yet)" : "");
+                             "media_encryption", "'%s' is not no, sdes or dtls",
+                             raw->media_encryption);
         return FALSE;
     }
     if (!sip_dtmf_mode_from_string(raw->dtmf_mode, &e->dtmf_mode)) {

@@ -18,6 +18,13 @@
  * a receiver draining the far side; prints relayed packets/s and packets
  * per worker CPU-second (from /proc, steadier on a shared machine).
  *
+ * SRTP (--srtp): the same relay with SRTP legs, each run in turn in one
+ * process: plain RTP, then per suite (AES_CM_128_HMAC_SHA1_80,
+ * AEAD_AES_128_GCM) RTP -> SRTP (the worker encrypts), SRTP -> RTP (it
+ * authenticates and decrypts) and SRTP -> SRTP (both, two keys); the
+ * sender protects each packet itself (libsrtp rejects replays).  Prints
+ * worker ns per packet and the ratio to the plain relay of the same run.
+ *
  * A measurement, not a test: no assertion on time.
  */
 #define _GNU_SOURCE
@@ -33,6 +40,7 @@
 
 #include "../../modules/res_rtp/rtp_engine.h"
 #include "../../modules/res_rtp/rtp_stats.h"
+#include "../../modules/res_rtp/srtp.h"
 
 #define PACKET 172
 #define BATCH 32
@@ -47,7 +55,15 @@ typedef struct {
     guint64 sent;
     RtpRxState rx;
     guint64 rx_bytes;
+    RtpSrtp *srtp;              /* --srtp with SRTP in: the sender protects */
 } Stream;
+
+/* Which legs of a relay pair speak SRTP. */
+typedef struct {
+    const char *name;
+    gboolean in, out;           /* A (what the sender sends), B (what the sink gets) */
+    RtpSrtpSuite suite;
+} SrtpMode;
 
 static gint stop_flag;
 
@@ -294,7 +310,7 @@ static gpointer
 blast_main(gpointer data)
 {
     Blaster *b = data;
-    static guint8 bufs[BATCH][PACKET];
+    static guint8 bufs[BATCH][PACKET + RTP_SRTP_ROOM];
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
 
@@ -305,8 +321,12 @@ blast_main(gpointer data)
             int sent;
 
             for (int k = 0; k < BATCH; k++) {
+                guint len = PACKET;
+
                 fill_rtp(bufs[k], s);
-                iov[k] = (struct iovec) { bufs[k], PACKET };
+                if (s->srtp)
+                    rtp_srtp_protect(s->srtp, bufs[k], &len);
+                iov[k] = (struct iovec) { bufs[k], len };
                 msgs[k].msg_hdr.msg_iov = &iov[k];
                 msgs[k].msg_hdr.msg_iovlen = 1;
                 msgs[k].msg_hdr.msg_name = &s->dest;
@@ -394,8 +414,41 @@ sink_loop(GPtrArray *streams, gint64 until)
     close(ep);
 }
 
-static int
-run_relay(guint pairs, double seconds)
+static void
+key_for(RtpSrtpKey *k, RtpSrtpSuite suite, guint8 seed)
+{
+    static const guint lens[] = { 30, 30, 28, 44 };
+
+    k->suite = suite;
+    k->key_len = lens[suite];
+    for (guint i = 0; i < k->key_len; i++)
+        k->key[i] = (guint8) (seed + 7 * i);
+}
+
+/* Keys the pairs' sessions (A: what the sender protects with; B: its
+ * own) and the senders as the mode says. */
+static void
+key_pairs(GPtrArray *streams, GPtrArray *sessions, const SrtpMode *m)
+{
+    RtpSrtpKey ka, kb, unused;
+
+    key_for(&ka, m->suite, 1);
+    key_for(&kb, m->suite, 2);
+    key_for(&unused, m->suite, 3);
+    for (guint i = 0; i < streams->len; i++) {
+        Stream *s = streams->pdata[i];
+        if (m->in) {
+            rtp_session_set_srtp(sessions->pdata[2 * i], &unused, &ka, NULL);
+            s->srtp = rtp_srtp_new(&ka, &unused, NULL);
+        }
+        if (m->out)
+            rtp_session_set_srtp(sessions->pdata[2 * i + 1], &kb, &unused, NULL);
+    }
+}
+
+/* Worker ns per relayed packet (0: no reading). */
+static double
+run_relay(guint pairs, double seconds, const SrtpMode *mode)
 {
     g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) sessions = g_ptr_array_new();
@@ -417,6 +470,9 @@ run_relay(guint pairs, double seconds)
         g_ptr_array_add(streams, s);
     }
     e = local_engine(streams, 1, sessions);
+    if (mode)
+        key_pairs(streams, sessions, mode);
+    rtp_engine_sync(e);
     thread = g_thread_new("rtpflood-blast", blast_main, &blaster);
     sink_loop(streams, g_get_monotonic_time() + 300000);   /* warm up */
     relayed0 = total_relayed(sessions);
@@ -430,8 +486,8 @@ run_relay(guint pairs, double seconds)
     g_thread_join(thread);
     for (guint i = 0; i < streams->len; i++)
         received += ((Stream *) streams->pdata[i])->rx_bytes;
-    printf("relay:     1 worker, %u pairs, %d-byte packets, %.1f s\n", pairs, PACKET,
-           (t1 - t0) / 1e6);
+    printf("relay:     1 worker, %u pairs, %d-byte packets, %.1f s%s%s\n", pairs, PACKET,
+           (t1 - t0) / 1e6, mode ? ", " : "", mode ? mode->name : "");
     printf("offered:   %" G_GUINT64_FORMAT " packets in total\n", blaster.sent);
     printf("relayed:   %.0f packets/s through one worker (%.1f Mbit/s payload)\n",
            (double) (relayed1 - relayed0) * 1e6 / (double) (t1 - t0),
@@ -450,7 +506,35 @@ run_relay(guint pairs, double seconds)
         Stream *s = streams->pdata[i];
         close(s->tx_fd);
         close(s->rx_fd);
+        rtp_srtp_free(s->srtp);
     }
+    g_atomic_int_set(&stop_flag, 0);
+    return cpu1 > cpu0 ? (cpu1 - cpu0) * 1e9 / (double) MAX(relayed1 - relayed0, 1) : 0;
+}
+
+/* Plain relay, then each SRTP mode, in one process: ratios per packet. */
+static int
+run_srtp(guint pairs, double seconds)
+{
+    static const SrtpMode modes[] = {
+        { "plain RTP -> RTP", FALSE, FALSE, 0 },
+        { "RTP -> SRTP (AES_CM_128_HMAC_SHA1_80)", FALSE, TRUE, RTP_SRTP_AES_CM_128_HMAC_SHA1_80 },
+        { "SRTP -> RTP (AES_CM_128_HMAC_SHA1_80)", TRUE, FALSE, RTP_SRTP_AES_CM_128_HMAC_SHA1_80 },
+        { "SRTP -> SRTP (AES_CM_128_HMAC_SHA1_80)", TRUE, TRUE, RTP_SRTP_AES_CM_128_HMAC_SHA1_80 },
+        { "RTP -> SRTP (AEAD_AES_128_GCM)", FALSE, TRUE, RTP_SRTP_AEAD_AES_128_GCM },
+        { "SRTP -> RTP (AEAD_AES_128_GCM)", TRUE, FALSE, RTP_SRTP_AEAD_AES_128_GCM },
+        { "SRTP -> SRTP (AEAD_AES_128_GCM)", TRUE, TRUE, RTP_SRTP_AEAD_AES_128_GCM },
+    };
+    double ns[G_N_ELEMENTS(modes)];
+
+    if (!rtp_srtp_init(NULL))
+        return 1;
+    for (guint m = 0; m < G_N_ELEMENTS(modes); m++)
+        ns[m] = run_relay(pairs, seconds, &modes[m]);
+    printf("\nSRTP relay cost, worker CPU per packet (ratio to the plain relay of this run):\n");
+    for (guint m = 0; m < G_N_ELEMENTS(modes); m++)
+        printf("  %-42s %6.0f ns/packet  %5.2fx\n", modes[m].name, ns[m],
+               ns[0] > 0 ? ns[m] / ns[0] : 0);
     return 0;
 }
 
@@ -459,7 +543,7 @@ main(int argc, char **argv)
 {
     gint n = 100, workers = 0;
     gdouble seconds = 5.0;
-    gboolean relay = FALSE;
+    gboolean relay = FALSE, srtp = FALSE;
     g_autofree char *target = NULL;
     GOptionEntry entries[] = {
         { "streams", 'n', 0, G_OPTION_ARG_INT, &n, "Streams (or relay pairs)", "N" },
@@ -468,6 +552,7 @@ main(int argc, char **argv)
           "W" },
         { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Send to HOST:PORT[:STEP]", "ADDR" },
         { "relay", 0, 0, G_OPTION_ARG_NONE, &relay, "Relay micro-benchmark (one worker)", NULL },
+        { "srtp", 0, 0, G_OPTION_ARG_NONE, &srtp, "Relay with SRTP legs beside plain", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- RTP load generator and sink");
@@ -478,7 +563,9 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-rtpflood: %s\n", error ? error->message : "bad arguments");
         return 2;
     }
+    if (srtp)
+        return run_srtp((guint) n == 100 ? 4 : (guint) n, seconds);
     if (relay)
-        return run_relay((guint) n == 100 ? 4 : (guint) n, seconds);
+        return run_relay((guint) n == 100 ? 4 : (guint) n, seconds, NULL) > 0 ? 0 : 1;
     return run_streams((guint) n, seconds, target, (guint) workers);
 }

@@ -89,10 +89,7 @@ test_errors(void)
         { "[1001]\nsecret = a\ntransports = udp,carrier-pigeon\n",
           "endpoints.conf:3: [1001] transports: unknown transport 'carrier-pigeon'" },
         { "[1001]\nsecret = a\nmedia_encryption = rot13\n",
-          "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no or sdes" },
-        { "[1001]\nsecret = a\nmedia_encryption = dtls\n",
-          "endpoints.conf:3: [1001] media_encryption: 'dtls' is not no or sdes "
-          "(DTLS-SRTP is not implemented yet)" },
+          "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no, sdes or dtls" },
         { "[1001]\nsecret = a\ndtmf_mode = pulse\n",
           "endpoints.conf:3: [1001] dtmf_mode: 'pulse' is not rfc4733, info, inband or auto" },
         { "[1001]\nsecret = a\nmoh_class = my class\n",

@@ -33,7 +33,7 @@
 G_BEGIN_DECLS
 
 #define RTP_API_NAME "rtp"
-#define RTP_API_VERSION 3u
+#define RTP_API_VERSION 4u
 
 /* A macro, not a function: res_rtp exports no symbols. */
 #define RTP_ERROR (g_quark_from_static_string("carillon-rtp-error"))
@@ -89,6 +89,31 @@ typedef struct {
     guint key_len;
 } RtpSrtpKey;
 
+/* DTLS-SRTP (RFC 5763/5764) of a session: which side starts the
+ * handshake (a=setup), what the far end's certificate must hash to
+ * (a=fingerprint, SHA-256) and whether RTCP shares the RTP port
+ * (a=rtcp-mux: one handshake; else another on the RTCP port). */
+typedef enum {
+    RTP_DTLS_ROLE_ACTIVE,       /* we are the DTLS client */
+    RTP_DTLS_ROLE_PASSIVE,      /* we wait for the far end's ClientHello */
+} RtpDtlsRole;
+
+#define RTP_DTLS_FINGERPRINT_LEN 32
+
+typedef struct {
+    RtpDtlsRole role;
+    guint8 fingerprint[RTP_DTLS_FINGERPRINT_LEN];
+    gboolean rtcp_mux;
+} RtpDtlsParams;
+
+/* Where a session's DTLS stands (RtpStats.dtls). */
+typedef enum {
+    RTP_DTLS_OFF = 0,
+    RTP_DTLS_CONNECTING,        /* handshake under way: no media passes */
+    RTP_DTLS_CONNECTED,         /* keyed: SRTP */
+    RTP_DTLS_BROKEN,            /* failed (timeout, fingerprint): no media passes */
+} RtpDtlsStatus;
+
 /* What a session's media has to say, on the main context. */
 typedef struct {
     /* A DTMF digit received (RFC 4733 events, or in-band tones when the
@@ -97,6 +122,9 @@ typedef struct {
      * owner passes them on (the other leg may want another form). */
     void (*dtmf)(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source,
                  gpointer data);
+    /* DTLS-SRTP keyed the session (ok; detail: the SRTP profile) or
+     * failed (detail: why).  Once per handshake. */
+    void (*secure)(RtpSession *s, gboolean ok, const char *detail, gpointer data);
 } RtpSessionEvents;
 
 /* A snapshot of a session's counters.  "rx" is what arrived on this
@@ -131,6 +159,8 @@ typedef struct {
     guint64 dtmf_rx, dtmf_tx;          /* digits received, sent */
     gboolean srtp;                     /* SRTP keyed (as last set) */
     guint64 srtp_failed;               /* received packets that failed SRTP checks */
+    RtpDtlsStatus dtls;                /* DTLS-SRTP (srtp is TRUE once CONNECTED) */
+    gboolean rtcp_mux;                 /* RTCP on the RTP port */
 } RtpStats;
 
 typedef struct {
@@ -194,6 +224,19 @@ typedef struct {
      * length for the suite).  The keys are copied, never logged. */
     gboolean (*session_set_srtp)(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx,
                                  GError **error);
+
+    /* Our media certificate's SHA-256 fingerprint for a=fingerprint
+     * ("AB:CD:...", made when res_rtp loads). */
+    const char *(*dtls_fingerprint)(void);
+    /* DTLS-SRTP for s from now on (params NULL: plain RTP again): the
+     * handshake runs on the media worker on the session's own sockets
+     * (records told from RTP by their first byte, RFC 7983); until it
+     * is over, nothing passes in or out of s.  The peer's certificate
+     * must match params->fingerprint; then the keys exported from the
+     * use_srtp profile key SRTP both ways and events->secure reports
+     * it (or the failure).  Called again with the same params it keeps
+     * the association (a re-INVITE); new params start a new one. */
+    gboolean (*session_set_dtls)(RtpSession *s, const RtpDtlsParams *params, GError **error);
 
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
     /* Packets received on s and sent out of its peer (tests, CLI). */

@@ -71,7 +71,8 @@ typedef struct {
     guint max_contacts;
     gboolean remove_existing;
     SipNatMode nat;
-    char *media_encryption;    /* "no" or "sdes" (SDES-SRTP, offered only over TLS) */
+    char *media_encryption;    /* "no", "sdes" (SDES-SRTP, offered only over TLS) or
+                                * "dtls" (DTLS-SRTP, any signalling transport) */
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
