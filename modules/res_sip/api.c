@@ -14,6 +14,7 @@
 #include "transport.h"
 #include "uas.h"
 #include "api_private.h"
+#include "auth_client.h"
 
 static SipSettings settings_view;
 
@@ -302,6 +303,22 @@ api_request_is_looped(const SipMsg *req, const SipPeerInfo *peer)
     return sip_uas_is_looped(req, peer);
 }
 
+static SipEndpoint *
+api_trunk_for_source(const char *ip)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_security_trunk_for_source(ip);
+}
+
+static char *
+api_digest_answer(const SipMsg *resp, const char *method, const char *uri,
+                  const char *user, const char *password, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_val_if_fail(resp && method && uri && user && password, NULL);
+    return sip_auth_client_answer(resp, method, uri, user, password, error);
+}
+
 static void
 api_random_token(char *buf, gsize size)
 {
@@ -347,4 +364,6 @@ const SipApi sip_api = {
     .contact_for = api_contact_for,
     .request_is_looped = api_request_is_looped,
     .random_token = api_random_token,
+    .trunk_for_source = api_trunk_for_source,
+    .digest_answer = api_digest_answer,
 };

@@ -53,7 +53,7 @@ G_BEGIN_DECLS
  * way a module built against the old ones would misuse.  Functions the
  * message library loses or changes also bump its SONAME
  * (libcarillon-sipmsg.so.1). */
-#define SIP_API_VERSION 2u
+#define SIP_API_VERSION 3u
 
 typedef struct _SipServerTx SipServerTx;
 typedef struct _SipClientTx SipClientTx;
@@ -293,6 +293,18 @@ typedef struct {
     /* Random token of 16 hex digits (tags, Call-ID parts).  size >= 17.
      * The one entry that may be called from any thread. */
     void (*random_token)(char *buf, gsize size);
+
+    /* ---- trunks (carillon/sip/trunk.h) ---- */
+    /* The trunk whose `match` holds ip (first in file order), borrowed;
+     * NULL when none.  Calls from it are the trunk's, without digest. */
+    SipEndpoint *(*trunk_for_source)(const char *ip);
+    /* Answers the 401/407 resp to our request method/uri with user and
+     * password: the whole "Authorization: Digest ...\r\n" line (or
+     * Proxy-Authorization), a new string; the strongest algorithm
+     * offered wins (SHA-256 before MD5).  NULL with error when resp has
+     * no Digest challenge we can answer. */
+    char *(*digest_answer)(const SipMsg *resp, const char *method, const char *uri,
+                           const char *user, const char *password, GError **error);
 } SipApi;
 
 /* Fetches the API for `self` (recording the dependency on res_sip),

@@ -16,7 +16,11 @@
  * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
  * remove_existing (yes: a new contact beyond max_contacts replaces the
  * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
- * | auto: how digits are sent to the phone; see SipDtmfMode).
+ * | auto: how digits are sent to the phone; see SipDtmfMode),
+ * max_trunk_calls (concurrent calls through trunks, default 2),
+ * international_per_hour (calls to a trunk's international prefixes
+ * per hour, default 0: none).  `type = trunk` makes the section a trunk
+ * (carillon/sip/trunk.h) with keys of its own.
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -29,6 +33,7 @@
 
 #include <carillon/carillon.h>
 #include <carillon/sip/msg.h>
+#include <carillon/sip/trunk.h>
 
 G_BEGIN_DECLS
 
@@ -73,6 +78,11 @@ typedef struct {
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
+    /* toll-fraud guard (phones): calls through trunks at once, and
+     * international calls per hour (0: none) */
+    guint max_trunk_calls;
+    guint international_per_hour;
+    SipTrunk *trunk;           /* type = trunk (carillon/sip/trunk.h), else NULL */
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
