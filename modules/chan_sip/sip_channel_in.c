@@ -129,7 +129,7 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
         return TRUE;
     }
     /* a trunk's address is its credential; everyone else authenticates */
-    ep = sip->trunk_for_source(peer->remote_ip);
+    ep = sip->trunk_for_source(peer->remote_ip, peer->remote_port);
     if (ep)
         ep = sip->endpoint_ref(ep);
     else if (!sip->authenticate(tx, peer, TRUE, &ep))

@@ -304,10 +304,10 @@ api_request_is_looped(const SipMsg *req, const SipPeerInfo *peer)
 }
 
 static SipEndpoint *
-api_trunk_for_source(const char *ip)
+api_trunk_for_source(const char *ip, guint16 port)
 {
     PBX_ASSERT_MAIN_CONTEXT();
-    return sip_security_trunk_for_source(ip);
+    return sip_security_trunk_for_source(ip, port);
 }
 
 static char *

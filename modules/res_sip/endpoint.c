@@ -272,11 +272,11 @@ sip_endpoint_table_list(const SipEndpointTable *t)
 }
 
 SipEndpoint *
-sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip)
+sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip, guint16 port)
 {
     for (guint i = 0; t && i < t->trunks->len; i++) {
         SipEndpoint *e = t->trunks->pdata[i];
-        if (sip_trunk_matches(e->trunk, ip))
+        if (sip_trunk_matches(e->trunk, ip, port))
             return e;
     }
     return NULL;

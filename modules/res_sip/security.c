@@ -209,9 +209,9 @@ sip_security_endpoint_lookup(const char *name)
 }
 
 SipEndpoint *
-sip_security_trunk_for_source(const char *ip)
+sip_security_trunk_for_source(const char *ip, guint16 port)
 {
-    return sip_endpoint_table_match_source(endpoints, ip);
+    return sip_endpoint_table_match_source(endpoints, ip, port);
 }
 
 const GPtrArray *

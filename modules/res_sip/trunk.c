@@ -20,6 +20,7 @@ typedef struct {
     char *did_source;
     gboolean do_register;
     guint register_expires;
+    guint register_retry, register_retry_max;
     char *contact_user;
     char **outbound_contexts;
     guint max_calls;
@@ -48,6 +49,8 @@ static const PbxOption trunk_opts[] = {
     OPT("did_source",             PBX_OPT_STRING, did_source,             "ruri",      0, 0),
     OPT("register",               PBX_OPT_BOOL,   do_register,            "no",        0, 0),
     OPT("register_expires",       PBX_OPT_UINT,   register_expires,       "3600",      60, 86400),
+    OPT("register_retry",         PBX_OPT_UINT,   register_retry,         "30",        1, 3600),
+    OPT("register_retry_max",     PBX_OPT_UINT,   register_retry_max,     "600",       1, 86400),
     OPT("contact_user",           PBX_OPT_STRING, contact_user,           NULL,        0, 0),
     OPT("outbound_contexts",      PBX_OPT_STRV,   outbound_contexts,      NULL,        0, 0),
     OPT("max_calls",              PBX_OPT_UINT,   max_calls,              "10",        0, 100000),
@@ -151,6 +154,8 @@ move_fields(RawTrunk *raw, SipTrunk *t)
     t->send_rpid = raw->send_rpid;
     t->do_register = raw->do_register;
     t->register_expires = raw->register_expires;
+    t->register_retry = raw->register_retry;
+    t->register_retry_max = MAX(raw->register_retry_max, raw->register_retry);
     t->contact_user = raw->contact_user ? g_steal_pointer(&raw->contact_user)
                                         : g_strdup(t->username ? t->username : "carillon");
     t->outbound_contexts = raw->outbound_contexts ? g_steal_pointer(&raw->outbound_contexts)
@@ -205,10 +210,10 @@ sip_trunk_endpoint_new(const PbxConfig *cfg, const char *section, GError **error
 }
 
 gboolean
-sip_trunk_matches(const SipTrunk *t, const char *ip)
+sip_trunk_matches(const SipTrunk *t, const char *ip, guint16 port)
 {
     for (guint i = 0; i < t->n_match; i++)
-        if (sip_cidr_contains(&t->match[i], ip))
+        if (sip_cidr_contains(&t->match[i], ip, port))
             return TRUE;
     return FALSE;
 }

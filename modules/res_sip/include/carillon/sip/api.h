@@ -295,9 +295,10 @@ typedef struct {
     void (*random_token)(char *buf, gsize size);
 
     /* ---- trunks (carillon/sip/trunk.h) ---- */
-    /* The trunk whose `match` holds ip (first in file order), borrowed;
-     * NULL when none.  Calls from it are the trunk's, without digest. */
-    SipEndpoint *(*trunk_for_source)(const char *ip);
+    /* The trunk whose `match` holds ip and port (first in file order),
+     * borrowed; NULL when none.  Calls from it are the trunk's, without
+     * digest. */
+    SipEndpoint *(*trunk_for_source)(const char *ip, guint16 port);
     /* Answers the 401/407 resp to our request method/uri with user and
      * password: the whole "Authorization: Digest ...\r\n" line (or
      * Proxy-Authorization), a new string; the strongest algorithm

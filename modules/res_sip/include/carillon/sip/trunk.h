@@ -16,10 +16,13 @@
  *   send_pai = yes                  ; P-Asserted-Identity: the caller
  *   send_rpid = no                  ; Remote-Party-ID: the caller
  *   match = 192.0.2.0/24, 2001:db8::1  ; inbound calls from these are the trunk's
+ *                                   ; (IP:PORT / [IPv6]:PORT: from that port only)
  *   context = from-provider         ; ... and land in this context
  *   did_source = ruri               ; call.to from the Request-URI or `to`
  *   register = yes                  ; outbound registration
  *   register_expires = 3600
+ *   register_retry = 30             ; s, doubled after each failure ...
+ *   register_retry_max = 600        ; ... up to this
  *   outbound_contexts = office      ; toll-fraud guard: who may call out
  *   max_calls = 10                  ; concurrent outbound calls, 0: none
  *   international_prefixes = 00,011,+
@@ -41,11 +44,13 @@ typedef enum {
     SIP_DID_FROM_TO,        /* call.to: the user of the To header */
 } SipDidSource;
 
-/* One `match` entry: an address and prefix length (an IP is /32, /128). */
+/* One `match` entry: an address and prefix length (an IP is /32, /128),
+ * and a source port when the entry names one. */
 typedef struct {
     guint8 family_len;      /* 4 or 16 bytes */
     guint8 bytes[16];
     guint8 prefix;          /* bits */
+    guint16 port;           /* 0: any */
 } SipCidr;
 
 typedef struct {
@@ -62,16 +67,20 @@ typedef struct {
     SipDidSource did_source;
     gboolean do_register;
     guint register_expires;
+    guint register_retry;       /* s before the first retry after a failure */
+    guint register_retry_max;   /* s, the backoff's ceiling */
     char *contact_user;     /* Contact user of REGISTER and calls (default username) */
     char **outbound_contexts;   /* contexts whose calls may use the trunk */
     guint max_calls;
     char **international_prefixes;
 } SipTrunk;
 
-/* "10.0.0.0/8", "192.0.2.1", "2001:db8::/32", "[::1]": FALSE when not an
- * address with an optional prefix length in range (libcarillon-sipmsg). */
+/* "10.0.0.0/8", "192.0.2.1", "2001:db8::/32", "[::1]", and with a source
+ * port "127.0.0.1:5070", "[::1]:5070": FALSE when not an address with
+ * an optional prefix length and port in range (libcarillon-sipmsg). */
 SIP_EXPORT gboolean sip_cidr_parse(const char *text, SipCidr *out);
-/* TRUE when the address ip (text, no brackets) is inside cidr. */
-SIP_EXPORT gboolean sip_cidr_contains(const SipCidr *cidr, const char *ip);
+/* TRUE when the address ip (text, no brackets) is inside cidr, and
+ * port is cidr's port when cidr names one. */
+SIP_EXPORT gboolean sip_cidr_contains(const SipCidr *cidr, const char *ip, guint16 port);
 
 G_END_DECLS
