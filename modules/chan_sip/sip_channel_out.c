@@ -28,7 +28,8 @@ fork_free(SipFork *fork)
 }
 
 SipFork *
-sip_channel_out_fork_add(SipCall *call, const char *uri, const char *host, guint16 port, SipTransport tp)
+sip_channel_out_fork_add(SipCall *call, const char *uri, const char *host, guint16 port,
+                         SipTransport tp)
 {
     SipFork *fork = g_new0(SipFork, 1);
 
@@ -345,7 +346,8 @@ retry_422(SipFork *fork, const SipMsg *resp)
     if (!se.min_se || se.min_se > 86400)
         return FALSE;
     call->se_min = MAX(call->se_min, se.min_se);
-    retry = sip_channel_out_fork_add(call, fork->uri, fork->host, fork->target.port, fork->target.transport);
+    retry = sip_channel_out_fork_add(call, fork->uri, fork->host, fork->target.port,
+                                     fork->target.transport);
     retry->se_retry = TRUE;
     fork->code = 422;                   /* this one is over; the retry is pending */
     req = g_string_sized_new(1500);
