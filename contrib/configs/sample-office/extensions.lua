@@ -145,17 +145,6 @@ local DIDS = {
     ["5550800"] = ivr,
 }
 
-context("from-provider", {
-    on_invite = function(call)
-        local did = DIDS[call.to]
-        if not did then
-            pbx.log("notice", "call from outside to unknown DID " .. call.to)
-            return call:hangup(404)
-        end
-        did(call)
-    end,
-})
-
 context("office", {
     on_invite = function(call)
         local outside = call.to:match("^9(%+?%d+)$")
@@ -182,5 +171,16 @@ context("office", {
     -- Blind transfers are allowed to office extensions only.
     on_refer = function(call, refer)
         return office_extension(refer.target)
+    end,
+})
+
+context("from-provider", {
+    on_invite = function(call)
+        local did = DIDS[call.to]
+        if not did then
+            pbx.log("notice", "call from outside to unknown DID " .. call.to)
+            return call:hangup(404)
+        end
+        did(call)
     end,
 })
