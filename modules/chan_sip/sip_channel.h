@@ -225,6 +225,10 @@ PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,
 void sip_channel_out_init(SipCall *call);
 gboolean sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error);
 void sip_channel_out_hangup(SipCall *call, PbxCause cause);
+/* A fork's host is looked up (a SipResolveFunc, data the fork): the
+ * fork goes to addr, or is over with 502; the last lookup sends the
+ * INVITEs.  Ends one of call->lookups and drops its call reference. */
+void sip_channel_out_fork_resolved(const SipAddr *addr, const char *error, gpointer data);
 /* Adds a fork to the call (not sent). */
 SipFork *sip_channel_out_fork_add(SipCall *call, const char *uri, const char *host,
                                   guint16 port, SipTransport tp);

@@ -609,7 +609,6 @@ is_ip_literal(const char *host)
         || sip_addr_parse(host, 5060, &addr);
 }
 
-static void fork_resolved(const SipAddr *addr, const char *error, gpointer data);
 
 static void
 resolve_fork(SipCall *call, SipFork *fork)
@@ -617,16 +616,16 @@ resolve_fork(SipCall *call, SipFork *fork)
     if (!call->resolving)
         call->resolving = g_cancellable_new();
     call->lookups++;
-    sip_call_ref(call);             /* released by fork_resolved */
+    sip_call_ref(call);             /* released by sip_channel_out_fork_resolved */
     sip->resolve(chan_sip.module, fork->host, fork->target.port, fork->target.transport,
-                 call->resolving, fork_resolved, fork);
+                 call->resolving, sip_channel_out_fork_resolved, fork);
 }
 
 /* A fork's host name is looked up: the fork now goes to the address
  * (fork->host holds it from here on), or it is over with 502 (RFC 3398
  * maps 502 to "destination out of order": dial outcome unavailable). */
-static void
-fork_resolved(const SipAddr *addr, const char *error, gpointer data)
+void
+sip_channel_out_fork_resolved(const SipAddr *addr, const char *error, gpointer data)
 {
     SipFork *fork = data;
     SipCall *call = fork->call;
@@ -640,11 +639,6 @@ fork_resolved(const SipAddr *addr, const char *error, gpointer data)
     if (addr) {
         sip_addr_ip_string(addr, fork->host, sizeof(fork->host));
         pbx_debug(sip_log, "%s is %s", name, fork->host);
-    } else if (call->trunk_leg && sip_trunk_out_next_host(fork)) {
-        pbx_notice(sip_log, "INVITE to %s does not resolve (%s): trying %s", name, error,
-                   fork->host);
-        if (!is_ip_literal(fork->host))
-            resolve_fork(call, fork);
     } else {
         pbx_notice(sip_log, "INVITE to %s: %s does not resolve: %s", fork->uri, name, error);
         failed(fork, 502);      /* may end the call */
@@ -666,7 +660,9 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
     }
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *fork = call->forks->pdata[i];
-        if (!is_ip_literal(fork->host))
+        if (call->trunk_leg)
+            sip_trunk_out_resolve(call, fork);      /* RFC 3263, every host */
+        else if (!is_ip_literal(fork->host))
             resolve_fork(call, fork);
     }
     if (call->lookups == 0 && !send_invites(call, error))

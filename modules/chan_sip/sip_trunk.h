@@ -3,7 +3,8 @@
  *
  * Outbound (sip_trunk_out.c): a dial target "sip:NUMBER@TRUNK", where
  * TRUNK names a trunk endpoint, goes to the trunk's hosts one after the
- * other (the next one when a host does not answer: 408, 503, 502), with
+ * other, each looked up with RFC 3263 (sip_trunk_resolve.c: NAPTR, SRV,
+ * A/AAAA, every address in turn when one does not answer: 408, 503), with
  * the From, P-Asserted-Identity / Remote-Party-ID and Privacy the trunk
  * asks for, and answers the trunk's 401/407 with its credentials.
  * Before anything is sent the toll-fraud guard (sip_trunk_guard.c)
@@ -28,7 +29,12 @@ struct _SipTrunkLeg {
     char *asserted_number;      /* the caller's identity for PAI/RPID */
     char *asserted_name;
     gboolean privacy;           /* anonymous: From hidden, Privacy: id */
-    guint host_index;           /* trunk->hosts[] tried now */
+    /* every host's addresses (RFC 3263, sip_trunk_resolve.c) in the
+     * order to try them, the hosts[] index of each, the one tried now */
+    GArray *addrs;              /* SipAddr */
+    GArray *addr_host;          /* guint */
+    guint addr_index;
+    guint resolving_host;       /* hosts[] being looked up */
     gboolean auth_sent;         /* credentials sent with the current INVITE */
     guint32 cseq;               /* of the current INVITE */
     char *call_id, *tag;        /* kept across a challenge (RFC 3261 22.2) */
@@ -51,9 +57,15 @@ void sip_trunk_out_build_invite(SipCall *call, SipFork *fork, const char *sdp, G
 /* A fork of a trunk leg failed with code: TRUE when it was taken care of
  * by a new INVITE (credentials for a 401/407, or the next host). */
 gboolean sip_trunk_out_retry(SipFork *fork, const SipMsg *resp, guint code);
-/* Before anything was sent (the host did not resolve): aims fork at the
- * trunk's next host; FALSE when there is none. */
-gboolean sip_trunk_out_next_host(SipFork *fork);
+/* Points fork at the leg's current address (leg->addr_index), its
+ * Request-URI at that address's host name. */
+void sip_trunk_out_aim(SipTrunkLeg *leg, SipFork *fork);
+
+/* ---- sip_trunk_resolve.c ---- */
+/* Looks up every host of the leg's trunk (RFC 3263) into leg->addrs,
+ * then aims fork at the first address and hands it to
+ * sip_channel_out_fork_resolved (as one lookup of call->lookups). */
+void sip_trunk_out_resolve(SipCall *call, SipFork *fork);
 /* The leg is over (sip_call_end) / freed (sip_call_unref). */
 void sip_trunk_leg_end(SipCall *call);
 void sip_trunk_leg_free(SipTrunkLeg *leg);

@@ -3,9 +3,10 @@
  * One INVITE at a time: the trunk's hosts are alternatives, not forks.
  * A 401/407 is answered once per INVITE with the trunk's credentials, in
  * a new INVITE with the same Call-ID and From tag and the next CSeq
- * (RFC 3261 22.2, 8.1.3.5); a host that does not answer (408), cannot be
- * reached (503 made up by the transaction) or does not resolve (502)
- * makes the leg move on to the next host.  What the last one says ends
+ * (RFC 3261 22.2, 8.1.3.5); an address that does not answer (408) or
+ * cannot be reached (503 made up by the transaction, or the server's own)
+ * makes the leg move on to the next address of the trunk's hosts
+ * (sip_trunk_resolve.c).  What the last one says ends
  * the leg, its status kept as SIP_HANGUP_STATUS and its Q.850 cause as
  * the hangup cause (detail.cause in the dialplan).
  */
@@ -49,20 +50,29 @@ host_uri(const SipTrunk *t, const char *user, const char *host)
                            t->transport == SIP_TRANSPORT_TCP ? ";transport=tcp" : "");
 }
 
-/* Points fork at the leg's current host. */
-static void
-aim_fork(SipTrunkLeg *leg, SipFork *fork)
+/* Points fork at the leg's current address; before the lookup, at the
+ * first host by name. */
+void
+sip_trunk_out_aim(SipTrunkLeg *leg, SipFork *fork)
 {
     const SipTrunk *t = leg->trunk->trunk;
-    const char *host = t->hosts[leg->host_index];
+    gboolean resolved = leg->addr_index < leg->addrs->len;
+    guint host_index = resolved ? g_array_index(leg->addr_host, guint, leg->addr_index) : 0;
+    const char *host = t->hosts[host_index];
 
     g_free(fork->uri);
     fork->uri = host_uri(t, leg->number, host);
+    fork->target.port = t->port;
+    fork->target.transport = t->transport;
+    if (resolved) {
+        const SipAddr *a = &g_array_index(leg->addrs, SipAddr, leg->addr_index);
+        sip_addr_ip_string(a, fork->host, sizeof fork->host);
+        fork->target.port = sip_addr_port(a);
+        return;
+    }
     g_strlcpy(fork->host, host[0] == '[' ? host + 1 : host, sizeof fork->host);
     if (host[0] == '[' && strchr(fork->host, ']'))
         *strchr(fork->host, ']') = '\0';
-    fork->target.port = t->port;
-    fork->target.transport = t->transport;
 }
 
 static void
@@ -92,6 +102,8 @@ sip_trunk_out_prepare(SipCall *call, SipEndpoint *trunk, const char *number,
     leg->trunk = sip->endpoint_ref(trunk);
     leg->number = g_strdup(number);
     leg->cseq = 1;
+    leg->addrs = g_array_new(FALSE, FALSE, sizeof(SipAddr));
+    leg->addr_host = g_array_new(FALSE, FALSE, sizeof(guint));
     call->trunk_leg = leg;
     if (!sip_trunk_guard_admit(leg, requester, error))
         return FALSE;
@@ -99,7 +111,7 @@ sip_trunk_out_prepare(SipCall *call, SipEndpoint *trunk, const char *number,
     call->endpoint = sip->endpoint_ref(trunk);
     call->callee = g_strdup(number);
     fork = sip_channel_out_fork_add(call, "", "", 0, trunk->trunk->transport);
-    aim_fork(leg, fork);
+    sip_trunk_out_aim(leg, fork);
     return TRUE;
 }
 
@@ -255,7 +267,7 @@ resend(SipCall *call, SipFork *old, char *auth)
     SipFork *fork = sip_channel_out_fork_add(call, "", "", 0, old->target.transport);
     g_autoptr(GString) req = g_string_sized_new(1800);
 
-    aim_fork(leg, fork);
+    sip_trunk_out_aim(leg, fork);
     fork->auth = auth;
     leg->cseq++;
     sip_trunk_out_build_invite(call, fork, call->local_sdp, req);
@@ -286,18 +298,6 @@ answer_challenge(SipFork *fork, const SipMsg *resp, guint code)
 }
 
 gboolean
-sip_trunk_out_next_host(SipFork *fork)
-{
-    SipTrunkLeg *leg = fork->call->trunk_leg;
-
-    if (!leg->trunk->trunk->hosts[leg->host_index + 1])
-        return FALSE;
-    leg->host_index++;
-    aim_fork(leg, fork);
-    return TRUE;
-}
-
-gboolean
 sip_trunk_out_retry(SipFork *fork, const SipMsg *resp, guint code)
 {
     SipCall *call = fork->call;
@@ -307,11 +307,11 @@ sip_trunk_out_retry(SipFork *fork, const SipMsg *resp, guint code)
         return answer_challenge(fork, resp, code);
     if (code != 408 && code != 502 && code != 503)
         return FALSE;
-    if (!leg->trunk->trunk->hosts[leg->host_index + 1] || !call->local_sdp)
+    if (leg->addr_index + 1 >= leg->addrs->len || !call->local_sdp)
         return FALSE;
-    leg->host_index++;
-    pbx_notice(sip_log, "trunk %s: %s failed with %u, trying %s", leg->trunk->name,
-               fork->uri, code, leg->trunk->trunk->hosts[leg->host_index]);
+    leg->addr_index++;
+    pbx_notice(sip_log, "trunk %s: %s at %s:%u failed with %u, trying the next address",
+               leg->trunk->name, fork->uri, fork->host, fork->target.port, code);
     fork->code = code;
     return resend(call, fork, NULL);
 }
@@ -334,6 +334,8 @@ sip_trunk_leg_free(SipTrunkLeg *leg)
         return;
     sip_trunk_guard_release(leg);
     sip->endpoint_unref(leg->trunk);
+    g_array_unref(leg->addrs);
+    g_array_unref(leg->addr_host);
     g_free(leg->number);
     g_free(leg->asserted_number);
     g_free(leg->asserted_name);

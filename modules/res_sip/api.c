@@ -9,6 +9,7 @@
 #include "dialogs.h"
 #include "handlers.h"
 #include "resolve.h"
+#include "rfc3263.h"
 #include "security.h"
 #include "transaction.h"
 #include "transport.h"
@@ -281,6 +282,15 @@ api_resolve(PbxModule *owner, const char *host, guint16 port, SipTransport trans
     sip_resolve_async(owner, host, port, transport, cancellable, fn, data);
 }
 
+static void
+api_resolve_all(PbxModule *owner, const char *host, guint16 port, SipTransport transport,
+                GCancellable *cancellable, SipResolveAllFunc fn, gpointer data)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    sip_owner_track(owner);
+    sip_rfc3263_resolve(owner, host, port, transport, cancellable, fn, data);
+}
+
 static gboolean
 api_local_address(SipTransport transport, const char *remote_ip, char *ip, gsize size,
                   guint16 *port)
@@ -366,4 +376,5 @@ const SipApi sip_api = {
     .random_token = api_random_token,
     .trunk_for_source = api_trunk_for_source,
     .digest_answer = api_digest_answer,
+    .resolve_all = api_resolve_all,
 };

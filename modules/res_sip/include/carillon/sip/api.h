@@ -147,6 +147,11 @@ typedef void (*SipResponseFunc)(SipClientTx *tx, const SipMsg *resp, guint code,
  * address a bound transport can reach (error says why). */
 typedef void (*SipResolveFunc)(const SipAddr *addr, const char *error, gpointer data);
 
+/* The end of an RFC 3263 lookup: every address (with its port) in the
+ * order to try them, n 0 when none (error says why). */
+typedef void (*SipResolveAllFunc)(const SipAddr *addrs, guint n, const char *error,
+                                  gpointer data);
+
 /* A 2xx's ACK could not be sent (its next hop does not resolve). */
 typedef void (*SipAckFailedFunc)(SipDialog *dialog, const char *error, gpointer data);
 
@@ -306,6 +311,15 @@ typedef struct {
      * no Digest challenge we can answer. */
     char *(*digest_answer)(const SipMsg *resp, const char *method, const char *uri,
                            const char *user, const char *password, GError **error);
+    /* RFC 3263 (NAPTR, SRV by priority and weight, A/AAAA) for a server
+     * such as a trunk's host: port 0 means "from SRV" (then 5060); the
+     * addresses a bound transport can reach, in the order to fail over
+     * through.  Queries go to sip.conf dns_servers (default: the
+     * system's).  fn runs once, from the main context, never from inside
+     * this call; as resolve for cancellable and owner. */
+    void (*resolve_all)(PbxModule *owner, const char *host, guint16 port,
+                        SipTransport transport, GCancellable *cancellable,
+                        SipResolveAllFunc fn, gpointer data);
 } SipApi;
 
 /* Fetches the API for `self` (recording the dependency on res_sip),
