@@ -53,6 +53,15 @@ load(PbxModule *self, GError **error)
     return TRUE;
 }
 
+/* Before res_sip forgets our transactions: each binding is removed. */
+static void
+unload(PbxModule *self)
+{
+    for (guint i = 0; outreg.regs && i < outreg.regs->len; i++)
+        outreg_unregister(outreg.regs->pdata[i]);
+}
+
 PBX_MODULE_DEFINE("res_sip_outbound_registration",
                   "SIP outbound registration: trunks register to their providers",
-                  .requires = PBX_REQUIRES("res_sip"), .load = load);
+                  .requires = PBX_REQUIRES("res_sip"), .load = load,
+                  .unload = unload);

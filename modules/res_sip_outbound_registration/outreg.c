@@ -36,6 +36,8 @@ outreg_unref(gpointer data)
     g_free(reg->auth);
     g_free(reg->ruri);
     g_free(reg->contact);
+    g_free(reg->challenge);
+    g_array_unref(reg->addrs);
     g_free(reg);
 }
 
@@ -118,15 +120,16 @@ build_register(Outreg *reg, const char *local_ip, guint16 local_port, GString *o
 }
 
 static void
-send_to(Outreg *reg, const char *ip)
+send_to(Outreg *reg, const SipAddr *addr)
 {
     const SipTrunk *t = reg->trunk->trunk;
-    char local[SIP_ADDR_STRLEN];
+    char ip[SIP_ADDR_STRLEN], local[SIP_ADDR_STRLEN];
     guint16 local_port = 0;
-    SipTarget target = { .transport = t->transport, .host = ip, .port = reg->port };
+    SipTarget target = { .transport = t->transport, .host = ip, .port = sip_addr_port(addr) };
     g_autoptr(GString) req = g_string_sized_new(800);
     g_autoptr(GError) error = NULL;
 
+    sip_addr_ip_string(addr, ip, sizeof ip);
     if (!outreg.sip->local_address(t->transport, ip, local, sizeof local, &local_port)) {
         pbx_warning(outreg.log, "trunk %s: no transport reaches %s", reg->trunk->name, ip);
         fail(reg, OUTREG_FAILED);
@@ -145,14 +148,16 @@ send_to(Outreg *reg, const char *ip)
 }
 
 static void
-resolved(const SipAddr *addr, const char *error, gpointer data)
+resolved(const SipAddr *addrs, guint n, const char *error, gpointer data)
 {
     Outreg *reg = data;
-    char ip[SIP_ADDR_STRLEN];
 
     reg->lookup_pending = FALSE;
-    if (!reg->gone && addr) {
-        send_to(reg, sip_addr_ip_string(addr, ip, sizeof ip));
+    g_array_set_size(reg->addrs, 0);
+    g_array_append_vals(reg->addrs, addrs, n);
+    reg->addr_index = 0;
+    if (!reg->gone && n) {
+        send_to(reg, addrs);
     } else if (!reg->gone) {
         pbx_warning(outreg.log, "trunk %s: %s does not resolve: %s", reg->trunk->name,
                     reg->host, error);
@@ -160,6 +165,20 @@ resolved(const SipAddr *addr, const char *error, gpointer data)
         fail(reg, OUTREG_FAILED);
     }
     outreg_unref(reg);
+}
+
+/* The host's next address after one that did not answer; FALSE when
+ * none is left. */
+static gboolean
+next_address(Outreg *reg)
+{
+    if (reg->addr_index + 1 >= reg->addrs->len)
+        return FALSE;
+    reg->addr_index++;
+    pbx_notice(outreg.log, "trunk %s: REGISTER failed with %u, trying %s's next address",
+               reg->trunk->name, reg->last_code, reg->host);
+    send_to(reg, &g_array_index(reg->addrs, SipAddr, reg->addr_index));
+    return TRUE;
 }
 
 /* Sends the next REGISTER of reg to reg->host (looked up first). */
@@ -178,8 +197,8 @@ send_register(Outreg *reg)
         reg->ruri = g_strdup_printf("sip:%s", reg->trunk->trunk->from_domain);
     }
     reg->lookup_pending = TRUE;
-    outreg.sip->resolve(outreg.module, reg->host, reg->port, reg->trunk->trunk->transport,
-                        NULL, resolved, outreg_ref(reg));
+    outreg.sip->resolve_all(outreg.module, reg->host, reg->port, reg->trunk->trunk->transport,
+                            NULL, resolved, outreg_ref(reg));
 }
 
 void
@@ -269,6 +288,8 @@ answer_challenge(Outreg *reg, const SipMsg *resp)
         pbx_warning(outreg.log, "trunk %s: %s", reg->trunk->name, error->message);
         return FALSE;
     }
+    g_free(reg->challenge);
+    reg->challenge = g_strdup(reg->auth);
     send_register(reg);
     return TRUE;
 }
@@ -335,6 +356,8 @@ on_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
     }
     if (retry_now(reg, resp, code))
         return;
+    if ((code == 408 || code == 503) && !resp && next_address(reg))
+        return;
     pbx_notice(outreg.log, "trunk %s: REGISTER to %s failed with %u", reg->trunk->name,
                reg->host, code);
     fail(reg, (code == 401 || code == 407 || code == 403) ? OUTREG_REJECTED : OUTREG_FAILED);
@@ -364,6 +387,7 @@ outreg_new(SipEndpoint *trunk)
     reg->refs = 1;
     reg->trunk = outreg.sip->endpoint_ref(trunk);
     reg->expires = trunk->trunk->register_expires;
+    reg->addrs = g_array_new(FALSE, FALSE, sizeof(SipAddr));
     outreg.sip->random_token(token, sizeof token);
     reg->call_id = g_strdup_printf("%s@carillon", token);
     outreg.sip->random_token(reg->tag, sizeof reg->tag);
@@ -380,4 +404,38 @@ outreg_free(Outreg *reg)
     reg->gone = TRUE;
     pbx_timer_stop(&reg->timer);
     outreg_unref(reg);
+}
+
+static void
+unregistered(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
+{
+    /* nothing to do: the module is going away (and its callbacks with it) */
+}
+
+void
+outreg_unregister(Outreg *reg)
+{
+    const SipTrunk *t = reg->trunk->trunk;
+    const SipAddr *addr;
+    char ip[SIP_ADDR_STRLEN], local[SIP_ADDR_STRLEN];
+    guint16 local_port = 0;
+    g_autoptr(GString) req = g_string_sized_new(800);
+    g_autoptr(GError) error = NULL;
+
+    if (reg->state != OUTREG_REGISTERED || reg->addr_index >= reg->addrs->len)
+        return;
+    addr = &g_array_index(reg->addrs, SipAddr, reg->addr_index);
+    sip_addr_ip_string(addr, ip, sizeof ip);
+    if (!outreg.sip->local_address(t->transport, ip, local, sizeof local, &local_port))
+        return;
+    reg->expires = 0;
+    reg->auth = g_strdup(reg->challenge);
+    build_register(reg, local, local_port, req);
+    g_clear_pointer(&reg->auth, g_free);
+    if (!outreg.sip->send_request(outreg.module, &(SipTarget) { .transport = t->transport,
+                                  .host = ip, .port = sip_addr_port(addr) },
+                                  req->str, req->len, unregistered, NULL, NULL, &error))
+        pbx_warning(outreg.log, "trunk %s: unregister: %s", reg->trunk->name, error->message);
+    else
+        pbx_info(outreg.log, "trunk %s: unregistering (Expires: 0)", reg->trunk->name);
 }

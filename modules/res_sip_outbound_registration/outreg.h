@@ -14,7 +14,12 @@
  * A registration is refreshed at 90% of what the registrar granted
  * (and at least 5 s before expiry); a failure is retried after
  * `register_retry` seconds, doubling each time up to
- * `register_retry_max` (a failure moves on to the trunk's next host).
+ * `register_retry_max`.  A host is looked up with RFC 3263 (NAPTR, SRV,
+ * A/AAAA); a REGISTER that gets no answer (408) or cannot be sent (503)
+ * moves on at once to the host's next address, and when none is left
+ * the failure moves on to the trunk's next host.  When the module
+ * unloads, each registered trunk's binding is removed (Expires: 0, with
+ * the last challenge answered again).
  * Every state change publishes "sip/outbound-registration" (trunk,
  * state, code, expires).  `sip show registrations outbound` lists them.
  *
@@ -56,8 +61,11 @@ typedef struct {
     guint last_code;
     guint redirects;
     char *auth;                 /* credentials for the next REGISTER, or NULL */
+    char *challenge;            /* the last credentials sent, for the unregister */
     gboolean auth_tried;        /* the current REGISTER carried credentials */
     gboolean lookup_pending;
+    GArray *addrs;              /* SipAddr: reg->host looked up (RFC 3263) */
+    guint addr_index;           /* the one REGISTER goes to */
     SipClientTx *tx;            /* borrowed, while one is out */
     char *ruri;                 /* Request-URI of the REGISTER (digest uri) */
     char *contact;              /* our Contact URI, to find it in the 2xx */
@@ -80,6 +88,9 @@ Outreg *outreg_new(SipEndpoint *trunk);
  * the list's reference. */
 void outreg_free(Outreg *reg);
 void outreg_start(Outreg *reg);
+/* Sends a REGISTER with Expires: 0 for a registered reg, not waiting for
+ * the answer (module unload). */
+void outreg_unregister(Outreg *reg);
 const char *outreg_state_name(OutregState state);
 /* Seconds left of the binding, 0 when none. */
 guint outreg_remaining(const Outreg *reg);
