@@ -30,6 +30,10 @@ pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
 # 1002 lives in a context the trunk does not serve; 1003 may not call out.
 pbx.conf("endpoints.conf", "1002", "context", "lobby")
 pbx.conf("endpoints.conf", "1003", "max_trunk_calls", "0")
+# 1005 calls out anonymously (context hidden); the provider also gets RPID.
+pbx.conf("endpoints.conf", "1005", "context", "hidden")
+pbx.conf("endpoints.conf", "provider", "outbound_contexts", "office,hidden")
+pbx.conf("endpoints.conf", "provider", "send_rpid", "yes")
 pbx.conf("rtp.conf", "general", "port_start", "35000")
 pbx.conf("rtp.conf", "general", "port_end", "35999")
 lua = open(os.path.join(pbx.etc, "extensions.lua")).read()
@@ -43,6 +47,13 @@ context("lobby", {
         local outcome, detail = call:dial({ trunk = "provider", number = call.to })
         pbx.log("notice", "lobby: " .. outcome .. " " .. detail.cause)
         call:hangup(detail.code)
+    end,
+})
+context("hidden", {
+    on_invite = function(call)
+        local outcome, detail = call:dial({ trunk = "provider", number = call.to },
+                                          { caller_id = "anonymous" })
+        if call.state ~= "UP" then call:hangup(detail.code or 503) end
     end,
 })
 """
@@ -164,6 +175,19 @@ try:
     t.ok(rc == 0, "1001 calls 9 15551234567 through the trunk and hangs up", out)
     rc, out = finish(prov)
     t.ok(rc == 0, "the provider answered the 401 check, saw From carillon and PAI 1001",
+         out + errors(PROVIDER))
+
+    # ---- an anonymous call: 407 answered, Privacy: id, RPID/PAI of 1005 -------
+    prov = sipp(expecting("provider-invite-407.xml", RPID_USER="1005"), PROVIDER,
+                remote=False, extra=["-rtp_echo"])
+    time.sleep(0.3)
+    caller = sipp("uac-call.xml", free_port(), {"caller": "1005"}, service="15551234567",
+                  extra=["-au", "1005", "-ap", "pw1005"], pause_ms=2000)
+    rc, out = finish(caller)
+    t.ok(rc == 0, "1005 calls out anonymously through the trunk", out)
+    rc, out = finish(prov)
+    t.ok(rc == 0, "the provider's 407 was answered with Proxy-Authorization; From "
+         "Anonymous, Privacy: id, RPID (privacy=full) and PAI name 1005",
          out + errors(PROVIDER))
 
     # ---- an inbound call to the DID 5550100 rings 1001 --------------------------
