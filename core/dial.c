@@ -267,6 +267,17 @@ nothing_started(PbxTimer *timer, gpointer data)
         finish_failed(d);
 }
 
+static PbxCause
+request_failure_cause(const GError *error)
+{
+    if (g_error_matches(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE) ||
+        g_error_matches(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_NO_TECH))
+        return PBX_CAUSE_UNALLOCATED;
+    if (g_error_matches(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_BARRED))
+        return PBX_CAUSE_OUTGOING_CALL_BARRED;
+    return PBX_CAUSE_TEMPORARY_FAILURE;
+}
+
 static void
 start_leg(PbxDial *d, const char *target, const PbxDialOptions *options)
 {
@@ -277,11 +288,7 @@ start_leg(PbxDial *d, const char *target, const PbxDialOptions *options)
     if (!chan) {
         pbx_notice(pbx_log_domain("channel"), "dial %s: %s", target,
                    error->message);
-        note_failure(d, g_error_matches(error, PBX_CHANNEL_ERROR,
-                                        PBX_CHANNEL_ERROR_UNAVAILABLE) ||
-                        g_error_matches(error, PBX_CHANNEL_ERROR,
-                                        PBX_CHANNEL_ERROR_NO_TECH)
-                        ? PBX_CAUSE_UNALLOCATED : PBX_CAUSE_TEMPORARY_FAILURE, NULL);
+        note_failure(d, request_failure_cause(error), NULL);
         return;
     }
     l.chan = chan;                   /* the request's reference */

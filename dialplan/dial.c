@@ -120,6 +120,57 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered,
     pbx_bridge_set_end_func(c->bridge, bridge_ended, c);
 }
 
+/* {trunk = "provider", number = "+1555..."} as the target string
+ * "sip:+1555...@provider" (chan_sip sends it through the trunk), left
+ * on the stack in its place; any other value is left alone. */
+static void
+trunk_target_string(lua_State *L, int idx)
+{
+    const char *trunk, *number;
+
+    if (!lua_istable(L, idx) || lua_getfield(L, idx, "trunk") == LUA_TNIL) {
+        lua_pop(L, lua_istable(L, idx) ? 1 : 0);
+        return;
+    }
+    trunk = lua_tostring(L, -1);
+    luaL_argcheck(L, trunk && *trunk && strspn(trunk, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == strlen(trunk), 2,
+                  "trunk must be a trunk name");
+    lua_getfield(L, idx, "number");
+    number = lua_tostring(L, -1);
+    luaL_argcheck(L, number && *number && strspn(number, "+0123456789*#") == strlen(number),
+                  2, "number must be digits, optionally after '+'");
+    lua_pushfstring(L, "sip:%s@%s", number, trunk);
+    lua_replace(L, idx);
+    lua_pop(L, 2);
+}
+
+/* Trunk tables in the target (alone or in a list) become strings: a list
+ * is copied so the script's own table stays as it was. */
+static void
+trunk_targets(lua_State *L, int idx)
+{
+    lua_Integer n;
+
+    if (!lua_istable(L, idx))
+        return;
+    lua_getfield(L, idx, "trunk");
+    if (!lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        trunk_target_string(L, idx);
+        return;
+    }
+    lua_pop(L, 1);
+    n = luaL_len(L, idx);
+    lua_createtable(L, (int) n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        trunk_target_string(L, lua_gettop(L));
+        lua_seti(L, -2, i);
+    }
+    lua_replace(L, idx);
+}
+
 /* Checks a target string or list of strings; raises on misuse. */
 static void
 check_targets(lua_State *L, int idx)
@@ -286,6 +337,7 @@ dp_call_dial(lua_State *L)
         return dp_push_fail(L, "the call has hung up", "hangup");
     luaL_checkany(L, 2);
     lua_settop(L, 3);
+    trunk_targets(L, 2);
     check_targets(L, 2);
     check_dial_opts(L, 3, &opts);       /* allocates last */
     targets = collect_targets(L, 2);

@@ -5,7 +5,7 @@
  * chan_sip as their dependent, then registers the "SIP" channel tech and
  * its INVITE handler (sip_channel.c).
  */
-#include "sip_channel.h"
+#include "sip_trunk.h"
 
 ChanSip chan_sip;
 const SipApi *sip;
@@ -20,6 +20,7 @@ static void
 teardown(gpointer data)
 {
     g_clear_pointer(&chan_sip.timers, pbx_timers_free);
+    sip_trunk_guard_clear();
     sip = NULL;
     rtp = NULL;
     registrar = NULL;

@@ -19,7 +19,7 @@
  * 2xx.
  */
 #include <string.h>
-#include "sip_channel.h"
+#include "sip_trunk.h"
 
 /* ------------------------------------------------------------------ */
 /* Calls                                                               */
@@ -87,6 +87,7 @@ sip_call_unref(SipCall *call)
     g_free(call->callee);
     g_free(call->contact);
     g_clear_object(&call->resolving);
+    sip_trunk_leg_free(call->trunk_leg);
     g_free(call);
 }
 
@@ -98,6 +99,7 @@ sip_call_end(SipCall *call)
     if (call->ended)
         return;
     call->ended = TRUE;
+    sip_trunk_leg_end(call);
     if (call->dialog) {
         sip->dialog_unregister(call->dialog);
         sip->dialog_set_state(call->dialog, SIP_DIALOG_TERMINATED);

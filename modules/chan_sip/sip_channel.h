@@ -55,6 +55,7 @@ extern const RegistrarApi *registrar;
 typedef struct _SipCall SipCall;
 typedef struct _SipSrtp SipSrtp;
 typedef struct _SipFork SipFork;
+typedef struct _SipTrunkLeg SipTrunkLeg;
 
 /* One INVITE of an outbound leg to one contact. */
 struct _SipFork {
@@ -68,6 +69,7 @@ struct _SipFork {
     gboolean winner;
     gboolean se_retry;          /* the retry after a 422 (RFC 4028 7.3) */
     guint32 rseq_acked;         /* RSeq of the last 18x we PRACKed, 0 none */
+    char *auth;                 /* credentials line it carries (trunks), or NULL */
 };
 
 struct _SipCall {
@@ -148,6 +150,7 @@ struct _SipCall {
     char *caller_number, *caller_name;
     char *callee;               /* the target endpoint / URI user */
     guint32 ack_cseq;           /* CSeq of the winning 2xx, for its ACK */
+    SipTrunkLeg *trunk_leg;     /* a leg through a trunk (sip_trunk.h), else NULL */
 };
 
 extern const PbxChannelTech sip_channel_tech;
@@ -224,6 +227,16 @@ PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,
 void sip_channel_out_init(SipCall *call);
 gboolean sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error);
 void sip_channel_out_hangup(SipCall *call, PbxCause cause);
+/* A fork's host is looked up (a SipResolveFunc, data the fork): the
+ * fork goes to addr, or is over with 502; the last lookup sends the
+ * INVITEs.  Ends one of call->lookups and drops its call reference. */
+void sip_channel_out_fork_resolved(const SipAddr *addr, const char *error, gpointer data);
+/* Adds a fork to the call (not sent). */
+SipFork *sip_channel_out_fork_add(SipCall *call, const char *uri, const char *host,
+                                  guint16 port, SipTransport tp);
+/* Sends request as fork's INVITE, its responses going to the fork's
+ * handler.  FALSE (logged) when it cannot be sent. */
+gboolean sip_channel_out_send_fork(SipCall *call, SipFork *fork, const GString *request);
 
 /* ---- sip_srtp.c: SDES-SRTP (RFC 4568) ---- */
 typedef enum {

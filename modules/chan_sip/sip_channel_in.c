@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "sip_channel.h"
+#include "sip_trunk.h"
 
 static void
 respond_code(SipServerTx *tx, guint code, const char *reason, const char *headers)
@@ -99,10 +99,17 @@ setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
 static void
 new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
 {
-    g_autofree char *callee = ruri_user(req);
+    g_autofree char *callee = NULL, *number = NULL, *name = NULL;
 
-    call->chan = pbx_channel_new_inbound(&sip_channel_tech, call, ep->callerid_number,
-                                         ep->callerid_name, callee, ep->context);
+    if (ep->trunk) {
+        sip_trunk_in_identity(ep, req, &number, &name, &callee);
+    } else {
+        callee = ruri_user(req);
+        number = g_strdup(ep->callerid_number);
+        name = g_strdup(ep->callerid_name);
+    }
+    call->chan = pbx_channel_new_inbound(&sip_channel_tech, call, number, name, callee,
+                                         ep->context);
     /* the core's reference is ours until sip_call_end(); the channel
      * holds the call (pvt) until tech_destroy */
     sip_call_ref(call);
@@ -122,7 +129,11 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
         respond_code(tx, 482, NULL, NULL);
         return TRUE;
     }
-    if (!sip->authenticate(tx, peer, TRUE, &ep))
+    /* a trunk's address is its credential; everyone else authenticates */
+    ep = sip->trunk_for_source(peer->remote_ip, peer->remote_port);
+    if (ep)
+        ep = sip->endpoint_ref(ep);
+    else if (!sip->authenticate(tx, peer, TRUE, &ep))
         return TRUE;                /* 407 (or 400) sent */
     call = sip_call_new(FALSE);
     call->endpoint = ep;

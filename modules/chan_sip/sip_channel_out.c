@@ -16,18 +16,20 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "sip_channel.h"
+#include "sip_trunk.h"
 
 static void
 fork_free(SipFork *fork)
 {
     sip->dialog_free(fork->dialog);
     g_free(fork->uri);
+    g_free(fork->auth);
     g_free(fork);
 }
 
-static SipFork *
-fork_add(SipCall *call, const char *uri, const char *host, guint16 port, SipTransport tp)
+SipFork *
+sip_channel_out_fork_add(SipCall *call, const char *uri, const char *host, guint16 port,
+                         SipTransport tp)
 {
     SipFork *fork = g_new0(SipFork, 1);
 
@@ -55,9 +57,9 @@ add_uri_target(SipCall *call, const char *target, GError **error)
     host = g_strndup(u.host.p, u.host.len);
     call->callee = sip_slice_present(u.user) ? g_strndup(u.user.p, u.user.len)
                                              : g_strdup(host);
-    fork_add(call, target, host, u.has_port ? u.port : 0,
-             u.scheme == SIP_URI_SCHEME_SIPS ? SIP_TRANSPORT_TLS
-             : sip_transport_from_string(u.transport.p, u.transport.len));
+    sip_channel_out_fork_add(call, target, host, u.has_port ? u.port : 0,
+                             u.scheme == SIP_URI_SCHEME_SIPS ? SIP_TRANSPORT_TLS
+                             : sip_transport_from_string(u.transport.p, u.transport.len));
     return TRUE;
 }
 
@@ -77,8 +79,8 @@ add_endpoint_targets(SipCall *call, const char *target, GError **error)
     contacts = registrar->lookup(target);
     for (guint i = 0; contacts && i < contacts->len; i++) {
         RegContact *c = contacts->pdata[i];
-        fork_add(call, c->uri, c->host, c->port,
-                 sip_transport_from_string(c->transport, strlen(c->transport)));
+        sip_channel_out_fork_add(call, c->uri, c->host, c->port,
+                                 sip_transport_from_string(c->transport, strlen(c->transport)));
     }
     if (call->forks->len == 0) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
@@ -95,11 +97,15 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
     SipCall *call = sip_call_new(TRUE);
     const char *num = options ? options->caller_number : NULL;
     const char *name = options ? options->caller_name : NULL;
+    g_autofree char *number = NULL;
+    SipEndpoint *trunk = sip_trunk_target(target, &number);
     gboolean ok;
     PbxChannel *chan;
 
     g_ptr_array_set_free_func(call->forks, (GDestroyNotify) fork_free);
-    if (g_str_has_prefix(target, "sip:") || g_str_has_prefix(target, "sips:"))
+    if (trunk)
+        ok = sip_trunk_out_prepare(call, trunk, number, requester, options, error);
+    else if (g_str_has_prefix(target, "sip:") || g_str_has_prefix(target, "sips:"))
         ok = add_uri_target(call, target, error);
     else
         ok = add_endpoint_targets(call, target, error);
@@ -339,6 +345,7 @@ failed(SipFork *fork, guint code)
 }
 
 static void build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out);
+static void build_direct_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out);
 static void fork_tx_gone(gpointer data);
 static void fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data);
 
@@ -359,7 +366,8 @@ retry_422(SipFork *fork, const SipMsg *resp)
     if (!se.min_se || se.min_se > 86400)
         return FALSE;
     call->se_min = MAX(call->se_min, se.min_se);
-    retry = fork_add(call, fork->uri, fork->host, fork->target.port, fork->target.transport);
+    retry = sip_channel_out_fork_add(call, fork->uri, fork->host, fork->target.port,
+                                     fork->target.transport);
     retry->se_retry = TRUE;
     fork->code = 422;                   /* this one is over; the retry is pending */
     req = g_string_sized_new(1500);
@@ -407,7 +415,8 @@ fork_response(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
         return;
     if (code < 200)
         provisional(fork, resp, code);
-    else if (fork->code == 0 && !(code == 422 && retry_422(fork, resp)))
+    else if (fork->code == 0 && !(code == 422 && retry_422(fork, resp)) &&
+             !(call->trunk_leg && sip_trunk_out_retry(fork, resp, code)))
         failed(fork, code);
 }
 
@@ -431,6 +440,16 @@ new_fork_dialog(SipCall *call, SipFork *fork, const char *call_id, const char *t
 
 static void
 build_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
+{
+    if (call->trunk_leg) {
+        sip_trunk_out_build_invite(call, fork, sdp, out);
+        return;
+    }
+    build_direct_invite(call, fork, sdp, out);
+}
+
+static void
+build_direct_invite(SipCall *call, SipFork *fork, const char *sdp, GString *out)
 {
     char token[24], tag[24];
     gboolean v6 = strchr(call->local_host, ':') != NULL;
@@ -528,17 +547,11 @@ send_invites(SipCall *call, GError **error)
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *fork = call->forks->pdata[i];
         g_autoptr(GString) req = NULL;
-        g_autoptr(GError) err = NULL;
         if (fork->code != 0)
             continue;
         req = g_string_sized_new(1500);
         build_invite(call, fork, sdp, req);
-        sip_call_ref(call);             /* released by fork_tx_gone */
-        fork->tx = sip->send_request(chan_sip.module, &fork->target, req->str, req->len,
-                                     fork_response, fork, fork_tx_gone, &err);
-        if (!fork->tx) {
-            sip_call_unref(call);
-            pbx_notice(sip_log, "INVITE to %s: %s", fork->uri, err->message);
+        if (!sip_channel_out_send_fork(call, fork, req)) {
             fork->code = 503;
             if (better_code(503, call->best_code))
                 call->best_code = 503;
@@ -552,6 +565,21 @@ send_invites(SipCall *call, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+sip_channel_out_send_fork(SipCall *call, SipFork *fork, const GString *req)
+{
+    g_autoptr(GError) err = NULL;
+
+    sip_call_ref(call);             /* released by fork_tx_gone */
+    fork->tx = sip->send_request(chan_sip.module, &fork->target, req->str, req->len,
+                                 fork_response, fork, fork_tx_gone, &err);
+    if (fork->tx)
+        return TRUE;
+    sip_call_unref(call);
+    pbx_notice(sip_log, "INVITE to %s: %s", fork->uri, err->message);
+    return FALSE;
 }
 
 /* Every fork's host is resolved (or failed): the INVITEs go out. */
@@ -571,11 +599,33 @@ lookups_done(SipCall *call)
     pbx_channel_unref(chan);
 }
 
+/* "1.2.3.4", "::1" or "[::1]" (not a DNS name). */
+static gboolean
+is_ip_literal(const char *host)
+{
+    SipAddr addr;
+
+    return sip_addr_from_ip(host, strlen(host), 5060, &addr)
+        || sip_addr_parse(host, 5060, &addr);
+}
+
+
+static void
+resolve_fork(SipCall *call, SipFork *fork)
+{
+    if (!call->resolving)
+        call->resolving = g_cancellable_new();
+    call->lookups++;
+    sip_call_ref(call);             /* released by sip_channel_out_fork_resolved */
+    sip->resolve(chan_sip.module, fork->host, fork->target.port, fork->target.transport,
+                 call->resolving, sip_channel_out_fork_resolved, fork);
+}
+
 /* A fork's host name is looked up: the fork now goes to the address
  * (fork->host holds it from here on), or it is over with 502 (RFC 3398
  * maps 502 to "destination out of order": dial outcome unavailable). */
-static void
-fork_resolved(const SipAddr *addr, const char *error, gpointer data)
+void
+sip_channel_out_fork_resolved(const SipAddr *addr, const char *error, gpointer data)
 {
     SipFork *fork = data;
     SipCall *call = fork->call;
@@ -598,15 +648,6 @@ fork_resolved(const SipAddr *addr, const char *error, gpointer data)
     sip_call_unref(call);
 }
 
-/* "1.2.3.4", "::1" or "[::1]" (not a DNS name). */
-static gboolean
-is_ip_literal(const char *host)
-{
-    SipAddr addr;
-
-    return sip_addr_from_ip(host, strlen(host), 5060, &addr)
-        || sip_addr_parse(host, 5060, &addr);
-}
 
 gboolean
 sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
@@ -619,14 +660,10 @@ sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error)
     }
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *fork = call->forks->pdata[i];
-        if (is_ip_literal(fork->host))
-            continue;
-        if (!call->resolving)
-            call->resolving = g_cancellable_new();
-        call->lookups++;
-        sip->resolve(chan_sip.module, fork->host, fork->target.port, fork->target.transport,
-                     call->resolving, fork_resolved, fork);
-        sip_call_ref(call);             /* released by fork_resolved */
+        if (call->trunk_leg)
+            sip_trunk_out_resolve(call, fork);      /* RFC 3263, every host */
+        else if (!is_ip_literal(fork->host))
+            resolve_fork(call, fork);
     }
     if (call->lookups == 0 && !send_invites(call, error))
         return FALSE;

@@ -76,18 +76,23 @@ static gboolean
 show_endpoints(PbxCliContext *ctx, int argc, char **argv, gpointer data)
 {
     const GPtrArray *eps = registrar.sip->endpoint_list();
+    guint shown = 0;
 
     pbx_cli_print(ctx, "%-12s %-28s %-12s %-8s %s\n", "Endpoint", "Caller ID",
                   "Context", "Contacts", "State");
     for (guint i = 0; eps && i < eps->len; i++) {
         const SipEndpoint *e = eps->pdata[i];
+        if (e->trunk)
+            continue;           /* trunks do not register to us: sip show
+                                 * registrations outbound */
+        shown++;
         g_autofree char *cid = g_strdup_printf("\"%s\" <%s>",
                                                e->callerid_name ? e->callerid_name : "",
                                                e->callerid_number);
         pbx_cli_print(ctx, "%-12s %-28s %-12s %-8u %s\n", e->name, cid, e->context,
                       registrar_api.count(e->name), endpoint_state(e->name));
     }
-    pbx_cli_print(ctx, "%u endpoints\n", eps ? eps->len : 0);
+    pbx_cli_print(ctx, "%u endpoints\n", shown);
     return TRUE;
 }
 

@@ -9,11 +9,13 @@
 #include "dialogs.h"
 #include "handlers.h"
 #include "resolve.h"
+#include "rfc3263.h"
 #include "security.h"
 #include "transaction.h"
 #include "transport.h"
 #include "uas.h"
 #include "api_private.h"
+#include "auth_client.h"
 
 static SipSettings settings_view;
 
@@ -281,6 +283,15 @@ api_resolve(PbxModule *owner, const char *host, guint16 port, SipTransport trans
     sip_resolve_async(owner, host, port, transport, cancellable, fn, data);
 }
 
+static void
+api_resolve_all(PbxModule *owner, const char *host, guint16 port, SipTransport transport,
+                GCancellable *cancellable, SipResolveAllFunc fn, gpointer data)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    sip_owner_track(owner);
+    sip_rfc3263_resolve(owner, host, port, transport, cancellable, fn, data);
+}
+
 static gboolean
 api_local_address(SipTransport transport, const char *remote_ip, char *ip, gsize size,
                   guint16 *port)
@@ -301,6 +312,22 @@ api_request_is_looped(const SipMsg *req, const SipPeerInfo *peer)
 {
     PBX_ASSERT_MAIN_CONTEXT();
     return sip_uas_is_looped(req, peer);
+}
+
+static SipEndpoint *
+api_trunk_for_source(const char *ip, guint16 port)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_security_trunk_for_source(ip, port);
+}
+
+static char *
+api_digest_answer(const SipMsg *resp, const char *method, const char *uri,
+                  const char *user, const char *password, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_val_if_fail(resp && method && uri && user && password, NULL);
+    return sip_auth_client_answer(resp, method, uri, user, password, error);
 }
 
 static void
@@ -348,4 +375,7 @@ const SipApi sip_api = {
     .contact_for = api_contact_for,
     .request_is_looped = api_request_is_looped,
     .random_token = api_random_token,
+    .trunk_for_source = api_trunk_for_source,
+    .digest_answer = api_digest_answer,
+    .resolve_all = api_resolve_all,
 };

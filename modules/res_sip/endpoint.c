@@ -7,6 +7,7 @@ struct _SipEndpointTable {
     gint refs;
     GHashTable *by_name;       /* name -> SipEndpoint* (owns a ref) */
     GPtrArray *list;           /* file order (owns refs) */
+    GPtrArray *trunks;         /* the trunks among them, file order (borrowed) */
 };
 
 typedef struct {
@@ -23,6 +24,9 @@ typedef struct {
     char **transports;
     guint qualify_frequency;
     char *dtmf_mode;
+    char *type;
+    guint max_trunk_calls;
+    guint international_per_hour;
     char *moh_class;
 } RawEndpoint;
 
@@ -45,6 +49,9 @@ static const PbxOption endpoint_opts[] = {
     OPT("transports",        PBX_OPT_STRV,   transports,        "udp,tcp",   0, 0),
     OPT("qualify_frequency", PBX_OPT_UINT,   qualify_frequency, "0",         0, 86400),
     OPT("dtmf_mode",         PBX_OPT_STRING, dtmf_mode,         "rfc4733",   0, 0),
+    OPT("type",              PBX_OPT_STRING, type,              "endpoint",  0, 0),
+    OPT("max_trunk_calls",   PBX_OPT_UINT,   max_trunk_calls,   "2",         0, 1000),
+    OPT("international_per_hour", PBX_OPT_UINT, international_per_hour, "0", 0, 1000),
     OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
 };
 
@@ -72,6 +79,7 @@ sip_endpoint_unref(SipEndpoint *e)
     g_strfreev(e->codecs);
     g_free(e->mailbox);
     g_free(e->media_encryption);
+    sip_trunk_free(e->trunk);
     g_free(e->moh_class);
     g_free(e);
 }
@@ -101,6 +109,21 @@ parse_callerid(const char *text, char **name, char **number)
     }
     *name = *n ? g_steal_pointer(&n) : NULL;
     return **number != '\0';
+}
+
+gboolean
+sip_endpoint_check_codecs(const PbxConfig *cfg, const char *section, char **codecs,
+                          GError **error)
+{
+    for (guint i = 0; codecs && codecs[i]; i++) {
+        if (!g_strv_contains(known_codecs, codecs[i])) {
+            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
+                                 "codecs", "unknown codec '%s' (known: ulaw, "
+                                 "alaw, g722, opus, gsm)", codecs[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 /* A music on hold class name: 1 to 64 of [A-Za-z0-9_.-]. */
@@ -135,13 +158,12 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
     }
     if (!e->callerid_number)
         e->callerid_number = g_strdup(section);
-    for (guint i = 0; raw->codecs[i]; i++) {
-        if (!g_strv_contains(known_codecs, raw->codecs[i])) {
-            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
-                                 "codecs", "unknown codec '%s' (known: ulaw, "
-                                 "alaw, g722, opus, gsm)", raw->codecs[i]);
-            return FALSE;
-        }
+    if (!sip_endpoint_check_codecs(cfg, section, raw->codecs, error))
+        return FALSE;
+    if (strcmp(raw->type, "endpoint") != 0) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "type",
+                             "'%s' is not endpoint or trunk", raw->type);
+        return FALSE;
     }
     if (strcmp(raw->nat, "no") == 0) {
         e->nat = SIP_NAT_NO;
@@ -192,6 +214,10 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     RawEndpoint raw = { 0 };
     SipEndpoint *e = g_new0(SipEndpoint, 1);
 
+    if (g_strcmp0(pbx_config_get(cfg, section, "type"), "trunk") == 0) {
+        g_free(e);
+        return sip_trunk_endpoint_new(cfg, section, error);
+    }
     e->refs = 1;
     e->name = g_strdup(section);
     if (!pbx_config_apply(cfg, section, endpoint_opts, G_N_ELEMENTS(endpoint_opts),
@@ -210,6 +236,8 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->media_encryption = g_steal_pointer(&raw.media_encryption);
     e->media_encryption_optimistic = raw.media_encryption_optimistic;
     e->qualify_frequency = raw.qualify_frequency;
+    e->max_trunk_calls = raw.max_trunk_calls;
+    e->international_per_hour = raw.international_per_hour;
     e->moh_class = g_steal_pointer(&raw.moh_class);
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
@@ -224,6 +252,7 @@ sip_endpoint_table_new(const PbxConfig *cfg, GError **error)
     t->refs = 1;
     t->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     t->list = g_ptr_array_new_with_free_func((GDestroyNotify) sip_endpoint_unref);
+    t->trunks = g_ptr_array_new();
     for (guint i = 0; sections[i]; i++) {
         SipEndpoint *e = endpoint_from_section(cfg, sections[i], error);
         if (!e) {
@@ -231,6 +260,8 @@ sip_endpoint_table_new(const PbxConfig *cfg, GError **error)
             return NULL;
         }
         g_ptr_array_add(t->list, e);
+        if (e->trunk)
+            g_ptr_array_add(t->trunks, e);
         g_hash_table_insert(t->by_name, e->name, e);
     }
     return t;
@@ -249,6 +280,7 @@ sip_endpoint_table_unref(SipEndpointTable *t)
     if (!t || !g_atomic_int_dec_and_test(&t->refs))
         return;
     g_hash_table_unref(t->by_name);
+    g_ptr_array_unref(t->trunks);
     g_ptr_array_unref(t->list);
     g_free(t);
 }
@@ -263,4 +295,15 @@ const GPtrArray *
 sip_endpoint_table_list(const SipEndpointTable *t)
 {
     return t->list;
+}
+
+SipEndpoint *
+sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip, guint16 port)
+{
+    for (guint i = 0; t && i < t->trunks->len; i++) {
+        SipEndpoint *e = t->trunks->pdata[i];
+        if (sip_trunk_matches(e->trunk, ip, port))
+            return e;
+    }
+    return NULL;
 }

@@ -21,8 +21,24 @@ SipEndpoint *sip_endpoint_table_lookup(const SipEndpointTable *t, const char *na
 /* Endpoints in file order. */
 const GPtrArray *sip_endpoint_table_list(const SipEndpointTable *t);
 
+/* The first trunk (file order) whose `match` holds ip and port, or NULL;
+ * borrowed. */
+SipEndpoint *sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip,
+                                             guint16 port);
+
 SipEndpoint *sip_endpoint_ref(SipEndpoint *e);
 void sip_endpoint_unref(SipEndpoint *e);
+
+/* Shared by phones and trunks: every name in codecs is a known codec. */
+gboolean sip_endpoint_check_codecs(const PbxConfig *cfg, const char *section, char **codecs,
+                                   GError **error);
+
+/* ---- trunk.c ---- */
+/* A `type = trunk` section as an endpoint with its trunk set. */
+SipEndpoint *sip_trunk_endpoint_new(const PbxConfig *cfg, const char *section,
+                                    GError **error);
+void sip_trunk_free(SipTrunk *t);
+gboolean sip_trunk_matches(const SipTrunk *t, const char *ip, guint16 port);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipEndpointTable, sip_endpoint_table_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SipEndpoint, sip_endpoint_unref)

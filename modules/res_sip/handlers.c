@@ -5,6 +5,7 @@
 #include "sip_core.h"
 #include "dialogs.h"
 #include "resolve.h"
+#include "rfc3263.h"
 
 typedef struct {
     char *method;
@@ -142,6 +143,7 @@ owner_gone(gpointer data)
     sip_server_tx_owner_gone(owner);
     sip_dialogs_owner_gone(owner);
     sip_resolve_owner_gone(owner);
+    sip_rfc3263_owner_gone(owner);
     rebuild();
 }
 

@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "dialogs.h"
 #include "resolve.h"
+#include "dns.h"
 #include "sip_config.h"
 #include "uas.h"
 #include "security.h"
@@ -60,6 +61,7 @@ shutdown_stack(void)
     sip_uas_shutdown();
     sip_limits_shutdown();
     sip_resolve_cache_clear();
+    sip_dns_shutdown();
     g_clear_pointer(&sip_stack.settings.user_agent, g_free);
     sip_stack.module = NULL;
 }
@@ -78,6 +80,10 @@ load(PbxModule *self, GError **error)
     }
     apply_settings(&conf->settings);
     sip_limits_configure(&conf->limits);
+    if (!sip_dns_configure(conf->settings.dns_servers, error)) {
+        shutdown_stack();
+        return FALSE;
+    }
     sip_timers_init();
     sip_transactions_init();
     sip_handlers_init();
@@ -106,7 +112,8 @@ reload(PbxModule *self, GError **error)
     /* A file with an error changes nothing.  A transport whose new
      * address cannot be bound keeps its old socket (the reload reports
      * it); the rest of the new configuration is in force by then. */
-    if (!conf || !sip_security_reload(error))
+    if (!conf || !sip_dns_configure(conf->settings.dns_servers, error)
+        || !sip_security_reload(error))
         return FALSE;
     apply_settings(&conf->settings);
     sip_limits_configure(&conf->limits);

@@ -208,6 +208,12 @@ sip_security_endpoint_lookup(const char *name)
     return sip_endpoint_table_lookup(endpoints, name);
 }
 
+SipEndpoint *
+sip_security_trunk_for_source(const char *ip, guint16 port)
+{
+    return sip_endpoint_table_match_source(endpoints, ip, port);
+}
+
 const GPtrArray *
 sip_security_endpoint_list(void)
 {
@@ -234,7 +240,7 @@ static const char *
 secret_of(const char *username, gpointer data)
 {
     SipEndpoint *e = sip_endpoint_table_lookup(endpoints, username);
-    return e ? e->secret : NULL;
+    return e && !e->trunk ? e->secret : NULL;      /* a trunk never logs in */
 }
 
 /* Some clients (libre before 2.0: baresip 1.x) fail on any challenge

@@ -21,6 +21,8 @@ void sip_security_unload(void);
 
 SipEndpoint *sip_security_endpoint_lookup(const char *name);
 const GPtrArray *sip_security_endpoint_list(void);
+/* The trunk whose `match` holds ip, borrowed; NULL when none. */
+SipEndpoint *sip_security_trunk_for_source(const char *ip, guint16 port);
 const char *sip_security_realm(void);
 
 /* TRUE when requests from this address are to be dropped. */

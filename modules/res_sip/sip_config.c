@@ -27,6 +27,7 @@ static const PbxOption general_options[] = {
     OPT("tcp_max_buffered",           PBX_OPT_UINT, tcp_max_buffered, "1048576", 4096, 1073741824),
     OPT("session_expires",            PBX_OPT_UINT, session_expires, "1800", 1, 86400),
     OPT("min_se",                     PBX_OPT_UINT, min_se, "90", 1, 86400),
+    OPT("dns_servers",                PBX_OPT_STRV, dns_servers, NULL, 0, 0),
 };
 
 typedef struct {

@@ -27,6 +27,7 @@ typedef struct {
     guint tcp_max_buffered;     /* bytes */
     guint session_expires;      /* s, RFC 4028 interval we ask for / insert */
     guint min_se;               /* s, smallest interval we accept (422 below) */
+    char **dns_servers;         /* RFC 3263 lookups (dns.c); NULL: the system's */
 } SipGeneralConf;
 
 typedef struct {

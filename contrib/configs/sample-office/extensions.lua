@@ -12,6 +12,9 @@
 --   700        the conference room
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
 --              the operator, or dial an extension at any time
+--   9 + number the outside line, through the trunk `provider`
+--              (endpoints.conf); calls from it land in "from-provider",
+--              where the DID 5550100 rings 1001 and 5550800 is the IVR
 
 local RING_SECONDS = 20
 local OPERATOR = "1003"
@@ -134,8 +137,42 @@ local apps = {
     ["800"] = ivr,
 }
 
+-- ---------------------------------------------------------------- outside line
+-- The trunks tried in order for an outside call: add a second one
+-- ("backup", in endpoints.conf) after "provider" to fail over to it when
+-- the first cannot take the call.  Only the "office" context may use
+-- them (each trunk's outbound_contexts), so a caller from outside can
+-- never be sent back out.
+local OUTSIDE_TRUNKS = { "provider" }
+local TRY_NEXT_TRUNK = { failed = true, unavailable = true }
+
+local function outside_call(call, number)
+    local outcome, detail
+    for _, trunk in ipairs(OUTSIDE_TRUNKS) do
+        outcome, detail = call:dial({ trunk = trunk, number = number }, { timeout = 60 })
+        if not TRY_NEXT_TRUNK[outcome] or detail.cause == "OUTGOING_CALL_BARRED" then
+            break
+        end
+        pbx.log("notice", string.format("%s: %s via %s: %s (%s)", call.from, number, trunk,
+                                        outcome, detail.cause))
+    end
+    if outcome ~= "answered" and outcome ~= "cancelled" and call.state ~= "UP" then
+        call:hangup(detail.code or 503)
+    end
+end
+
+-- The office's DIDs (numbers the provider sends calls to).
+local DIDS = {
+    ["5550100"] = function(call) ring(call, "1001") end,
+    ["5550800"] = ivr,
+}
+
 context("office", {
     on_invite = function(call)
+        local outside = call.to:match("^9(%+?%d+)$")
+        if outside then
+            return outside_call(call, outside)
+        end
         if apps[call.to] then
             return apps[call.to](call)
         end
@@ -156,5 +193,16 @@ context("office", {
     -- Blind transfers are allowed to office extensions only.
     on_refer = function(call, refer)
         return office_extension(refer.target)
+    end,
+})
+
+context("from-provider", {
+    on_invite = function(call)
+        local did = DIDS[call.to]
+        if not did then
+            pbx.log("notice", "call from outside to unknown DID " .. call.to)
+            return call:hangup(404)
+        end
+        did(call)
     end,
 })

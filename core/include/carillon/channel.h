@@ -71,6 +71,7 @@ typedef enum {
     PBX_CAUSE_NETWORK_OUT_OF_ORDER = 38,
     PBX_CAUSE_TEMPORARY_FAILURE = 41,
     PBX_CAUSE_SWITCH_CONGESTION = 42,
+    PBX_CAUSE_OUTGOING_CALL_BARRED = 52,
     PBX_CAUSE_SERVICE_UNAVAILABLE = 63,
     PBX_CAUSE_BEARERCAPABILITY_NOTAVAIL = 58,
     PBX_CAUSE_INCOMPATIBLE_DESTINATION = 88,
@@ -175,6 +176,7 @@ typedef enum {
     PBX_CHANNEL_ERROR_UNAVAILABLE,   /* target unknown / not registered */
     PBX_CHANNEL_ERROR_STATE,         /* not possible in this state */
     PBX_CHANNEL_ERROR_FAILED,        /* the tech failed */
+    PBX_CHANNEL_ERROR_BARRED,        /* policy refuses the call (toll-fraud guard) */
 } PbxChannelError;
 PBX_API GQuark pbx_channel_error_quark(void);
 

@@ -53,7 +53,7 @@ G_BEGIN_DECLS
  * way a module built against the old ones would misuse.  Functions the
  * message library loses or changes also bump its SONAME
  * (libcarillon-sipmsg.so.1). */
-#define SIP_API_VERSION 2u
+#define SIP_API_VERSION 3u
 
 typedef struct _SipServerTx SipServerTx;
 typedef struct _SipClientTx SipClientTx;
@@ -146,6 +146,11 @@ typedef void (*SipResponseFunc)(SipClientTx *tx, const SipMsg *resp, guint code,
 /* The end of a lookup: addr NULL when host does not resolve to an
  * address a bound transport can reach (error says why). */
 typedef void (*SipResolveFunc)(const SipAddr *addr, const char *error, gpointer data);
+
+/* The end of an RFC 3263 lookup: every address (with its port) in the
+ * order to try them, n 0 when none (error says why). */
+typedef void (*SipResolveAllFunc)(const SipAddr *addrs, guint n, const char *error,
+                                  gpointer data);
 
 /* A 2xx's ACK could not be sent (its next hop does not resolve). */
 typedef void (*SipAckFailedFunc)(SipDialog *dialog, const char *error, gpointer data);
@@ -293,6 +298,28 @@ typedef struct {
     /* Random token of 16 hex digits (tags, Call-ID parts).  size >= 17.
      * The one entry that may be called from any thread. */
     void (*random_token)(char *buf, gsize size);
+
+    /* ---- trunks (carillon/sip/trunk.h) ---- */
+    /* The trunk whose `match` holds ip and port (first in file order),
+     * borrowed; NULL when none.  Calls from it are the trunk's, without
+     * digest. */
+    SipEndpoint *(*trunk_for_source)(const char *ip, guint16 port);
+    /* Answers the 401/407 resp to our request method/uri with user and
+     * password: the whole "Authorization: Digest ...\r\n" line (or
+     * Proxy-Authorization), a new string; the strongest algorithm
+     * offered wins (SHA-256 before MD5).  NULL with error when resp has
+     * no Digest challenge we can answer. */
+    char *(*digest_answer)(const SipMsg *resp, const char *method, const char *uri,
+                           const char *user, const char *password, GError **error);
+    /* RFC 3263 (NAPTR, SRV by priority and weight, A/AAAA) for a server
+     * such as a trunk's host: port 0 means "from SRV" (then 5060); the
+     * addresses a bound transport can reach, in the order to fail over
+     * through.  Queries go to sip.conf dns_servers (default: the
+     * system's).  fn runs once, from the main context, never from inside
+     * this call; as resolve for cancellable and owner. */
+    void (*resolve_all)(PbxModule *owner, const char *host, guint16 port,
+                        SipTransport transport, GCancellable *cancellable,
+                        SipResolveAllFunc fn, gpointer data);
 } SipApi;
 
 /* Fetches the API for `self` (recording the dependency on res_sip),

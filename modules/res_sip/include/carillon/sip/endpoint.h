@@ -18,7 +18,11 @@
  * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
  * | auto: how digits are sent to the phone; see SipDtmfMode), moh_class
  * (the music on hold class the phone hears while the other party holds:
- * chan_sip sets it as the channel variable MOH_CLASS; default "default").
+ * chan_sip sets it as the channel variable MOH_CLASS; default "default"),
+ * max_trunk_calls (concurrent calls through trunks, default 2),
+ * international_per_hour (calls to a trunk's international prefixes
+ * per hour, default 0: none).  `type = trunk` makes the section a trunk
+ * (carillon/sip/trunk.h) with keys of its own.
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -31,6 +35,7 @@
 
 #include <carillon/carillon.h>
 #include <carillon/sip/msg.h>
+#include <carillon/sip/trunk.h>
 
 G_BEGIN_DECLS
 
@@ -76,6 +81,11 @@ typedef struct {
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
+    /* toll-fraud guard (phones): calls through trunks at once, and
+     * international calls per hour (0: none) */
+    guint max_trunk_calls;
+    guint international_per_hour;
+    SipTrunk *trunk;           /* type = trunk (carillon/sip/trunk.h), else NULL */
     char *moh_class;           /* music on hold class (res_moh), "default" */
     /* sdes: FALSE = SRTP required (plain offers get 488, and nothing
      * is sent but over TLS); TRUE = optimistic: SRTP when the other side
