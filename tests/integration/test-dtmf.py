@@ -216,7 +216,7 @@ try:
     w.close()
     f = phone("1007", source=tones)
     g = phone("1008", answer=True)
-    t.ok(wait_for(lambda: pbx.registered("1007", "1008"), 15), "1007 and 1008 register")
+    t.ok(wait_for(lambda: pbx.registered("1007", "1008"), 30), "1007 and 1008 register")
     before = len(heard())
     f.command("/dial 1008")
     t.ok(wait_for(up, 15), "1007 (inband) calls 1008 (rfc4733): up")
