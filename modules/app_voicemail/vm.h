@@ -1,0 +1,87 @@
+/* app_voicemail - the module's state and the files that share it.
+ *
+ *   vm_conf.c, vm_box.c  voicemail.conf (vm_conf.h);
+ *   vm_envelope.c        message envelopes (vm_spool.h);
+ *   vm_spool.c           the spool's layout and its crash-safe changes;
+ *   vm_repair.c          the start-up check of every box;
+ *   vm_mail.c            the notification email (vm_mail.h);
+ *   ops.c                spool changes run on the storage thread, their
+ *                        results (counts, events, MWI, email) back on main;
+ *   mwi.c                the "message-summary" event package (RFC 3842);
+ *   cli.c                `voicemail show ...`, `voicemail reload`;
+ *   module.c             load, reload, unload.
+ *
+ * Thread affinity: `vm` and everything declared here belong to the main
+ * context (asserted), except what ops.c runs on its storage and mail
+ * threads, which touch only their job (copies of the paths and limits).
+ */
+#pragma once
+
+#include <carillon/carillon.h>
+#include <carillon/sip/api.h>
+#include <carillon/sip/pubsub.h>
+
+#include "vm_conf.h"
+#include "vm_spool.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    guint new_count;            /* INBOX */
+    guint old_count;            /* Old */
+} VmCounts;
+
+typedef struct {
+    PbxModule *module;
+    PbxLogDomain *log;
+    VmConf *conf;
+    char *spool;                /* <var_dir>/spool: <spool>/voicemail/<context>/<box> */
+    GHashTable *counts;         /* box id -> VmCounts* */
+    GThreadPool *store;         /* one thread: spool changes in order */
+    GThreadPool *mail;          /* one thread: the mail command */
+    guint pending;              /* jobs not finished on main yet */
+    const SipPubsubApi *pubsub;
+} Vm;
+
+extern Vm vm;
+
+/* ---------------------------------------------------------- ops.c */
+
+void vm_ops_start(void);
+/* Waits for every queued job and its completion (unload). */
+void vm_ops_drain(void);
+/* Repairs every configured box and counts its messages (start-up and
+ * reload: a box new to the config gets counted; synchronous, before the
+ * first call, like the registrar's start-up read). */
+void vm_ops_scan_all(void);
+const VmCounts *vm_counts_get(const char *box_id);
+char *vm_box_dir(const VmBox *box);
+
+typedef void (*VmOpDone)(gboolean ok, const GError *error, gpointer data);
+/* Files `audio` as a new INBOX message of box (the file is renamed). */
+void vm_op_leave(const VmBox *box, const char *audio, const VmEnvelope *env, VmOpDone done,
+                 gpointer data);
+/* Copies `file` (anywhere) into box as a new INBOX message. */
+void vm_op_import(const VmBox *box, const char *file, const VmEnvelope *env, VmOpDone done,
+                  gpointer data);
+void vm_op_delete(const VmBox *box, VmFolder folder, guint index, VmOpDone done,
+                  gpointer data);
+void vm_op_move(const VmBox *box, VmFolder from, guint index, VmFolder to, VmOpDone done,
+                gpointer data);
+
+/* ---------------------------------------------------------- mwi.c */
+
+extern const SipEventPackage vm_mwi_package;
+/* The counts of box changed: NOTIFY its subscribers. */
+void vm_mwi_changed(const VmBox *box);
+
+/* ---------------------------------------------------------- cli.c */
+
+gboolean vm_register_cli(PbxModule *self, GError **error);
+
+/* ---------------------------------------------------------- module.c */
+
+/* Reads voicemail.conf: FALSE when it cannot be read; bad lines logged. */
+gboolean vm_load_conf(GError **error);
+
+G_END_DECLS
