@@ -55,8 +55,13 @@ parse_option(VmBox *box, const char *key, const char *value, char **why)
     if (g_ascii_strcasecmp(key, "attach") == 0)
         return parse_bool_option(key, value, &box->attach, why);
     if (g_ascii_strcasecmp(key, "delete") == 0
-        || g_ascii_strcasecmp(key, "deletevoicemail") == 0)
-        return parse_bool_option(key, value, &box->delete_after, why);
+        || g_ascii_strcasecmp(key, "deletevoicemail") == 0) {
+        if (!parse_bool_option(key, value, &box->delete_after, why))
+            return FALSE;
+        if (box->delete_after)
+            *why = g_strdup("delete=yes is not supported yet (messages are kept)");
+        return !box->delete_after;
+    }
     if (g_ascii_strcasecmp(key, "maxmsg") == 0)
         return parse_uint_option(key, value, 9999, &box->maxmsg, why);
     if (g_ascii_strcasecmp(key, "maxsecs") == 0
