@@ -1,4 +1,6 @@
 /* app_voicemail - mailboxes, messages, MWI and email.  See README.md. */
+#include <carillon/media.h>
+
 #include "vm.h"
 
 Vm vm;
@@ -42,6 +44,8 @@ teardown(gpointer data)
     vm_ops_drain();
     g_clear_pointer(&vm.conf, vm_conf_unref);
     g_clear_pointer(&vm.counts, g_hash_table_unref);
+    g_clear_pointer(&vm.pins, g_hash_table_unref);
+    g_clear_pointer(&vm.logins, vm_logins_free);
     g_clear_pointer(&vm.spool, g_free);
     vm.pubsub = NULL;
 }
@@ -50,17 +54,22 @@ static gboolean
 vm_load(PbxModule *self, GError **error)
 {
     const SipApi *sip;
+    const MediaApi *media;
 
     vm.module = self;
     vm.log = pbx_log_domain("voicemail");
     vm.spool = g_build_filename(pbx_core_get_var_dir(), "spool", NULL);
     vm.counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    vm.logins = vm_logins_new();
     pbx_module_on_unload(self, teardown, NULL);
     vm_ops_start();
     sip = sip_api_get(self, error);
     vm.pubsub = sip ? sip_pubsub_api_get(self, error) : NULL;
-    if (!vm.pubsub || !vm_load_conf(error) || !vm_register_cli(self, error))
+    media = vm.pubsub ? media_api_get(self, error) : NULL;
+    if (!media || !vm_load_conf(error) || !vm_register_cli(self, error)
+        || !vm_register_methods(self, error))
         return FALSE;
+    media->add_record_root(self, vm.spool);
     return vm.pubsub->register_package(self, &vm_mwi_package, NULL, error);
 }
 
@@ -71,6 +80,6 @@ vm_reload(PbxModule *self, GError **error)
 }
 
 PBX_MODULE_DEFINE("app_voicemail", "Voicemail: mailboxes, MWI and email",
-                  .requires = PBX_REQUIRES("res_sip", "res_sip_pubsub"),
+                  .requires = PBX_REQUIRES("res_sip", "res_sip_pubsub", "app_media"),
                   .load = vm_load,
                   .reload = vm_reload);

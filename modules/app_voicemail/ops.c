@@ -9,10 +9,16 @@
  * a box with an email address then becomes a job of the mail thread,
  * which builds the email and runs the command: a slow or failing mail
  * command delays no change of the spool and loses no message. */
+#include <glib/gstdio.h>
+
 #include "vm.h"
 #include "vm_mail.h"
 
-typedef enum { OP_LEAVE, OP_DELETE, OP_MOVE } OpKind;
+typedef enum {
+    OP_LEAVE, OP_DELETE, OP_MOVE, OP_COPY,  /* change messages: events, MWI */
+    OP_INSTALL, OP_DISCARD, OP_SETPIN,      /* other files of the box */
+    OP_LIST,                                /* reads a folder */
+} OpKind;
 
 typedef struct {
     OpKind kind;
@@ -21,6 +27,8 @@ typedef struct {
     VmFolder folder, to;
     guint index, maxmsg;
     char *audio;
+    char *dst;                  /* INSTALL: the target; SETPIN: the PIN */
+    char *src_dir;              /* COPY: the source folder */
     gboolean copy_audio;        /* audio is outside the spool: copied to tmp/ first */
     VmEnvelope env;
     /* results */
@@ -28,7 +36,9 @@ typedef struct {
     GError *error;
     guint new_index;
     VmCounts counts;
+    GPtrArray *messages;        /* LIST: VmMessage* */
     VmOpDone done;
+    VmOpResultFunc result;
     gpointer data;
 } Op;
 
@@ -44,6 +54,9 @@ op_free(Op *op)
     g_free(op->box_id);
     g_free(op->box_dir);
     g_free(op->audio);
+    g_free(op->dst);
+    g_free(op->src_dir);
+    g_clear_pointer(&op->messages, g_ptr_array_unref);
     vm_envelope_clear(&op->env);
     g_clear_error(&op->error);
     g_free(op);
@@ -88,6 +101,32 @@ copy_to_tmp(Op *op)
 }
 
 static void
+op_run_other(Op *op, const char *dir)
+{
+    switch (op->kind) {
+    case OP_COPY:
+        op->ok = vm_spool_copy(op->src_dir, op->index, op->box_dir, VM_FOLDER_INBOX,
+                               op->maxmsg, &op->new_index, &op->error);
+        break;
+    case OP_INSTALL:
+        op->ok = vm_spool_install_file(op->audio, op->dst, &op->error);
+        break;
+    case OP_DISCARD:
+        op->ok = g_unlink(op->audio) == 0;
+        break;
+    case OP_SETPIN:
+        op->ok = vm_pin_store(op->box_dir, op->dst, &op->error);
+        break;
+    case OP_LIST:
+        op->messages = vm_spool_list(dir, &op->error);
+        op->ok = op->messages != NULL;
+        break;
+    default:
+        break;
+    }
+}
+
+static void
 op_run(Op *op)
 {
     g_autofree char *dir = vm_spool_folder_dir(op->box_dir, op->folder);
@@ -106,6 +145,9 @@ op_run(Op *op)
         op->ok = vm_spool_move(op->box_dir, op->folder, op->index, op->to, op->maxmsg,
                                &op->new_index, &op->error);
         break;
+    default:
+        op_run_other(op, dir);
+        break;
     }
     count_box(op->box_dir, &op->counts);
 }
@@ -115,14 +157,15 @@ publish(const Op *op, const VmBox *box)
 {
     static const char *const types[] = {
         [OP_LEAVE] = "voicemail/new", [OP_DELETE] = "voicemail/deleted",
-        [OP_MOVE] = "voicemail/moved",
+        [OP_MOVE] = "voicemail/moved", [OP_COPY] = "voicemail/new",
     };
     gboolean read = op->kind == OP_MOVE && op->folder == VM_FOLDER_INBOX;
     PbxEvent *ev = pbx_event_new(read ? "voicemail/read" : types[op->kind]);
 
     pbx_event_set(ev, "box", op->box_id);
-    pbx_event_set(ev, "folder", vm_folder_name(op->kind == OP_LEAVE ? VM_FOLDER_INBOX
-                                                                     : op->folder));
+    gboolean in = op->kind == OP_LEAVE || op->kind == OP_COPY;
+
+    pbx_event_set(ev, "folder", vm_folder_name(in ? VM_FOLDER_INBOX : op->folder));
     pbx_event_setf(ev, "msgnum", "%u", op->kind == OP_DELETE ? op->index : op->new_index);
     if (op->kind == OP_MOVE)
         pbx_event_set(ev, "to", vm_folder_name(op->to));
@@ -153,18 +196,25 @@ op_finish(gpointer data)
     Op *op = data;
     const VmBox *box = vm.conf ? g_hash_table_lookup(vm.conf->by_id, op->box_id) : NULL;
 
+    gboolean changes = op->kind <= OP_COPY;
+
     PBX_ASSERT_MAIN_CONTEXT();
     store_counts(op->box_id, &op->counts);
-    if (op->ok && box)
+    if (op->ok && box && changes)
         publish(op, box);
-    if (box)
+    if (box && changes)
         vm_mwi_changed(box);
     if (!op->ok)
-        pbx_warning(vm.log, "%s: %s", op->box_id, op->error->message);
+        pbx_warning(vm.log, "%s: %s", op->box_id, op->error ? op->error->message
+                                                             : "the file was not removed");
     else if (op->kind == OP_LEAVE && box && *box->email)
         mail_queue(op, box);
+    if (op->ok && op->kind == OP_SETPIN)
+        vm_pin_set(op->box_id, op->dst);
     if (op->done)
         op->done(op->ok, op->error, op->data);
+    if (op->result)
+        op->result(&(VmOpResult) { op->ok, op->error, op->new_index, op->messages }, op->data);
     vm.pending--;
     op_free(op);
     return G_SOURCE_REMOVE;
@@ -324,6 +374,101 @@ vm_op_move(const VmBox *box, VmFolder from, guint index, VmFolder to, VmOpDone d
     op_push(op);
 }
 
+/* The ops of the call flows (flows_v.c): results through VmOpResultFunc. */
+static Op *
+op_new_r(OpKind kind, const VmBox *box, VmOpResultFunc result, gpointer data)
+{
+    Op *op = op_new(kind, box, NULL, data);
+
+    op->result = result;
+    return op;
+}
+
+void
+vm_op_leave_r(const VmBox *box, const char *audio, const VmEnvelope *env,
+              VmOpResultFunc done, gpointer data)
+{
+    Op *op = op_new_r(OP_LEAVE, box, done, data);
+
+    op->audio = g_strdup(audio);
+    copy_envelope(&op->env, env);
+    op_push(op);
+}
+
+void
+vm_op_delete_r(const VmBox *box, VmFolder folder, guint index, VmOpResultFunc done,
+               gpointer data)
+{
+    Op *op = op_new_r(OP_DELETE, box, done, data);
+
+    op->folder = folder;
+    op->index = index;
+    op_push(op);
+}
+
+void
+vm_op_move_r(const VmBox *box, VmFolder from, guint index, VmFolder to, VmOpResultFunc done,
+             gpointer data)
+{
+    Op *op = op_new_r(OP_MOVE, box, done, data);
+
+    op->folder = from;
+    op->index = index;
+    op->to = to;
+    op_push(op);
+}
+
+void
+vm_op_forward(const VmBox *box, VmFolder folder, guint index, const VmBox *to,
+              VmOpResultFunc done, gpointer data)
+{
+    g_autofree char *src_box = vm_box_dir(box);
+    Op *op = op_new_r(OP_COPY, to, done, data);
+
+    op->src_dir = vm_spool_folder_dir(src_box, folder);
+    op->index = index;
+    op_push(op);
+}
+
+void
+vm_op_install(const VmBox *box, const char *audio, const char *name, VmOpResultFunc done,
+              gpointer data)
+{
+    Op *op = op_new_r(OP_INSTALL, box, done, data);
+    g_autofree char *file = g_strdup_printf("%s.wav", name);
+
+    op->audio = g_strdup(audio);
+    op->dst = g_build_filename(op->box_dir, file, NULL);
+    op_push(op);
+}
+
+void
+vm_op_discard(const VmBox *box, const char *audio)
+{
+    Op *op = op_new_r(OP_DISCARD, box, NULL, NULL);
+
+    op->audio = g_strdup(audio);
+    op_push(op);
+}
+
+void
+vm_op_set_pin(const VmBox *box, const char *pin, VmOpResultFunc done, gpointer data)
+{
+    Op *op = op_new_r(OP_SETPIN, box, done, data);
+
+    op->dst = g_strdup(pin);
+    op_push(op);
+}
+
+void
+vm_op_list(const VmBox *box, VmFolder folder, VmOpResultFunc done, gpointer data)
+{
+    Op *op = op_new_r(OP_LIST, box, done, data);
+
+    op->folder = folder;
+    op_push(op);
+}
+
 /* ---------------------------------------------------------- start-up */
 
 static void
@@ -340,6 +485,7 @@ scan_box(const VmBox *box)
         pbx_warning(vm.log, "%s: %s", box->id, (char *) g_ptr_array_index(report, i));
     count_box(dir, &counts);
     store_counts(box->id, &counts);
+    vm_pin_load(box->id, dir);
 }
 
 void

@@ -23,6 +23,7 @@
 
 #include "vm_conf.h"
 #include "vm_spool.h"
+#include "vm_login.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,8 @@ typedef struct {
     GThreadPool *mail;          /* one thread: the mail command */
     guint pending;              /* jobs not finished on main yet */
     const SipPubsubApi *pubsub;
+    GHashTable *pins;           /* box id -> PIN changed by its owner */
+    VmLogins *logins;
 } Vm;
 
 extern Vm vm;
@@ -68,6 +71,50 @@ void vm_op_delete(const VmBox *box, VmFolder folder, guint index, VmOpDone done,
                   gpointer data);
 void vm_op_move(const VmBox *box, VmFolder from, guint index, VmFolder to, VmOpDone done,
                 gpointer data);
+
+/* The spool changes and reads of the call flows: `done` gets the result
+ * (new_index: the message's number in its new place; messages: LIST's
+ * VmMessage*, borrowed for the call). */
+typedef struct {
+    gboolean ok;
+    const GError *error;
+    guint new_index;
+    GPtrArray *messages;
+} VmOpResult;
+typedef void (*VmOpResultFunc)(const VmOpResult *result, gpointer data);
+
+void vm_op_leave_r(const VmBox *box, const char *audio, const VmEnvelope *env,
+                   VmOpResultFunc done, gpointer data);
+void vm_op_delete_r(const VmBox *box, VmFolder folder, guint index, VmOpResultFunc done,
+                    gpointer data);
+void vm_op_move_r(const VmBox *box, VmFolder from, guint index, VmFolder to,
+                  VmOpResultFunc done, gpointer data);
+/* Copies a message into `to`'s INBOX (forwarding). */
+void vm_op_forward(const VmBox *box, VmFolder folder, guint index, const VmBox *to,
+                   VmOpResultFunc done, gpointer data);
+/* Renames `audio` (in the box's tmp/) to <box>/<name>.wav: a greeting. */
+void vm_op_install(const VmBox *box, const char *audio, const char *name,
+                   VmOpResultFunc done, gpointer data);
+/* Removes a recording that is not kept (too short). */
+void vm_op_discard(const VmBox *box, const char *audio);
+void vm_op_set_pin(const VmBox *box, const char *pin, VmOpResultFunc done, gpointer data);
+void vm_op_list(const VmBox *box, VmFolder folder, VmOpResultFunc done, gpointer data);
+
+/* ---------------------------------------------------------- pin.c */
+
+/* A PIN changed by the box's owner is kept in <box>/pin (0600) and wins
+ * over voicemail.conf's.  vm_pin_store runs on the storage thread. */
+gboolean vm_pin_store(const char *box_dir, const char *pin, GError **error);
+/* Main context: reads <box>/pin (start-up, a box new to the config). */
+void vm_pin_load(const char *box_id, const char *box_dir);
+void vm_pin_set(const char *box_id, const char *pin);
+/* The PIN in force: the changed one, else voicemail.conf's. */
+const char *vm_pin_get(const VmBox *box);
+
+/* ---------------------------------------------------------- flows.c */
+
+/* call:voicemail(), call:voicemail_main() (flows.lua). */
+gboolean vm_register_methods(PbxModule *self, GError **error);
 
 /* ---------------------------------------------------------- mwi.c */
 

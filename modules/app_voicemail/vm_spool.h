@@ -95,6 +95,17 @@ char *vm_spool_msg_base(const char *folder_dir, guint index);
  * 0..n-1).  A missing folder has none. */
 guint vm_spool_count(const char *folder_dir);
 
+/* A message as vm_spool_list() reads it. */
+typedef struct {
+    char *path;             /* the .wav */
+    VmEnvelope env;
+} VmMessage;
+
+void vm_message_free(VmMessage *msg);
+/* The messages of a folder in order (VmMessage*); an envelope that
+ * cannot be read leaves its fields empty.  A missing folder has none. */
+GPtrArray *vm_spool_list(const char *folder_dir, GError **error);
+
 /* ---------------------------------------------------------- changes */
 
 /* Files `audio` (a WAV on the same file system, e.g. in box_dir/tmp)
