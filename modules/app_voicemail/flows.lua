@@ -124,7 +124,7 @@ local function record_message(call, V, box)
         return nil, secs, "record"
     end
     if secs < g.minsecs then
-        V.discard(p)
+        V.discard(box.id, p)
         if reason == "hangup" then error(HANGUP, 0) end
         return "short"
     end

@@ -93,6 +93,20 @@ v_tmp_path(lua_State *L)
     return 1;
 }
 
+static void
+log_login(const VmBox *box, VmLoginResult r, gboolean pin_ok)
+{
+    if (r == VM_LOGIN_WRONG)
+        pbx_notice(vm.log, "%s: wrong PIN", box->id);
+    else if (r == VM_LOGIN_LOCKED && !pin_ok)
+        pbx_warning(vm.log, "%s: wrong PIN: the box is locked for %u s", box->id,
+                    vm.conf->general.lockout);
+    else if (r == VM_LOGIN_LOCKED)
+        pbx_warning(vm.log, "%s: login refused, the box is locked", box->id);
+    else
+        pbx_notice(vm.log, "%s: logged in", box->id);
+}
+
 static int
 v_login(lua_State *L)
 {
@@ -100,16 +114,18 @@ v_login(lua_State *L)
     const char *pin = luaL_checkstring(L, 2);
     const VmBox *box = vm.conf ? vm_conf_find(vm.conf, number) : NULL;
     const VmGeneral *g = &vm.conf->general;
+    gboolean pin_ok;
     VmLoginResult r;
 
     if (!box) {
+        pbx_notice(vm.log, "login to unknown box %s", number);
         lua_pushliteral(L, "wrong");
         return 1;
     }
-    r = vm_logins_check(vm.logins, box->id, vm_pin_equal(vm_pin_get(box), pin),
-                        g_get_monotonic_time() / G_USEC_PER_SEC, g->maxlogins, g->lockout);
-    if (r == VM_LOGIN_LOCKED)
-        pbx_warning(vm.log, "%s: login refused, the box is locked", box->id);
+    pin_ok = vm_pin_equal(vm_pin_get(box), pin);
+    r = vm_logins_check(vm.logins, box->id, pin_ok, g_get_monotonic_time() / G_USEC_PER_SEC,
+                        g->maxlogins, g->lockout);
+    log_login(box, r, pin_ok);
     lua_pushstring(L, r == VM_LOGIN_OK ? "ok" : r == VM_LOGIN_LOCKED ? "locked" : "wrong");
     if (r != VM_LOGIN_OK)
         return 1;
