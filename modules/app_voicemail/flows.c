@@ -27,10 +27,8 @@ __asm__(".section .rodata\n"
         ".global vm_flows_lua_end\n.hidden vm_flows_lua_end\n"
         "vm_flows_lua_end:\n.byte 0\n.previous\n");
 
-/* Pushes the flows table; raises an error when the chunk does not load
- * (a build problem). */
-static void
-push_flows(lua_State *L)
+void
+vm_flows_push(lua_State *L)
 {
     size_t len = (size_t) (vm_flows_lua_end - vm_flows_lua);
 
@@ -56,7 +54,7 @@ run_flow(lua_State *L, const char *entry)
 
     lua_settop(L, 3);
     base = lua_gettop(L);
-    push_flows(L);
+    vm_flows_push(L);
     lua_getfield(L, -1, entry);
     lua_remove(L, -2);
     lua_pushvalue(L, 1);

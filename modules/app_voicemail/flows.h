@@ -10,5 +10,8 @@
 
 typedef struct lua_State lua_State;
 
+/* Pushes the table flows.lua returns ({leave=, main=, ...}); raises a
+ * Lua error when the chunk does not load (a build problem). */
+void vm_flows_push(lua_State *L);
 /* Pushes a fresh V table. */
 void vm_flows_push_v(lua_State *L);

@@ -274,7 +274,7 @@ local listen_actions = {
 
 local function listen(call, V, s)
     if #s.msgs == 0 then return play(call, { "vm-no", "vm-messages" }) end
-    s.cur = math.min(s.cur, #s.msgs)
+    s.cur = 1
     local d = play_message(call, s)
     for _ = 1, 100 do
         if not d or d == "" then d = key(call, nil, 6) end
@@ -315,7 +315,11 @@ end
 
 -- ---------------------------------------------------------------- main
 
-local MAIN_PROMPT = { "vm-onefor", "vm-INBOX", "vm-messages", "vm-opts" }
+-- "press 1 for <folder> messages, 2 to change folders, 3 for advanced
+-- options, 0 for mailbox options"
+local function main_prompt(s)
+    return { "vm-onefor", "vm-" .. s.folder, "vm-messages", "vm-opts" }
+end
 
 local function change_folder(call, V, s)
     local to = pick_folder(call, "vm-changeto")
@@ -326,10 +330,7 @@ local function change_folder(call, V, s)
 end
 
 local main_actions = {
-    ["1"] = function(call, V, s)
-        if s.folder ~= "INBOX" then file_heard(V, s) open_folder(V, s, "INBOX") end
-        listen(call, V, s)
-    end,
+    ["1"] = function(call, V, s) listen(call, V, s) end,
     ["2"] = change_folder,
     ["3"] = function(call, V, s) advanced(call, s) end,
     ["0"] = options,
@@ -340,7 +341,7 @@ local function menu(call, V, s)
     local d = announce(call, V, s.box)
     local misses = 0
     while misses < MENU_TRIES do
-        if type(d) ~= "string" or d == "" then d = key(call, MAIN_PROMPT, 6) end
+        if type(d) ~= "string" or d == "" then d = key(call, main_prompt(s), 6) end
         if d == "#" then break end
         local act = main_actions[d]
         misses = act and 0 or misses + 1
