@@ -45,6 +45,7 @@ teardown(gpointer data)
     g_clear_pointer(&vm.conf, vm_conf_unref);
     g_clear_pointer(&vm.counts, g_hash_table_unref);
     g_clear_pointer(&vm.pins, g_hash_table_unref);
+    vm_index_clear();
     g_clear_pointer(&vm.logins, vm_logins_free);
     g_clear_pointer(&vm.spool, g_free);
     vm.pubsub = NULL;
@@ -67,7 +68,7 @@ vm_load(PbxModule *self, GError **error)
     vm.pubsub = sip ? sip_pubsub_api_get(self, error) : NULL;
     media = vm.pubsub ? media_api_get(self, error) : NULL;
     if (!media || !vm_load_conf(error) || !vm_register_cli(self, error)
-        || !vm_register_methods(self, error))
+        || !vm_register_methods(self, error) || !vm_register_lua_api(self, error))
         return FALSE;
     media->add_record_root(self, vm.spool);
     return vm.pubsub->register_package(self, &vm_mwi_package, NULL, error);

@@ -37,6 +37,7 @@ typedef struct {
     guint new_index;
     VmCounts counts;
     GPtrArray *messages;        /* LIST: VmMessage* */
+    GPtrArray *inbox, *old;     /* the box's INBOX and Old after a change */
     VmOpDone done;
     VmOpResultFunc result;
     gpointer data;
@@ -57,6 +58,8 @@ op_free(Op *op)
     g_free(op->dst);
     g_free(op->src_dir);
     g_clear_pointer(&op->messages, g_ptr_array_unref);
+    g_clear_pointer(&op->inbox, g_ptr_array_unref);
+    g_clear_pointer(&op->old, g_ptr_array_unref);
     vm_envelope_clear(&op->env);
     g_clear_error(&op->error);
     g_free(op);
@@ -76,6 +79,17 @@ count_box(const char *box_dir, VmCounts *counts)
 
     counts->new_count = vm_spool_count(inbox);
     counts->old_count = vm_spool_count(old);
+}
+
+/* The messages of INBOX and Old, for pbx.voicemail.messages(). */
+static void
+list_box(const char *box_dir, GPtrArray **inbox, GPtrArray **old)
+{
+    g_autofree char *in = vm_spool_folder_dir(box_dir, VM_FOLDER_INBOX);
+    g_autofree char *ol = vm_spool_folder_dir(box_dir, VM_FOLDER_OLD);
+
+    *inbox = vm_spool_list(in, NULL);
+    *old = vm_spool_list(ol, NULL);
 }
 
 /* An imported file: copied into tmp/ (and from there renamed in). */
@@ -150,6 +164,8 @@ op_run(Op *op)
         break;
     }
     count_box(op->box_dir, &op->counts);
+    if (op->kind <= OP_COPY)
+        list_box(op->box_dir, &op->inbox, &op->old);
 }
 
 static void
@@ -200,6 +216,8 @@ op_finish(gpointer data)
 
     PBX_ASSERT_MAIN_CONTEXT();
     store_counts(op->box_id, &op->counts);
+    if (op->inbox)
+        vm_index_set(op->box_id, g_steal_pointer(&op->inbox), g_steal_pointer(&op->old));
     if (op->ok && box && changes)
         publish(op, box);
     if (box && changes)
@@ -478,6 +496,7 @@ scan_box(const VmBox *box)
     g_autoptr(GPtrArray) report = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
     VmCounts counts;
+    GPtrArray *inbox, *old;
 
     if (!vm_spool_repair(dir, report, &error))
         pbx_error(vm.log, "%s: spool check failed: %s", box->id, error->message);
@@ -485,6 +504,8 @@ scan_box(const VmBox *box)
         pbx_warning(vm.log, "%s: %s", box->id, (char *) g_ptr_array_index(report, i));
     count_box(dir, &counts);
     store_counts(box->id, &counts);
+    list_box(dir, &inbox, &old);
+    vm_index_set(box->id, inbox, old);
     vm_pin_load(box->id, dir);
 }
 

@@ -111,6 +111,17 @@ void vm_pin_set(const char *box_id, const char *pin);
 /* The PIN in force: the changed one, else voicemail.conf's. */
 const char *vm_pin_get(const VmBox *box);
 
+/* ---------------------------------------------------------- lua_api.c */
+
+/* The messages of each box's INBOX and Old as the storage thread last
+ * read them (after every change; at start-up): what pbx.voicemail
+ * answers from without touching the disk on the main context.  Takes
+ * the arrays (VmMessage*). */
+void vm_index_set(const char *box_id, GPtrArray *inbox, GPtrArray *old);
+void vm_index_clear(void);
+/* pbx.voicemail.count(box), pbx.voicemail.messages(box[, folder]) */
+gboolean vm_register_lua_api(PbxModule *self, GError **error);
+
 /* ---------------------------------------------------------- flows.c */
 
 /* call:voicemail(), call:voicemail_main() (flows.lua). */

@@ -18,6 +18,8 @@ dialplan:
    moves to Old (the NOTIFY says 0/1).
 5. PIN lockout: three wrong PINs for 1005 through *98 lock the box: the
    right PIN is then refused too.
+   pbx.voicemail.count("1001") and .messages("1001", "Old") in the
+   dialplan say the same.
 6. A message shorter than minsecs is discarded; one in progress when the
    daemon is killed with SIGKILL leaves no message and no half file (the
    next start removes the temporary file); the saved ones are intact.
@@ -64,6 +66,14 @@ contexts.office.on_invite = function(call)
         local how, msg = call:voicemail("1002", { greeting = "busy" })
         pbx.log("notice", "851: " .. tostring(how) .. " " .. tostring(msg))
         return
+    end
+    if call.to == "853" then
+        local new, old = pbx.voicemail.count("1001")
+        local m = pbx.voicemail.messages("1001", "Old")[1] or {}
+        pbx.log("notice", string.format("853: new=%s old=%s first=%s dur=%s nobox=%s", new, old,
+                                        m.callerid, m.duration,
+                                        tostring(pbx.voicemail.count("4711"))))
+        return call:hangup(486)
     end
     return office(call)
 end
@@ -215,6 +225,13 @@ try:
     n = w.wait_notify(lambda n: mwi(n) == (0, 1), start=seen, timeout=10)
     t.ok(n and "Messages-Waiting: no" in n.body, "the subscriber gets the NOTIFY 0/1",
          str(w.notifies[seen:]))
+    owner.command("/dial 853")
+    t.ok(log_has("853: "), "853 runs", pbx.log_text()[-1000:])
+    t.ok(re.search(r'853: new=0 old=1 first="[^"]*" <1004> dur=[3-9] nobox=nil',
+                   pbx.log_text()),
+         "pbx.voicemail.count() and messages() in the dialplan agree",
+         "\n".join(l for l in pbx.log_text().splitlines() if "853" in l))
+    t.ok(wait_for(no_channels, 15), "853 ends", channels()[1])
     owner.stop()
     rate, h = heard(owner)
     best = max((tone_share(h[i:i + 4000], rate, 700) for i in range(0, len(h) - 4000, 2000)),
