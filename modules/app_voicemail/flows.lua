@@ -90,14 +90,16 @@ end
 
 -- The box's recorded greeting, else its name with the standard prompt,
 -- else the number spoken; then "leave your message after the tone".
-local function greet(call, box, kind)
+local function greet(call, V, box, kind)
     local any = "0*#"
     local what = kind == "busy" and "vm-isonphone" or "vm-isunavail"
-    local r, _, code = play(call, box.dir .. "/" .. kind, any)
-    if code == "notfound" then
-        r, _, code = play(call, { box.dir .. "/greet", what }, any)
-    end
-    if code == "notfound" then
+    local have = V.greetings(box.id)
+    local r
+    if have[kind] then
+        r = play(call, box.dir .. "/" .. kind, any)
+    elseif have.greet then
+        r = play(call, { box.dir .. "/greet", what }, any)
+    else
         r = play(call, spelled(box.number, { "vm-theperson" }), any)
         if r == true then r = play(call, what, any) end
     end
@@ -136,7 +138,7 @@ local function record_message(call, V, box)
 end
 
 local function leave(call, V, box, opts)
-    local d = greet(call, box, opts.greeting or "unavail")
+    local d = greet(call, V, box, opts.greeting or "unavail")
     if d == "0" and V.general.operator ~= "" then return operator(call, V) end
     if d == "*" then return "menu", M.main(call, V, box.number, { box = box }) end
     local new, old = V.counts(box.id)
@@ -365,9 +367,12 @@ end
 
 -- ---------------------------------------------------------------- entries
 
+local function answer(call)
+    if call.state ~= "UP" then check(call:answer()) end
+end
+
 local function guarded(fn)
     return function(call, V, ...)
-        if call.state ~= "UP" then call:answer() end
         local r = table.pack(pcall(fn, call, V, ...))
         if r[1] then return table.unpack(r, 2, r.n) end
         if r[2] == HANGUP then return "hangup" end
@@ -378,11 +383,15 @@ end
 function M.leave_unguarded(call, V, number, opts)
     local box = V.box(number)
     if not box then return nil, "no mailbox " .. tostring(number), "nobox" end
+    answer(call)
     return leave(call, V, box, opts or {})
 end
 
 M.leave = guarded(M.leave_unguarded)
 M.main = main
-M.main_entry = guarded(function(call, V, number, opts) return main(call, V, number, opts) end)
+M.main_entry = guarded(function(call, V, number, opts)
+    answer(call)
+    return main(call, V, number, opts)
+end)
 
 return M

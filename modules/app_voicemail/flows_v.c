@@ -10,6 +10,7 @@
  *   V.discard(path)           removes a recording kept from nobody
  * and, waiting for the storage thread (nil, message on failure):
  *   V.list(id, folder)        {{path=, callerid=, origtime=, duration=}...}
+ *   V.greetings(id)           {unavail=, busy=, greet=}: which are recorded
  *   V.leave(id, path, secs, call)  the message's number (0-based)
  *   V.delete(id, folder, i), V.move(id, folder, i, to),
  *   V.forward(id, folder, i, number), V.install(id, path, name),
@@ -237,6 +238,29 @@ v_list(lua_State *L)
     return pbx_dialplan_yield(L);
 }
 
+static void
+greetings_woken(const VmOpResult *r, gpointer data)
+{
+    PbxDialplanCall *call = data;
+    lua_State *T = pbx_dialplan_call_get_thread(call);
+
+    lua_createtable(T, 0, 3);
+    lua_pushboolean(T, (r->new_index & VM_GREETING_UNAVAIL) != 0);
+    lua_setfield(T, -2, "unavail");
+    lua_pushboolean(T, (r->new_index & VM_GREETING_BUSY) != 0);
+    lua_setfield(T, -2, "busy");
+    lua_pushboolean(T, (r->new_index & VM_GREETING_NAME) != 0);
+    lua_setfield(T, -2, "greet");
+    pbx_dialplan_wake(call, 1);
+}
+
+static int
+v_greetings(lua_State *L)
+{
+    vm_op_greetings(check_box(L, 1), greetings_woken, running_call(L));
+    return pbx_dialplan_yield(L);
+}
+
 static int
 v_leave(lua_State *L)
 {
@@ -366,6 +390,7 @@ static const luaL_Reg v_funcs[] = {
     { "login", v_login },     { "discard", v_discard }, { "list", v_list },
     { "leave", v_leave },     { "delete", v_delete },   { "move", v_move },
     { "forward", v_forward }, { "install", v_install }, { "set_pin", v_set_pin },
+    { "greetings", v_greetings },
     { NULL, NULL },
 };
 

@@ -17,7 +17,7 @@
 typedef enum {
     OP_LEAVE, OP_DELETE, OP_MOVE, OP_COPY,  /* change messages: events, MWI */
     OP_INSTALL, OP_DISCARD, OP_SETPIN,      /* other files of the box */
-    OP_LIST,                                /* reads a folder */
+    OP_LIST, OP_GREETINGS,                  /* reads a folder, the greetings */
 } OpKind;
 
 typedef struct {
@@ -81,6 +81,22 @@ count_box(const char *box_dir, VmCounts *counts)
     counts->old_count = vm_spool_count(old);
 }
 
+/* Which of the box's recorded greetings exist: VM_GREETING_* bits. */
+static guint
+greetings_present(const char *box_dir)
+{
+    static const char *const names[] = { "unavail.wav", "busy.wav", "greet.wav" };
+    guint bits = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(box_dir, names[i], NULL);
+
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            bits |= 1u << i;
+    }
+    return bits;
+}
+
 /* The messages of INBOX and Old, for pbx.voicemail.messages(). */
 static void
 list_box(const char *box_dir, GPtrArray **inbox, GPtrArray **old)
@@ -134,6 +150,10 @@ op_run_other(Op *op, const char *dir)
     case OP_LIST:
         op->messages = vm_spool_list(dir, &op->error);
         op->ok = op->messages != NULL;
+        break;
+    case OP_GREETINGS:
+        op->new_index = greetings_present(op->box_dir);
+        op->ok = TRUE;
         break;
     default:
         break;
@@ -485,6 +505,12 @@ vm_op_list(const VmBox *box, VmFolder folder, VmOpResultFunc done, gpointer data
 
     op->folder = folder;
     op_push(op);
+}
+
+void
+vm_op_greetings(const VmBox *box, VmOpResultFunc done, gpointer data)
+{
+    op_push(op_new_r(OP_GREETINGS, box, done, data));
 }
 
 /* ---------------------------------------------------------- start-up */

@@ -99,6 +99,9 @@ void vm_op_install(const VmBox *box, const char *audio, const char *name,
 void vm_op_discard(const VmBox *box, const char *audio);
 void vm_op_set_pin(const VmBox *box, const char *pin, VmOpResultFunc done, gpointer data);
 void vm_op_list(const VmBox *box, VmFolder folder, VmOpResultFunc done, gpointer data);
+/* Which recorded greetings the box has: new_index holds VM_GREETING_* bits. */
+enum { VM_GREETING_UNAVAIL = 1, VM_GREETING_BUSY = 2, VM_GREETING_NAME = 4 };
+void vm_op_greetings(const VmBox *box, VmOpResultFunc done, gpointer data);
 
 /* ---------------------------------------------------------- pin.c */
 

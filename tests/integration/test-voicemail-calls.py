@@ -52,8 +52,8 @@ for s in ("vm-intro", "vm-theperson", "vm-isunavail", "vm-password", "vm-youhave
         raise SystemExit(0)
 
 pbx = Carillon(keep=os.environ.get("KEEP") == "1")
-pbx.conf("rtp.conf", "general", "port_start", "47000")
-pbx.conf("rtp.conf", "general", "port_end", "47999")
+pbx.conf("rtp.conf", "general", "port_start", "38000")
+pbx.conf("rtp.conf", "general", "port_end", "38999")
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
 pbx.conf("voicemail.conf", "general", "mailcmd", "/bin/true")
 pbx.conf("voicemail.conf", "general", "minsecs", "2")

@@ -78,6 +78,12 @@ local function fake_v()
         return "wrong"
     end
     function V.discard(id, path) note("discard", path) end
+    V.files = {}
+    function V.greetings(id)
+        local d = boxes[id].dir
+        return { unavail = V.files[d .. "/unavail"], busy = V.files[d .. "/busy"],
+                 greet = V.files[d .. "/greet"] }
+    end
     function V.list(id, folder)
         local out = {}
         for i, m in ipairs(boxes[id].folders[folder]) do
@@ -178,6 +184,7 @@ function T.leave_recorded_greeting()
     local c, V = fake_call({}), fake_v()
     c.files["/spool/1001/busy"] = true
     c.files["/spool/1001/greet"] = true
+    V.files = c.files
     flows.leave(c, V, "1001", { greeting = "busy" })
     played_in_order(c, { "/spool/1001/busy", "vm-intro" })
     not_played(c, "vm-theperson")
@@ -187,6 +194,7 @@ end
 function T.leave_recorded_name()
     local c, V = fake_call({}), fake_v()
     c.files["/spool/1001/greet"] = true
+    V.files = c.files
     flows.leave(c, V, "1001", {})
     played_in_order(c, { "/spool/1001/greet", "vm-isunavail", "vm-intro" })
     not_played(c, "vm-theperson")
@@ -241,9 +249,18 @@ end
 
 function T.leave_unknown_box()
     local c, V = fake_call({}), fake_v()
+    c.state = "RING"
     local r, msg, code = flows.leave(c, V, "4711", {})
     eq(r, nil, "result")
     eq(code, "nobox", "code")
+    eq(c.state, "RING", "the call is not answered: the dialplan may still reject it")
+end
+
+function T.leave_answers()
+    local c, V = fake_call({}), fake_v()
+    c.state = "RING"
+    flows.leave(c, V, "1001", {})
+    eq(c.state, "UP", "state")
 end
 
 -- ---------------------------------------------------------------- login
