@@ -149,6 +149,8 @@ int dp_lua_sleep(lua_State *L);
 void dp_open_pbx_lib(lua_State *L);
 /* Adds every method modules registered to L's call class (a new state). */
 void dp_install_module_methods(lua_State *L);
+/* libs.c: adds the libraries modules registered to L's `pbx` (a new state). */
+void dp_install_module_libraries(lua_State *L);
 
 /* cli.c */
 void dp_register_cli(void);

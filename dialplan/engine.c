@@ -165,6 +165,7 @@ script_load(const char *path, GError **error)
     dp_call_open_class(s->L);
     dp_install_module_methods(s->L);
     dp_open_pbx_lib(s->L);
+    dp_install_module_libraries(s->L);
     lua_pushcfunction(s->L, lua_context);
     lua_setglobal(s->L, "context");
     if (!run_chunk(s->L, path, error)) {

@@ -2,12 +2,16 @@
  * call:echo(), call:milliwatt(), call:record().  See README.md. */
 #include <carillon/carillon.h>
 
+#include "record_roots.h"
 #include "setup.h"
 
 static gboolean
 app_media_load(PbxModule *self, GError **error)
 {
-    return media_setup(self, error);
+    if (!media_setup(self, error))
+        return FALSE;
+    pbx_module_provide_api(self, MEDIA_API_NAME, &media_api);
+    return TRUE;
 }
 
 /* Running apps hold uses: this runs with some only when forced or at the
@@ -16,6 +20,7 @@ static void
 app_media_unload(PbxModule *self)
 {
     media_teardown();
+    record_roots_clear();
 }
 
 static gboolean

@@ -19,6 +19,7 @@
 #include "methods.h"
 #include "record_path.h"
 #include "record_port.h"
+#include "record_roots.h"
 #include "writer.h"
 
 typedef enum {
@@ -31,6 +32,7 @@ static const char *const format_names[] = { "wav", "wav8", "gsm", NULL };
 
 typedef struct {
     double max, silence;
+    double threshold;           /* dBm0; 0: app_media.conf's */
     gboolean beep;
     char terminator[MEDIA_DIGITS_MAX + 1];
     guint format;
@@ -41,6 +43,7 @@ static const MediaOptDesc record_opts[] = {
     /* key          type               offset           min   max    choices */
     { "max",        MEDIA_OPT_SECONDS, OFF(max),        0.02, 86400 },
     { "silence",    MEDIA_OPT_SECONDS, OFF(silence),    0,    3600 },
+    { "silence_threshold", MEDIA_OPT_SECONDS, OFF(threshold), -90, -1 },
     { "beep",       MEDIA_OPT_BOOL,    OFF(beep) },
     { "terminator", MEDIA_OPT_DIGITS,  OFF(terminator) },
     { "format",     MEDIA_OPT_CHOICE,  OFF(format),     0,    0,     format_names },
@@ -193,7 +196,8 @@ record_app_new(PbxChannel *chan, const char *path, const RecordOpts *o, GError *
 
     p.max_samples = (guint64) (o->max * p.rate + 0.5);
     p.silence_samples = (guint64) (o->silence * p.rate + 0.5);
-    p.threshold = record_threshold_from_dbm0(conf->silence_threshold);
+    p.threshold = record_threshold_from_dbm0(o->threshold < 0 ? o->threshold
+                                                              : conf->silence_threshold);
     p.beep = o->beep ? tone_plan_lookup(conf->tones, "beep") : NULL;
     media_app_init(&r->app, &record_class, chan, o->terminator);
     r->path = record_path_resolve(path, conf->recordings_dir);
@@ -229,12 +233,25 @@ start(lua_State *L, PbxChannel *chan, const char *path, const RecordOpts *o)
     return -1;
 }
 
+/* An absolute path below a root another module registered (media.h). */
+static gboolean
+under_root(const char *path, gsize len)
+{
+    g_autofree char *canon = NULL;
+
+    if (!g_path_is_absolute(path) || strlen(path) != len)
+        return FALSE;
+    canon = g_canonicalize_filename(path, NULL);
+    return record_roots_allow(canon);
+}
+
 static const char *
 check_path(lua_State *L, int idx)
 {
     size_t len;
     const char *path = luaL_checklstring(L, idx, &len);
-    const char *problem = record_path_problem(path, len, media_conf_get()->allow_absolute_paths);
+    gboolean absolute_ok = media_conf_get()->allow_absolute_paths || under_root(path, len);
+    const char *problem = record_path_problem(path, len, absolute_ok);
 
     if (problem)
         luaL_argerror(L, idx, problem);

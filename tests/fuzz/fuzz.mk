@@ -56,3 +56,12 @@ run: build
 	@for h in $(HARNESSES); do $(MAKE) -f tests/fuzz/fuzz.mk --no-print-directory run-$$h || exit 1; done
 
 .PHONY: build run
+
+# fuzz-voicemail: voicemail.conf and message envelopes (app_voicemail's
+# readers over the core's INI reader).
+VM_FUZZ_SRCS = core/config.c modules/app_voicemail/vm_conf.c modules/app_voicemail/vm_box.c \
+               modules/app_voicemail/vm_envelope.c
+$(BUILD)/fuzz-voicemail: tests/fuzz/fuzz-voicemail.c $(VM_FUZZ_SRCS) \
+                         modules/app_voicemail/vm_conf.h modules/app_voicemail/vm_spool.h
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) -Icore/include -o $@ $< $(VM_FUZZ_SRCS) $(GLIB_FLAGS)

@@ -34,6 +34,11 @@ assert "hangup(%d+)" in lua
 pbx.write_file("extensions.lua", lua)
 pbx.conf("rtp.conf", "general", "port_start", "34000")
 pbx.conf("rtp.conf", "general", "port_end", "34999")
+# No mailboxes: the sample office sends busy, unanswered and unregistered
+# calls to voicemail when the callee has a box; without one the caller
+# gets the failure as a SIP status, which is what this test checks
+# (test-voicemail-calls.py covers the mailboxes).
+pbx.write_file("voicemail.conf", "[general]\nmaxmsg = 100\n")
 # No OPTIONS pings: the sipp UAS would take one for an unexpected message.
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
 if not t.ok(pbx.start(), "daemon starts", pbx.log_text()):

@@ -47,6 +47,8 @@ TONE_HZ = 440
 WAIT_FDS_S = 3
 
 pbx = Carillon()
+# app_voicemail uses app_media's API: it would keep app_media from unloading.
+pbx.conf("carillon.conf", "modules", "noload", "app_voicemail")
 pbx.conf("rtp.conf", "general", "port_start", "47000")
 pbx.conf("rtp.conf", "general", "port_end", "47999")
 pbx.conf("endpoints.conf", "office-phone", "codecs", "ulaw")

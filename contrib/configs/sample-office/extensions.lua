@@ -15,6 +15,11 @@
 --   9 + number the outside line, through the trunk `provider`
 --              (endpoints.conf); calls from it land in "from-provider",
 --              where the DID 5550100 rings 1001 and 5550800 is the IVR
+--   *97        your voicemail (PIN: your extension number)
+--   *98        any box's voicemail (it asks for the box and its PIN)
+--
+-- An office extension that is unregistered, busy or not answered within
+-- 20 s sends the caller to its mailbox (app_voicemail, voicemail.conf).
 
 local RING_SECONDS = 20
 local OPERATOR = "1003"
@@ -30,14 +35,25 @@ local function office_extension(number)
     return n ~= nil and n >= 1001 and n <= 1010 and number == tostring(n)
 end
 
--- Rings an office extension; a caller who is not answered yet gets the
--- callee's failure as the SIP status of its own.  Returns the outcome.
+-- The greeting a caller hears in the mailbox, by why the dial failed.
+local VOICEMAIL_GREETING = { busy = "busy", noanswer = "unavail", unavailable = "unavail" }
+
+-- Rings an office extension; one that does not answer sends the caller
+-- to its mailbox (returning "voicemail"), else a caller who is not
+-- answered yet gets the callee's failure as the SIP status of its own.
+-- Returns the outcome.
 local function ring(call, to)
     local outcome, detail = call:dial(to, { timeout = RING_SECONDS })
     if outcome == "answered" or outcome == "cancelled" then
         return outcome    -- talked (or the caller gave up): nothing left
     end
     pbx.log("info", string.format("%s -> %s: %s (%s)", call.from, to, outcome, detail.cause))
+    if VOICEMAIL_GREETING[outcome] and call.voicemail then
+        local how, msg = call:voicemail(to, { greeting = VOICEMAIL_GREETING[outcome] })
+        pbx.log("info", string.format("%s -> %s: voicemail %s", call.from, to,
+                                      tostring(how or msg)))
+        if how then return "voicemail" end
+    end
     if call.state ~= "UP" then
         -- busy and failed pass the callee's answer on (486, 603, ...).
         call:hangup(failure_status[outcome] or detail.code or 503)
@@ -97,7 +113,9 @@ local function ivr(call)
         if to then
             call:play("transfer")          -- "Please hold while I try that extension."
             local outcome = ring(call, to)
-            if outcome == "answered" or outcome == "cancelled" then return end
+            if outcome == "answered" or outcome == "cancelled" or outcome == "voicemail" then
+                return
+            end
             say_failure(call, to, outcome)
             break
         elseif digits ~= "" then
@@ -135,6 +153,9 @@ local apps = {
         pbx.log("info", string.format("%s left room 700: %s", call.from, reason or msg))
     end,
     ["800"] = ivr,
+    -- *97: the caller's own mailbox; *98: it asks which (app_voicemail).
+    ["*97"] = function(call) return call:voicemail_main(call.from) end,
+    ["*98"] = function(call) return call:voicemail_main() end,
 }
 
 -- ---------------------------------------------------------------- outside line

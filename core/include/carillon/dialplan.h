@@ -89,6 +89,24 @@ PBX_API lua_State *pbx_dialplan_call_get_thread(PbxDialplanCall *call);
  * pushed on its thread as the results of the waiting method. */
 PBX_API void pbx_dialplan_wake(PbxDialplanCall *call, int nresults);
 
+/* ---- libraries in the `pbx` table ---- */
+
+/* One function of a library: pbx.<library>.<name>(...). */
+typedef struct {
+    const char *name;
+    PbxDialplanMethod fn;       /* cannot wait (pbx_dialplan_yield raises) */
+} PbxDialplanFuncDesc;
+
+/* Adds pbx.<name> = { <descs[i].name> = function ... } to every loaded
+ * script and every one loaded later, liolib style (each function checks
+ * its own arguments).  `descs` must stay valid while registered (a static
+ * table).  Fails when pbx.<name> is built in or taken by another module.
+ * The table goes away when `owner` unloads; a function a script kept in
+ * a variable then raises an error. */
+PBX_API gboolean pbx_dialplan_register_library(PbxModule *owner, const char *name,
+                                               const PbxDialplanFuncDesc *descs, guint n,
+                                               GError **error);
+
 /* pbx.endpoint(name) */
 typedef struct {
     char *name;          /* g_malloc'ed by whoever sets it */
