@@ -103,6 +103,8 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
 
     if (ep->trunk) {
         sip_trunk_in_identity(ep, req, &number, &name, &callee);
+    } else if (ep->anonymous_extensions) {
+        sip_anonymous_in_identity(req, &number, &name, &callee);
     } else {
         callee = ruri_user(req);
         number = g_strdup(ep->callerid_number);
@@ -116,6 +118,8 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
     copy_headers(call->chan, req);
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
     pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
+    if (ep->anonymous_extensions)
+        pbx_channel_set_var(call->chan, "SIP_ANONYMOUS", "yes");
     pbx_channel_dispatch(call->chan);
 }
 
@@ -129,8 +133,11 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
         respond_code(tx, 482, NULL, NULL);
         return TRUE;
     }
-    /* a trunk's address is its credential; everyone else authenticates */
+    /* a trunk's address is its credential; a call to a public extension
+     * may come in anonymous; everyone else authenticates */
     ep = sip->trunk_for_source(peer->remote_ip, peer->remote_port);
+    if (!ep)
+        ep = sip->anonymous_for(req, peer);
     if (ep)
         ep = sip->endpoint_ref(ep);
     else if (!sip->authenticate(tx, peer, TRUE, &ep))

@@ -83,8 +83,11 @@ add_ours(SipSrtp *srtp, guint tag, SdpSrtpSuite suite)
     return TRUE;
 }
 
-/* Our offer: one line per suite, tags 1..4; the keys are made once per
- * call and offered again in re-INVITEs. */
+/* Our offer: one line per suite, tags 1..4, with fresh keys in every
+ * offer, re-INVITEs and UPDATEs included (RFC 4568 7.1.4).  The keys in
+ * use stay in res_rtp until the answer picks one of these; a session
+ * refresh that sends the same SDP again keeps them (res_rtp keeps a
+ * context given the same key). */
 void
 sip_srtp_offer(SipCall *call, SdpMediaPref *media)
 {
@@ -94,12 +97,10 @@ sip_srtp_offer(SipCall *call, SdpMediaPref *media)
     if (policy != SIP_SRTP_REQUIRED && policy != SIP_SRTP_OPTIONAL)
         return;
     srtp = srtp_of(call);
-    if (srtp->n_ours != SDP_SRTP_N_SUITES) {
-        values_clear(srtp);
-        for (guint s = 0; s < SDP_SRTP_N_SUITES; s++)
-            if (!add_ours(srtp, s + 1, (SdpSrtpSuite) s))
-                return;
-    }
+    values_clear(srtp);
+    for (guint s = 0; s < SDP_SRTP_N_SUITES; s++)
+        if (!add_ours(srtp, s + 1, (SdpSrtpSuite) s))
+            return;
     media->protos = policy == SIP_SRTP_REQUIRED ? savp : NULL;
     media->crypto = (const char *const *) srtp->values;
 }

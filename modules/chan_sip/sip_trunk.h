@@ -84,5 +84,9 @@ void sip_trunk_guard_clear(void);
  * (From), callee (the DID: Request-URI or To user, per did_source). */
 void sip_trunk_in_identity(const SipEndpoint *trunk, const SipMsg *req, char **number,
                            char **name, char **callee);
+/* The same for a call that came in anonymous (res_sip's anonymous_for):
+ * number and name from From as claimed (unverified), callee the
+ * Request-URI user. */
+void sip_anonymous_in_identity(const SipMsg *req, char **number, char **name, char **callee);
 
 G_END_DECLS

@@ -4,7 +4,8 @@
  * A call reaches a trunk only when all of these hold:
  *   - the caller did not come in through a trunk (a call from outside
  *     never goes back out: no unauthenticated caller reaches a trunk;
- *     every other inbound SIP call was digest-authenticated);
+ *     every other inbound SIP call was digest-authenticated or anonymous,
+ *     and an anonymous caller never reaches a trunk either);
  *   - the caller's context is in the trunk's `outbound_contexts` (none
  *     by default: a trunk nobody marked cannot be used);
  *   - the trunk has fewer than `max_calls` calls out;
@@ -108,7 +109,8 @@ caller_endpoint(PbxChannel *requester, gboolean *unauthenticated)
     if (pbx_channel_get_tech(requester) != &sip_channel_tech)
         return NULL;
     in = pbx_channel_get_tech_pvt(requester);
-    *unauthenticated = !in || !in->endpoint || in->endpoint->trunk;
+    *unauthenticated = !in || !in->endpoint || in->endpoint->trunk
+                       || in->endpoint->anonymous_extensions;
     return in ? in->endpoint : NULL;
 }
 

@@ -1,5 +1,5 @@
-/* Carillon - chan_sip: who an INVITE from a trunk is from and for (see
- * sip_trunk.h). */
+/* Carillon - chan_sip: who an INVITE that did not authenticate (from a
+ * trunk, or anonymous) is from and for (see sip_trunk.h). */
 #include "sip_trunk.h"
 
 /* The unescaped user of a URI slice, NULL when it has none. */
@@ -48,6 +48,21 @@ sip_trunk_in_identity(const SipEndpoint *trunk, const SipMsg *req, char **number
             g_string_free(s, TRUE);
     }
     *callee = did ? did : g_strdup("s");
+    *number = uri_user(req->from.uri);
+    if (!*number)
+        *number = g_strdup("anonymous");
+    *name = display_name(&req->from);
+}
+
+void
+sip_anonymous_in_identity(const SipMsg *req, char **number, char **name, char **callee)
+{
+    GString *s = g_string_new(NULL);
+
+    if (req->ruri.user.len && sip_unescape(req->ruri.user, s))
+        *callee = g_string_free(s, FALSE);
+    else
+        *callee = (g_string_free(s, TRUE), g_strdup("s"));
     *number = uri_user(req->from.uri);
     if (!*number)
         *number = g_strdup("anonymous");

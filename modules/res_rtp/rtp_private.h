@@ -85,7 +85,9 @@ struct _RtpSession {
     char *sdp_remote_str;
     char *latched_str;
     guint remote_gen;           /* bumped by each set_remote */
-    gboolean srtp_on;           /* SRTP keys last given to the worker */
+    gboolean srtp_on;           /* SRTP keys last given to the worker ... */
+    guint8 srtp_tx_id[32];      /* ... these (rtp_srtp_key_id): a key given again */
+    guint8 srtp_rx_id[32];      /* keeps its context, and its rollover counter */
     gboolean dtls_on;           /* DTLS last given to the worker ... */
     RtpDtlsParams dtls_params;  /* ... with these */
 

@@ -100,18 +100,43 @@ rtp_srtp_new(const RtpSrtpKey *tx, const RtpSrtpKey *rx, GError **error)
 {
     RtpSrtp *srtp;
 
-    g_return_val_if_fail(tx != NULL && rx != NULL, NULL);
+    g_return_val_if_fail(tx != NULL || rx != NULL, NULL);
     if (!rtp_srtp_init(error))
         return NULL;
     srtp = g_new0(RtpSrtp, 1);
-    srtp->tx = context_new(tx, ssrc_any_outbound, error);
-    if (srtp->tx)
-        srtp->rx = context_new(rx, ssrc_any_inbound, error);
-    if (!srtp->rx) {
+    if ((tx && !(srtp->tx = context_new(tx, ssrc_any_outbound, error))) ||
+        (rx && !(srtp->rx = context_new(rx, ssrc_any_inbound, error)))) {
         rtp_srtp_free(srtp);
         return NULL;
     }
     return srtp;
+}
+
+void
+rtp_srtp_keep(RtpSrtp *fresh, RtpSrtp *old)
+{
+    if (!old)
+        return;
+    if (!fresh->tx) {
+        fresh->tx = old->tx;
+        old->tx = NULL;
+    }
+    if (!fresh->rx) {
+        fresh->rx = old->rx;
+        old->rx = NULL;
+    }
+}
+
+void
+rtp_srtp_key_id(const RtpSrtpKey *k, guint8 id[32])
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    guint8 suite = (guint8) k->suite;
+    gsize len = 32;
+
+    g_checksum_update(sum, &suite, 1);
+    g_checksum_update(sum, k->key, k->key_len);
+    g_checksum_get_digest(sum, id, &len);
 }
 
 void

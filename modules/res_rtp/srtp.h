@@ -27,8 +27,18 @@ typedef struct _RtpSrtp RtpSrtp;
 gboolean rtp_srtp_init(GError **error);
 
 /* Main context: the contexts for what we send (tx) and receive (rx).
- * NULL with RTP_ERROR_FAILED when the suite or key is refused. */
+ * NULL with RTP_ERROR_FAILED when the suite or key is refused.  One of
+ * tx and rx may be NULL: that half is to stay as it is (a re-INVITE that
+ * changed only the other key), and rtp_srtp_keep() must fill it in from
+ * the contexts in use before the result protects anything. */
 RtpSrtp *rtp_srtp_new(const RtpSrtpKey *tx, const RtpSrtpKey *rx, GError **error);
+/* Worker: moves the halves `fresh` lacks from `old` into it (libsrtp's
+ * state, rollover counters and replay windows go on); `old` keeps what
+ * is to be freed.  No allocation. */
+void rtp_srtp_keep(RtpSrtp *fresh, RtpSrtp *old);
+/* Main context: what identifies a key without holding it (SHA-256 of
+ * the suite and the key), to tell whether the same key is given again. */
+void rtp_srtp_key_id(const RtpSrtpKey *k, guint8 id[32]);
 /* Main context (or the engine's end).  NULL ok. */
 void rtp_srtp_free(RtpSrtp *srtp);
 

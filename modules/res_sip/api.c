@@ -378,4 +378,5 @@ const SipApi sip_api = {
     .trunk_for_source = api_trunk_for_source,
     .digest_answer = api_digest_answer,
     .resolve_all = api_resolve_all,
+    .anonymous_for = sip_anonymous_for,
 };

@@ -8,6 +8,7 @@ struct _SipEndpointTable {
     GHashTable *by_name;       /* name -> SipEndpoint* (owns a ref) */
     GPtrArray *list;           /* file order (owns refs) */
     GPtrArray *trunks;         /* the trunks among them, file order (borrowed) */
+    SipEndpoint *anonymous;    /* the type = anonymous section (owned), or NULL */
 };
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
     guint max_trunk_calls;
     guint international_per_hour;
     char *moh_class;
+    char **extensions;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -53,6 +55,7 @@ static const PbxOption endpoint_opts[] = {
     OPT("max_trunk_calls",   PBX_OPT_UINT,   max_trunk_calls,   "2",         0, 1000),
     OPT("international_per_hour", PBX_OPT_UINT, international_per_hour, "0", 0, 1000),
     OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
+    OPT("extensions",        PBX_OPT_STRV,   extensions,        NULL,        0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -81,6 +84,7 @@ sip_endpoint_unref(SipEndpoint *e)
     g_free(e->media_encryption);
     sip_trunk_free(e->trunk);
     g_free(e->moh_class);
+    g_strfreev(e->anonymous_extensions);
     g_free(e);
 }
 
@@ -140,11 +144,42 @@ moh_class_is_valid(const char *name)
 }
 
 /* Checks the values that are not plain strings or numbers. */
+/* `type = anonymous`: no secret (it never authenticates), and the
+ * extensions unauthenticated calls may reach; other types have no
+ * extensions. */
+static gboolean
+check_anonymous(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
+                GError **error)
+{
+    gboolean anonymous = strcmp(raw->type, "anonymous") == 0;
+
+    if (anonymous && raw->secret) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "secret",
+                             "the anonymous endpoint never authenticates: no secret");
+        return FALSE;
+    }
+    if (anonymous && (!raw->extensions || !raw->extensions[0])) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, "extensions",
+                             "the anonymous endpoint needs the extensions it may reach");
+        return FALSE;
+    }
+    if (!anonymous && raw->extensions && raw->extensions[0]) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "extensions",
+                             "only a type = anonymous section has extensions");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         SipEndpoint *e, GError **error)
 {
-    if (!raw->secret || !*raw->secret) {
+    if (!check_anonymous(cfg, section, raw, error))
+        return FALSE;
+    if (strcmp(raw->type, "anonymous") == 0) {
+        /* no secret: never authenticates */
+    } else if (!raw->secret || !*raw->secret) {
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, NULL,
                              "endpoint has no secret");
         return FALSE;
@@ -160,9 +195,9 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         e->callerid_number = g_strdup(section);
     if (!sip_endpoint_check_codecs(cfg, section, raw->codecs, error))
         return FALSE;
-    if (strcmp(raw->type, "endpoint") != 0) {
+    if (strcmp(raw->type, "endpoint") != 0 && strcmp(raw->type, "anonymous") != 0) {
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "type",
-                             "'%s' is not endpoint or trunk", raw->type);
+                             "'%s' is not endpoint, anonymous or trunk", raw->type);
         return FALSE;
     }
     if (strcmp(raw->nat, "no") == 0) {
@@ -239,8 +274,30 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->max_trunk_calls = raw.max_trunk_calls;
     e->international_per_hour = raw.international_per_hour;
     e->moh_class = g_steal_pointer(&raw.moh_class);
+    if (strcmp(raw.type, "anonymous") == 0)
+        e->anonymous_extensions = g_steal_pointer(&raw.extensions);
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
+}
+
+/* Keeps the anonymous endpoint apart (at most one): it is no user, so
+ * lookups, the registrar and listings never see it.  FALSE (e freed)
+ * for a second one. */
+static gboolean
+take_anonymous(SipEndpointTable *t, const PbxConfig *cfg, const char *section,
+               SipEndpoint *e, GError **error)
+{
+    if (!e->anonymous_extensions)
+        return TRUE;
+    if (t->anonymous) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "type",
+                             "a second anonymous endpoint (the first is [%s])",
+                             t->anonymous->name);
+        sip_endpoint_unref(e);
+        return FALSE;
+    }
+    t->anonymous = e;
+    return TRUE;
 }
 
 SipEndpointTable *
@@ -255,10 +312,12 @@ sip_endpoint_table_new(const PbxConfig *cfg, GError **error)
     t->trunks = g_ptr_array_new();
     for (guint i = 0; sections[i]; i++) {
         SipEndpoint *e = endpoint_from_section(cfg, sections[i], error);
-        if (!e) {
+        if (!e || !take_anonymous(t, cfg, sections[i], e, error)) {
             sip_endpoint_table_unref(t);
             return NULL;
         }
+        if (e->anonymous_extensions)
+            continue;
         g_ptr_array_add(t->list, e);
         if (e->trunk)
             g_ptr_array_add(t->trunks, e);
@@ -282,6 +341,7 @@ sip_endpoint_table_unref(SipEndpointTable *t)
     g_hash_table_unref(t->by_name);
     g_ptr_array_unref(t->trunks);
     g_ptr_array_unref(t->list);
+    sip_endpoint_unref(t->anonymous);
     g_free(t);
 }
 
@@ -306,4 +366,10 @@ sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip, guint
             return e;
     }
     return NULL;
+}
+
+SipEndpoint *
+sip_endpoint_table_anonymous(const SipEndpointTable *t)
+{
+    return t ? t->anonymous : NULL;
 }

@@ -26,6 +26,9 @@ const GPtrArray *sip_endpoint_table_list(const SipEndpointTable *t);
 SipEndpoint *sip_endpoint_table_match_source(const SipEndpointTable *t, const char *ip,
                                              guint16 port);
 
+/* The `type = anonymous` endpoint, borrowed; NULL when none. */
+SipEndpoint *sip_endpoint_table_anonymous(const SipEndpointTable *t);
+
 SipEndpoint *sip_endpoint_ref(SipEndpoint *e);
 void sip_endpoint_unref(SipEndpoint *e);
 

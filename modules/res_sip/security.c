@@ -236,6 +236,12 @@ sip_security_is_blocked(const char *ip)
     return sip_auth_source_parse(ip, &a) && sip_auth_is_blocked(auth, &a);
 }
 
+SipEndpoint *
+sip_security_anonymous_endpoint(void)
+{
+    return sip_endpoint_table_anonymous(endpoints);
+}
+
 static const char *
 secret_of(const char *username, gpointer data)
 {

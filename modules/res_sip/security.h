@@ -24,6 +24,14 @@ const GPtrArray *sip_security_endpoint_list(void);
 /* The trunk whose `match` holds ip, borrowed; NULL when none. */
 SipEndpoint *sip_security_trunk_for_source(const char *ip, guint16 port);
 const char *sip_security_realm(void);
+/* The `type = anonymous` endpoint, borrowed; NULL when none. */
+SipEndpoint *sip_security_anonymous_endpoint(void);
+
+/* ---- anonymous.c ---- */
+/* The anonymous endpoint when req may come in without credentials
+ * (borrowed), else NULL: the caller then challenges it as usual.  See
+ * api.h anonymous_for. */
+SipEndpoint *sip_anonymous_for(const SipMsg *req, const SipPeerInfo *peer);
 
 /* TRUE when requests from this address are to be dropped. */
 gboolean sip_security_is_blocked(const char *ip);

@@ -237,6 +237,20 @@ t.ok(re.search(r"rate \(msg/s\)\s+40\s+-\s+-\s+[1-9]", out), "rate trips are cou
 t.ok("limit rate tripped by 127.0.0.2" in pbx.log_text(), "the trip is logged (and published)")
 t.ok(len(re.findall("limit rate tripped by 127.0.0.2", pbx.log_text())) <= 3,
      "... once per source every 10 s, not per packet")
+
+
+def tripped_events(limit, source):
+    """Lines of `event show recent` for sip/limit-tripped of limit by source."""
+    out = pbx.rx("event show recent 500 like sip/limit-tripped")[1]
+    return [l for l in out.splitlines()
+            if "sip/limit-tripped" in l and re.search(rf"\blimit=\"?{limit}\b", l)
+            and re.search(rf"\bsource=\"?{re.escape(source)}\b", l)]
+
+
+ev = tripped_events("rate", ATTACKER)
+t.ok(1 <= len(ev) <= 3 and re.search(r"\bcount=\"?[1-9]", ev[0]),
+     "the event sip/limit-tripped (limit=rate, source, count) is on the bus, not per packet",
+     pbx.rx("event show recent 20")[1])
 rc, out = pbx.rx("sip unlimit 127.0.0.2")
 t.ok(rc == 0 and "Lifted" in out, "sip unlimit lifts the limit", out)
 
@@ -255,6 +269,11 @@ for i in range(3):
         held.append((call_id, cseq, a.ack("800", call_id, cseq, r)))
 t.ok(results[:2] == [200, 200] and results[2] == 503,
      "max_dialogs_per_source = 2: the third concurrent call gets 503", results)
+t.ok(tripped_events("dialogs", "127.0.0.7"),
+     "... and sip/limit-tripped limit=dialogs source=127.0.0.7 is published",
+     pbx.rx("event show recent 20")[1])
+t.ok(re.search(r"127\.0\.0\.7\s+\d+\s+\d+\s+[1-9]", show_limits(pbx)),
+     "... and sip show limits lists 127.0.0.7 with its trip", show_limits(pbx))
 r503 = None
 for call_id, cseq, tag in held:
     a.request("BYE", "800", cseq + 1, call_id, to_tag=tag)

@@ -227,3 +227,18 @@ context("from-provider", {
         did(call)
     end,
 })
+
+-- Calls nobody authenticated (endpoints.conf [anonymous]: the Request-URI
+-- users it lists, here sip:reception@...).  `public = true` is what lets
+-- them in: without it they are challenged like everyone else.  call.from
+-- is whatever their From says (unverified); call.vars.SIP_ANONYMOUS is
+-- "yes".
+context("public", {
+    public = true,
+    on_invite = function(call)
+        if call.to == "reception" then
+            return ivr(call)
+        end
+        call:hangup(404)
+    end,
+})

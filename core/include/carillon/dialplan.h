@@ -126,6 +126,13 @@ PBX_API void pbx_dialplan_add_endpoint_provider(PbxModule *owner,
 PBX_API void pbx_dialplan_remove_endpoint_provider(PbxEndpointProvider fn,
                                                    gpointer data);
 
+/* TRUE when the current dialplan's contexts[context].public is true
+ * (`context("public", {public = true, ...})`): the admin lets calls that
+ * nobody authenticated in there.  FALSE when no dialplan is loaded, the
+ * context is missing, or `public` is anything but true.  Reads the table
+ * raw: no script code runs.  Main context. */
+PBX_API gboolean pbx_dialplan_context_is_public(const char *context);
+
 /* ---- handlers for events that are not calls ---- */
 
 #define PBX_DIALPLAN_ERROR (pbx_dialplan_error_quark())

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <carillon/sip/sdp.h>
+#include <carillon/sip/sdp_crypto.h>
 
 G_DEFINE_QUARK(sdp-error-quark, sdp_error)
 
@@ -55,7 +56,8 @@ sdp_media_new(const char *media, guint port, const char *proto)
     m->codecs = g_array_new(FALSE, TRUE, sizeof(SdpCodec));
     g_array_set_clear_func(m->codecs, codec_clear);
     m->bandwidths = g_ptr_array_new_with_free_func(g_free);
-    m->crypto = g_ptr_array_new_with_free_func(g_free);
+    /* a=crypto values hold keys: wiped when freed */
+    m->crypto = g_ptr_array_new_with_free_func((GDestroyNotify) sdp_crypto_free_value);
     m->attributes = g_ptr_array_new_with_free_func(attribute_free);
     return m;
 }

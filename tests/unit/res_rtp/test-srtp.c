@@ -412,6 +412,105 @@ test_bad_key(void)
     rtp_engine_free(e);
 }
 
+/* Sends X's packet `seq` (protected with tx) to A; TRUE when Y got it. */
+static gboolean
+x_to_y(srtp_t tx, const Phone *x, const Phone *y, RtpSession *a, guint16 seq,
+       guint8 *replay, int *replay_len)
+{
+    guint8 buf[2048];
+    int len = 172;
+
+    fill_rtp(buf, seq, 0x1234);
+    g_assert_cmpint(srtp_protect(tx, buf, &len), ==, srtp_err_status_ok);
+    if (replay) {
+        memcpy(replay, buf, (gsize) len);
+        *replay_len = len;
+    }
+    send_to(x->fd, AF_INET, session_port(a), buf, (gsize) len);
+    return receive(y->fd, buf, sizeof(buf), NULL) == 172 && is_audio(buf, seq);
+}
+
+/* Y's packet `seq` reaches X under A's tx key; TRUE when rx decrypts it. */
+static gboolean
+y_to_x(srtp_t rx, const Phone *x, const Phone *y, RtpSession *b, guint16 seq)
+{
+    guint8 buf[2048];
+    int len;
+
+    fill_rtp(buf, seq, 0x5678);
+    send_to(y->fd, AF_INET, session_port(b), buf, 172);
+    len = (int) receive(x->fd, buf, sizeof(buf), NULL);
+    return len > 172 && srtp_unprotect(rx, buf, &len) == srtp_err_status_ok &&
+           is_audio(buf, seq);
+}
+
+/* RFC 4568 7.1.4 re-INVITEs: the same keys again keep the contexts (an
+ * old packet replayed is still refused: the replay window, and with it
+ * the rollover counter, went on); a new tx key with the old rx key
+ * rekeys what A sends at once and keeps the rx context; new keys both
+ * ways take over both. */
+static void
+test_rekey(void)
+{
+    RtpEngine *e = engine_new(1, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET), *b = session_new(e, AF_INET);
+    Phone x = phone_new(AF_INET), y = phone_new(AF_INET);
+    RtpSrtpKey kx, ka, ka2, kx2;
+    srtp_t xtx, xrx, xrx2, xtx2;
+    guint8 old[2048];
+    int old_len;
+
+    make_key(&kx, RTP_SRTP_AES_CM_128_HMAC_SHA1_80, 1);
+    make_key(&ka, RTP_SRTP_AES_CM_128_HMAC_SHA1_80, 2);
+    make_key(&ka2, RTP_SRTP_AES_CM_128_HMAC_SHA1_80, 3);
+    make_key(&kx2, RTP_SRTP_AEAD_AES_128_GCM, 4);
+    xtx = phone_context(&kx, ssrc_any_outbound);
+    xrx = phone_context(&ka, ssrc_any_inbound);
+    xrx2 = phone_context(&ka2, ssrc_any_inbound);
+    xtx2 = phone_context(&kx2, ssrc_any_outbound);
+    g_assert_true(rtp_session_set_srtp(a, &ka, &kx, NULL));
+    set_remote(a, "127.0.0.1", x.port);
+    set_remote(b, "127.0.0.1", y.port);
+    rtp_session_relay(a, b);
+    rtp_engine_sync(e);
+    g_assert_true(x_to_y(xtx, &x, &y, a, 1, old, &old_len));
+    g_assert_true(y_to_x(xrx, &x, &y, b, 100));
+
+    /* the same keys (a session refresh): nothing restarts */
+    g_assert_true(rtp_session_set_srtp(a, &ka, &kx, NULL));
+    rtp_engine_sync(e);
+    send_to(x.fd, AF_INET, session_port(a), old, (gsize) old_len);
+    wait_counter(e, a, G_STRUCT_OFFSET(RtpStats, srtp_failed), 1);
+    g_assert_true(x_to_y(xtx, &x, &y, a, 2, NULL, NULL));
+    g_assert_true(y_to_x(xrx, &x, &y, b, 101));
+
+    /* a new key of ours, theirs unchanged: A sends under ka2 at once,
+     * and the replay is still refused (the rx context stayed) */
+    g_assert_true(rtp_session_set_srtp(a, &ka2, &kx, NULL));
+    rtp_engine_sync(e);
+    g_assert_true(y_to_x(xrx2, &x, &y, b, 102));
+    send_to(x.fd, AF_INET, session_port(a), old, (gsize) old_len);
+    wait_counter(e, a, G_STRUCT_OFFSET(RtpStats, srtp_failed), 2);
+    g_assert_true(x_to_y(xtx, &x, &y, a, 3, NULL, NULL));
+
+    /* their new key and suite too: the old one no longer passes */
+    g_assert_true(rtp_session_set_srtp(a, &ka2, &kx2, NULL));
+    rtp_engine_sync(e);
+    g_assert_true(x_to_y(xtx2, &x, &y, a, 4, NULL, NULL));
+    g_assert_false(x_to_y(xtx, &x, &y, a, 5, NULL, NULL));
+    g_assert_true(y_to_x(xrx2, &x, &y, b, 103));
+
+    srtp_dealloc(xtx);
+    srtp_dealloc(xrx);
+    srtp_dealloc(xrx2);
+    srtp_dealloc(xtx2);
+    rtp_session_free(a);
+    rtp_session_free(b);
+    rtp_engine_free(e);
+    phone_close(&x);
+    phone_close(&y);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -424,6 +523,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, GINT_TO_POINTER(i), test_suite);
     }
     g_test_add_func("/rtp/srtp/srtcp", test_srtcp);
+    g_test_add_func("/rtp/srtp/rekey", test_rekey);
     g_test_add_func("/rtp/srtp/bad-key", test_bad_key);
     return g_test_run();
 }

@@ -110,6 +110,54 @@ test_errors(void)
     }
 }
 
+/* type = anonymous: kept apart from the users (no lookup, not listed),
+ * no secret, extensions required; at most one. */
+static void
+test_anonymous(void)
+{
+    static const struct {
+        const char *text;
+        const char *message;
+    } bad[] = {
+        { "[anonymous]\ntype = anonymous\ncontext = public\n",
+          "endpoints.conf:1: [anonymous] extensions: the anonymous endpoint needs" },
+        { "[anonymous]\ntype = anonymous\nextensions = 800\nsecret = x\n",
+          "endpoints.conf:4: [anonymous] secret: the anonymous endpoint never" },
+        { "[1001]\nsecret = a\nextensions = 800\n",
+          "endpoints.conf:3: [1001] extensions: only a type = anonymous section" },
+        { "[a]\ntype = anonymous\nextensions = 1\n[b]\ntype = anonymous\nextensions = 2\n",
+          "endpoints.conf:5: [b] type: a second anonymous endpoint (the first is [a])" },
+        { "[1001]\nsecret = a\ntype = guest\n",
+          "endpoints.conf:3: [1001] type: 'guest' is not endpoint, anonymous or trunk" },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SipEndpointTable) t = parse(
+        "[1001]\nsecret = a\n"
+        "[anonymous]\ntype = anonymous\ncontext = public\nextensions = 800, reception\n"
+        "transports = udp\n", &error);
+    SipEndpoint *e;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(sip_endpoint_table_list(t)->len, ==, 1);
+    g_assert_null(sip_endpoint_table_lookup(t, "anonymous"));
+    e = sip_endpoint_table_anonymous(t);
+    g_assert_nonnull(e);
+    g_assert_null(e->secret);
+    g_assert_cmpstr(e->context, ==, "public");
+    g_assert_cmpstr(e->anonymous_extensions[1], ==, "reception");
+    g_assert_null(e->anonymous_extensions[2]);
+    g_assert_cmpuint(e->transports, ==, SIP_TRANSPORT_MASK_UDP);
+    g_assert_null(sip_endpoint_table_lookup(t, "1001")->anonymous_extensions);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(SipEndpointTable) none = parse(bad[i].text, &err);
+        g_assert_null(none);
+        g_assert_nonnull(err);
+        if (!g_str_has_prefix(err->message, bad[i].message))
+            g_error("case %u: '%s' lacks '%s'", i, err->message, bad[i].message);
+    }
+}
+
 static void
 test_endpoint_outlives_table(void)
 {
@@ -129,6 +177,7 @@ main(int argc, char **argv)
     g_test_summary("endpoints.conf parsing");
     g_test_add_func("/sip/endpoint/templates-and-defaults", test_templates_and_defaults);
     g_test_add_func("/sip/endpoint/errors", test_errors);
+    g_test_add_func("/sip/endpoint/anonymous", test_anonymous);
     g_test_add_func("/sip/endpoint/outlives-table", test_endpoint_outlives_table);
     return g_test_run();
 }

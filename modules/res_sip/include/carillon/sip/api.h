@@ -53,7 +53,7 @@ G_BEGIN_DECLS
  * way a module built against the old ones would misuse.  Functions the
  * message library loses or changes also bump its SONAME
  * (libcarillon-sipmsg.so.1). */
-#define SIP_API_VERSION 3u
+#define SIP_API_VERSION 4u
 
 typedef struct _SipServerTx SipServerTx;
 typedef struct _SipClientTx SipClientTx;
@@ -320,6 +320,18 @@ typedef struct {
     void (*resolve_all)(PbxModule *owner, const char *host, guint16 port,
                         SipTransport transport, GCancellable *cancellable,
                         SipResolveAllFunc fn, gpointer data);
+
+    /* ---- calls nobody authenticated (endpoints.conf type = anonymous) ---- */
+    /* The anonymous endpoint (borrowed) when req, an out-of-dialog
+     * request from peer, may come in without digest: it carries no
+     * Authorization/Proxy-Authorization, its Request-URI user is one of
+     * the endpoint's `extensions`, peer's transport is in its
+     * `transports`, and the dialplan marks its context public
+     * (pbx_dialplan_context_is_public).  NULL otherwise (and always when
+     * there is no anonymous endpoint, the default): authenticate as
+     * usual.  Decided on the Request-URI alone, so it tells nobody
+     * which users exist. */
+    SipEndpoint *(*anonymous_for)(const SipMsg *req, const SipPeerInfo *peer);
 } SipApi;
 
 /* Fetches the API for `self` (recording the dependency on res_sip),

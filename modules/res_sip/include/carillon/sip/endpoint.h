@@ -22,7 +22,9 @@
  * max_trunk_calls (concurrent calls through trunks, default 2),
  * international_per_hour (calls to a trunk's international prefixes
  * per hour, default 0: none).  `type = trunk` makes the section a trunk
- * (carillon/sip/trunk.h) with keys of its own.
+ * (carillon/sip/trunk.h) with keys of its own.  `type = anonymous` makes
+ * it the endpoint of unauthenticated calls (no secret; `extensions`
+ * lists the Request-URI users they may reach; see api.h anonymous_for).
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -91,6 +93,11 @@ typedef struct {
      * is sent but over TLS); TRUE = optimistic: SRTP when the other side
      * takes it (and the signalling is TLS), else plain RTP. */
     gboolean media_encryption_optimistic;
+    /* `type = anonymous` (at most one, never looked up by name, never
+     * authenticates): the Request-URI users that calls without
+     * credentials may reach, into its context, when the dialplan marks
+     * that context public; NULL for every other endpoint. */
+    char **anonymous_extensions;
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
