@@ -166,7 +166,7 @@ def registered_at_b():
 def call(caller, callee, dial, hangup_by, caller_id):
     """caller dials; callee answers once it shows the caller ID (a regex)."""
     caller.command(f"/dial {dial}")
-    ok = wait_for(lambda: re.search("Incoming call from: " + re.escape(caller_id),
+    ok = wait_for(lambda: re.search("Incoming call from: +" + re.escape(caller_id),
                                     callee.log_text()), 15)
     t.ok(ok, f"{callee.user} rings with the caller ID {caller_id}", callee.log_text()[-1500:])
     callee.command("/accept")
