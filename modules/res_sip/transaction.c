@@ -334,6 +334,11 @@ sip_response_build(const SipMsg *req, const SipAddr *src, const SipResponse *r,
     sip_builder_response(&b, req, r->code, r->reason, r->code == 100 ? NULL : to_tag, &fix);
     if (r->code == 100)
         sip_builder_copy_headers(&b, req, SIP_HDR_TIMESTAMP);
+    /* RFC 3261 12.1.1: a response that may establish (or refresh) a
+     * dialog carries the request's Record-Route values, in order, so the
+     * peer's in-dialog requests cross the proxies that asked for it. */
+    if (r->code > 100 && r->code < 300)
+        sip_builder_copy_headers(&b, req, SIP_HDR_RECORD_ROUTE);
     if (ua && *ua)
         sip_builder_header(&b, "Server", ua);
     if (r->headers)

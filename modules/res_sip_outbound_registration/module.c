@@ -23,6 +23,8 @@ build_all(void)
 static void
 on_reload(const PbxEvent *ev, gpointer data)
 {
+    if (outreg.stopping)
+        return;                 /* stop.c is removing the bindings */
     g_clear_pointer(&outreg.regs, g_ptr_array_unref);
     build_all();
 }
@@ -36,6 +38,7 @@ teardown(gpointer data)
     g_clear_pointer(&outreg.timers, pbx_timers_free);
     outreg.sip = NULL;
     outreg.module = NULL;
+    outreg.stopping = FALSE;
 }
 
 static gboolean
@@ -49,6 +52,7 @@ load(PbxModule *self, GError **error)
     if (!outreg.sip || !outreg_cli_register(self, error))
         return FALSE;
     pbx_event_subscribe(self, "sip/endpoints-reloaded", on_reload, NULL);
+    outreg_stop_subscribe(self);
     build_all();
     return TRUE;
 }

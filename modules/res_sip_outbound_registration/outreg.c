@@ -16,14 +16,14 @@ outreg_state_name(OutregState state)
     return state_names[state];
 }
 
-static Outreg *
+Outreg *
 outreg_ref(Outreg *reg)
 {
     reg->refs++;
     return reg;
 }
 
-static void
+void
 outreg_unref(gpointer data)
 {
     Outreg *reg = data;
@@ -49,8 +49,8 @@ outreg_remaining(const Outreg *reg)
     return reg->expires_at && left > 0 ? (guint) (left / G_USEC_PER_SEC) : 0;
 }
 
-static void
-set_state(Outreg *reg, OutregState state)
+void
+outreg_set_state(Outreg *reg, OutregState state)
 {
     PbxEvent *ev;
 
@@ -205,7 +205,7 @@ void
 outreg_start(Outreg *reg)
 {
     pbx_timer_stop(&reg->timer);
-    set_state(reg, OUTREG_REGISTERING);
+    outreg_set_state(reg, OUTREG_REGISTERING);
     send_register(reg);
 }
 
@@ -226,7 +226,7 @@ fail(Outreg *reg, OutregState state)
     if (state == OUTREG_FAILED && t->hosts[1])
         reg->host_index = t->hosts[reg->host_index + 1] ? reg->host_index + 1 : 0;
     aim_at_host(reg);
-    set_state(reg, state);
+    outreg_set_state(reg, state);
     pbx_timer_start(&reg->timer, (guint) (delay * 1000));
 }
 
@@ -270,7 +270,7 @@ registered(Outreg *reg, const SipMsg *resp)
     reg->expires_at = pbx_timers_now(outreg.timers) + granted * G_USEC_PER_SEC;
     refresh_ms = granted >= 10 ? MIN(granted * 900ull, (granted - 5) * 1000ull)
                                : granted * 500ull;
-    set_state(reg, OUTREG_REGISTERED);
+    outreg_set_state(reg, OUTREG_REGISTERED);
     pbx_timer_start(&reg->timer, (guint) refresh_ms);
 }
 
@@ -372,6 +372,8 @@ timer_fired(PbxTimer *timer, gpointer data)
 {
     Outreg *reg = data;
 
+    if (outreg.stopping)
+        return;                 /* stop.c removes the binding instead */
     if (reg->state == OUTREG_REGISTERED)
         send_register(reg);     /* a refresh: the state stays until it fails */
     else
@@ -393,6 +395,7 @@ outreg_new(SipEndpoint *trunk)
     outreg.sip->random_token(reg->tag, sizeof reg->tag);
     aim_at_host(reg);
     pbx_timer_init(&reg->timer, outreg.timers, timer_fired, reg);
+    pbx_timer_init(&reg->stop_timer, outreg.timers, outreg_stop_timer_fired, reg);
     return reg;
 }
 
@@ -403,6 +406,7 @@ outreg_free(Outreg *reg)
         return;
     reg->gone = TRUE;
     pbx_timer_stop(&reg->timer);
+    pbx_timer_stop(&reg->stop_timer);
     outreg_unref(reg);
 }
 
@@ -412,29 +416,47 @@ unregistered(SipClientTx *tx, const SipMsg *resp, guint code, gpointer data)
     /* nothing to do: the module is going away (and its callbacks with it) */
 }
 
-void
-outreg_unregister(Outreg *reg)
+/* The REGISTER (reg->expires, reg->auth) for the address the binding
+ * was made at; FALSE when there is none or no transport reaches it. */
+gboolean
+outreg_build_to_current(Outreg *reg, SipTarget *target, char *ip, GString *out)
 {
     const SipTrunk *t = reg->trunk->trunk;
     const SipAddr *addr;
-    char ip[SIP_ADDR_STRLEN], local[SIP_ADDR_STRLEN];
+    char local[SIP_ADDR_STRLEN];
     guint16 local_port = 0;
+
+    if (reg->addr_index >= reg->addrs->len)
+        return FALSE;
+    addr = &g_array_index(reg->addrs, SipAddr, reg->addr_index);
+    sip_addr_ip_string(addr, ip, SIP_ADDR_STRLEN);
+    if (!outreg.sip->local_address(t->transport, ip, local, sizeof local, &local_port))
+        return FALSE;
+    build_register(reg, local, local_port, out);
+    *target = (SipTarget) { .transport = t->transport, .host = ip,
+                            .port = sip_addr_port(addr) };
+    return TRUE;
+}
+
+void
+outreg_unregister(Outreg *reg)
+{
+    char ip[SIP_ADDR_STRLEN];
+    SipTarget target;
     g_autoptr(GString) req = g_string_sized_new(800);
     g_autoptr(GError) error = NULL;
 
-    if (reg->state != OUTREG_REGISTERED || reg->addr_index >= reg->addrs->len)
-        return;
-    addr = &g_array_index(reg->addrs, SipAddr, reg->addr_index);
-    sip_addr_ip_string(addr, ip, sizeof ip);
-    if (!outreg.sip->local_address(t->transport, ip, local, sizeof local, &local_port))
+    if (reg->state != OUTREG_REGISTERED)
         return;
     reg->expires = 0;
     reg->auth = g_strdup(reg->challenge);
-    build_register(reg, local, local_port, req);
+    if (!outreg_build_to_current(reg, &target, ip, req)) {
+        g_clear_pointer(&reg->auth, g_free);
+        return;
+    }
     g_clear_pointer(&reg->auth, g_free);
-    if (!outreg.sip->send_request(outreg.module, &(SipTarget) { .transport = t->transport,
-                                  .host = ip, .port = sip_addr_port(addr) },
-                                  req->str, req->len, unregistered, NULL, NULL, &error))
+    if (!outreg.sip->send_request(outreg.module, &target, req->str, req->len, unregistered,
+                                  NULL, NULL, &error))
         pbx_warning(outreg.log, "trunk %s: unregister: %s", reg->trunk->name, error->message);
     else
         pbx_info(outreg.log, "trunk %s: unregistering (Expires: 0)", reg->trunk->name);

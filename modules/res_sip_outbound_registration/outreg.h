@@ -70,6 +70,9 @@ typedef struct {
     char *ruri;                 /* Request-URI of the REGISTER (digest uri) */
     char *contact;              /* our Contact URI, to find it in the 2xx */
     PbxTimer timer;             /* refresh or retry */
+    PbxTimer stop_timer;        /* daemon stopping: deadline of the unregister */
+    gboolean stop_use;          /* holds a module use until unregistered */
+    gboolean stop_challenged;   /* the unregister answered a challenge */
 } Outreg;
 
 typedef struct {
@@ -78,6 +81,7 @@ typedef struct {
     PbxTimers *timers;
     PbxLogDomain *log;
     GPtrArray *regs;            /* Outreg *, trunk file order */
+    gboolean stopping;          /* the daemon stops: no refresh, no retry */
 } OutregModule;
 
 extern OutregModule outreg;
@@ -92,6 +96,20 @@ void outreg_start(Outreg *reg);
  * the answer (module unload). */
 void outreg_unregister(Outreg *reg);
 const char *outreg_state_name(OutregState state);
+/* outreg.c's pieces for stop.c: references held by transactions, the
+ * state (an event on change), the REGISTER text for reg->addrs[addr_index]. */
+Outreg *outreg_ref(Outreg *reg);
+void outreg_unref(gpointer data);
+void outreg_set_state(Outreg *reg, OutregState state);
+gboolean outreg_build_to_current(Outreg *reg, SipTarget *target, char *ip, GString *out);
+
+/* stop.c: on core/stopping each Registered trunk removes its binding
+ * (REGISTER Expires: 0, one 401/407 answered with fresh credentials),
+ * holding a module use until the answer or OUTREG_STOP_DEADLINE_MS, so
+ * the daemon's stop waits for it.  Main context. */
+#define OUTREG_STOP_DEADLINE_MS 1500
+void outreg_stop_subscribe(PbxModule *self);
+void outreg_stop_timer_fired(PbxTimer *timer, gpointer data);
 /* Seconds left of the binding, 0 when none. */
 guint outreg_remaining(const Outreg *reg);
 

@@ -117,6 +117,28 @@ def expecting(name, **words):
     return out
 
 
+def record_routed(name):
+    """A copy of a contrib scenario whose first INVITE carries two
+    Record-Route values (proxies at the scenario's own address) and whose
+    200 must carry them back in order (RFC 3261 12.1.1)."""
+    text = open(os.path.join(SIPP, name)).read()
+    text = text.replace("      Max-Forwards: 70\n",
+                        "      Max-Forwards: 70\n"
+                        "      Record-Route: <sip:[local_ip]:[local_port];lr;p=1>\n"
+                        "      Record-Route: <sip:[local_ip]:[local_port];lr;p=2>\n", 1)
+    check = ('<recv response="200" rtd="true" rrs="true">\n    <action>\n'
+             '      <ereg regexp="Record-Route: &lt;sip:[^;]+;lr;p=1&gt;[^R]*'
+             'Record-Route: &lt;sip:[^;]+;lr;p=2&gt;" search_in="msg" check_it="true" '
+             'assign_to="rr"/>\n    </action>\n  </recv>')
+    assert '<recv response="200" rtd="true" rrs="true"/>' in text
+    text = text.replace('<recv response="200" rtd="true" rrs="true"/>', check, 1)
+    text = text.replace("</scenario>", '  <Reference variables="rr"/>\n</scenario>')
+    out = os.path.join(pbx.run_dir, "rr-" + name)
+    with open(out, "w") as f:
+        f.write(text)
+    return out
+
+
 def raw_invite(port, did):
     """An INVITE from 127.0.0.1:port to did without credentials: the final
     status (ACKed), None when none came."""
@@ -198,10 +220,11 @@ try:
     t.ok(rc == 0, "1001 registers", out)
     callee = sipp("uas-answer.xml", phone, extra=["-rtp_echo"], remote=False, pause_ms=300)
     time.sleep(0.3)
-    inbound = sipp("provider-call.xml", PROVIDER, {"caller": "15557654321"},
+    inbound = sipp(record_routed("provider-call.xml"), PROVIDER, {"caller": "15557654321"},
                    service="5550100", pause_ms=2000)
     rc, out = finish(inbound)
-    t.ok(rc == 0, "the provider's call to 5550100 is answered (by 1001)", out)
+    t.ok(rc == 0, "the provider's call to 5550100 is answered (by 1001); the 200 carries "
+         "the INVITE's two Record-Route values in order", out)
     rc, out = finish(callee)
     t.ok(rc == 0, "1001 rang and answered the outside call", out + errors(phone))
 
