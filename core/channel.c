@@ -590,15 +590,20 @@ pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data
     chan->dtmf_hook_data = fn ? data : NULL;
 }
 
-gboolean
-pbx_channel_refer(PbxChannel *chan, const char *target,
-                  const char *referred_by)
+guint
+pbx_channel_refer(PbxChannel *chan, const PbxRefer *refer)
 {
+    guint status = 501;
+
     PBX_ASSERT_MAIN_CONTEXT();
-    g_return_val_if_fail(chan != NULL && target != NULL, FALSE);
-    if (chan->state == PBX_CHANNEL_HANGUP || !refer_handler)
-        return FALSE;
-    return refer_handler(chan, target, referred_by, refer_handler_data);
+    g_return_val_if_fail(chan != NULL && refer != NULL && refer->target != NULL, 500);
+    if (chan->state == PBX_CHANNEL_HANGUP)
+        status = 481;
+    else if (refer_handler)
+        status = refer_handler(chan, refer, refer_handler_data);
+    if (status != 202 && refer->destroy)
+        refer->destroy(refer->data);
+    return status;
 }
 
 static void

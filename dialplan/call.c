@@ -517,6 +517,7 @@ static const luaL_Reg methods[] = {
     { "ring", call_ring },
     { "progress", call_progress },
     { "dial", dp_call_dial },
+    { "transfer", dp_call_transfer },
     { "send_dtmf", call_send_dtmf },
     { "hangup", call_hangup },
     { "set_header", call_set_header },

@@ -69,6 +69,7 @@ struct _PbxDialplanCall {
     int peer_ref;               /* registry ref of its call object, or LUA_NOREF */
     gboolean keep_caller;
     char *dial_target;
+    struct _DpTransfer *transfer;   /* a transfer of the bridge under way, or NULL */
     PbxTimer wake;              /* armed: a resume is pending */
     int wake_nargs;
     DpBudget budget;            /* of the slice since the last resume */
@@ -137,6 +138,37 @@ int dp_push_fail(lua_State *L, const char *msg, const char *code);
 gboolean dp_hung_up(PbxChannel *chan);
 /* dial.c: call:dial(target, opts) */
 int dp_call_dial(lua_State *L);
+/* The end of a call:dial() bridge: the script resumes with "answered". */
+void dp_bridge_ended(PbxBridge *bridge, PbxChannel *gone, PbxCause cause, gpointer data);
+/* detail.code of a failed dial: the leg's SIP status, else the cause's. */
+guint dp_failure_code(PbxCause cause, PbxChannel *failed);
+/* Resumes a call:dial() with outcome, {cause=, code=, channel=peer}. */
+void dp_dial_resume(Call *c, const char *outcome, PbxCause cause, guint code, PbxChannel *peer);
+
+/* Runs contexts[ctx][handler](call, args...) for c to completion on the
+ * script's main thread (it cannot wait); `call_ref` is the call object
+ * passed (c's own or its peer's).  DP_RUN_OK leaves one result on the
+ * stack, for the caller to pop. */
+DpRunResult dp_run_sync(Call *c, int call_ref, const char *handler,
+                        int (*push_args)(lua_State *, gconstpointer), gconstpointer arg);
+
+/* transfer.c: REFER through on_refer, blind and attended transfers */
+typedef struct _DpTransfer DpTransfer;
+/* The core's refer handler (pbx_channel_set_refer_handler). */
+guint dp_transfer_on_refer(PbxChannel *chan, const PbxRefer *refer, gpointer data);
+/* The call ends or the dialplan shuts down: the transfer is dropped
+ * (its dial cancelled, the referrer told 503). */
+void dp_transfer_abort(Call *c);
+/* call:transfer(target): a blind transfer of the call's bridged peer...
+ * of the call itself to target, from the dialplan. */
+int dp_call_transfer(lua_State *L);
+
+/* ringback.c: the tone a transferred party hears meanwhile */
+typedef struct _DpRingback DpRingback;
+/* Starts it on chan; *owner is cleared when it ends.  NULL with error
+ * when chan has no media. */
+DpRingback *dp_ringback_start(PbxChannel *chan, DpRingback **owner, GError **error);
+void dp_ringback_stop(DpRingback *rb);
 /* Suspends the running call for `kind`; returns what lua_yieldk gives. */
 int dp_wait(lua_State *L, Call *c, WaitKind kind);
 /* Arms the call's one wait timer (answer timeout, sleep). */

@@ -16,6 +16,7 @@
  *     end of a call;
  *   - session_timer.c: RFC 4028;
  *   - sip_dtmf.c: DTMF received as INFO, and sent in the leg's mode;
+ *   - sip_refer.c: REFER (transfers) and the NOTIFYs of its progress;
  *   - module.c: the module, and the APIs it uses.
  *
  * chan_sip requires res_sip (the stack), res_rtp (media) and
@@ -253,6 +254,10 @@ gboolean sip_media_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *por
  * `in` can be answered with, so that the two likely share one and the
  * bridge relays instead of transcoding. */
 void sip_media_prefer_peer(SipCall *out, const SipCall *in);
+
+/* ---- sip_refer.c ---- */
+/* A REFER in the call's dialog: 202 and NOTIFYs, or refused. */
+void sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
 
 /* ---- sip_dtmf.c ---- */
 /* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and

@@ -226,10 +226,28 @@ PBX_API void pbx_channel_dtmf(PbxChannel *chan, const PbxDtmf *dtmf);
  * hold on to the other leg itself. */
 PBX_API gboolean pbx_channel_hold(PbxChannel *chan, gboolean held);
 PBX_API gboolean pbx_channel_is_held(const PbxChannel *chan);
-/* The remote asked to transfer the call to `target` (REFER Refer-To).
- * Returns TRUE when the dialplan accepted it (202), FALSE otherwise. */
-PBX_API gboolean pbx_channel_refer(PbxChannel *chan, const char *target,
-                                   const char *referred_by);
+/* The remote asked to transfer the call (SIP REFER, RFC 3515): what
+ * the tech found in the request, and how it hears the outcome.  With
+ * `replaces` (attended transfer, RFC 3891) the other party is joined to
+ * that channel's peer instead of dialing `target`. */
+typedef struct {
+    const char *target;          /* where to: the Refer-To user (or its URI) */
+    const char *target_uri;      /* the Refer-To URI, without headers */
+    const char *referred_by;     /* the Referred-By URI, or NULL */
+    PbxChannel *replaces;        /* the channel the Replaces names, or NULL */
+    /* Progress of an accepted transfer: 100, 180, then one final status
+     * (200 when the other party talks to the target, >= 300 when it
+     * failed); destroy(data) follows the final one.  Runs on the main
+     * context, never from inside pbx_channel_refer(). */
+    void (*progress)(PbxChannel *chan, guint status, gpointer data);
+    gpointer data;
+    GDestroyNotify destroy;
+} PbxRefer;
+/* Asks the refer handler (the dialplan's on_refer).  Returns 202 when the
+ * transfer was accepted: progress then reports it.  Otherwise the status
+ * to refuse the REFER with (403, 603, ...; 501 when nobody handles
+ * transfers) and destroy(data) has run. */
+PBX_API guint pbx_channel_refer(PbxChannel *chan, const PbxRefer *refer);
 
 PBX_API gpointer pbx_channel_get_tech_pvt(const PbxChannel *chan);
 PBX_API void pbx_channel_set_tech_pvt(PbxChannel *chan, gpointer pvt);
@@ -357,11 +375,11 @@ PBX_API const PbxDtmf *pbx_channel_get_dtmf(const PbxChannel *chan);
 typedef gboolean (*PbxChannelDtmfHook)(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data);
 PBX_API void pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data);
 
-/* Hook for REFER (the dialplan installs it). */
-typedef gboolean (*PbxChannelReferHandler)(PbxChannel *chan,
-                                           const char *target,
-                                           const char *referred_by,
-                                           gpointer data);
+/* Hook for REFER (the dialplan installs it): returns 202 when it took
+ * the transfer (it then owns refer->progress/data/destroy), else the
+ * status to refuse it with (the core calls destroy). */
+typedef guint (*PbxChannelReferHandler)(PbxChannel *chan, const PbxRefer *refer,
+                                        gpointer data);
 PBX_API void pbx_channel_set_refer_handler(PbxChannelReferHandler fn,
                                            gpointer data);
 

@@ -440,17 +440,28 @@ test_unknown_context(void)
     teardown();
 }
 
+static void
+count_destroy(gpointer data)
+{
+    (*(guint *) data)++;
+}
+
 static gboolean
 send_digits(gpointer data)
 {
     PbxChannel *c = data;
+    static guint destroyed;
+    PbxRefer refer = { .target = "1003", .target_uri = "sip:1003@h",
+                       .data = &destroyed, .destroy = count_destroy };
 
     if (pbx_channel_get_state(c) != PBX_CHANNEL_UP)
         return G_SOURCE_CONTINUE;
     fake_tech_dtmf(c, '4');
     fake_tech_dtmf(c, '2');
-    g_assert_true(pbx_channel_refer(c, "1003", "1001"));
-    g_assert_false(pbx_channel_refer(c, "1009", "1001"));
+    /* not bridged: nothing to transfer, refused before on_refer, and the
+     * tech's data is released */
+    g_assert_cmpuint(pbx_channel_refer(c, &refer), ==, 403);
+    g_assert_cmpuint(destroyed, ==, 1);
     return G_SOURCE_REMOVE;
 }
 

@@ -1,0 +1,443 @@
+/* Carillon - transfers of a call:dial() bridge: a leg's REFER (through
+ * the context's on_refer) or call:transfer() from the script.
+ *
+ * Blind: the referrer X asks that the other party T talk to a target.
+ * The bridge T-X is taken apart (nobody hung up), T hears ringback while
+ * the target is dialed like call:dial() dials (T's caller id shown);
+ * when it answers T is bridged to it and X released.  When it does not,
+ * T and X are bridged again (X's phone learns the failure from its
+ * NOTIFY and takes the call off hold), or, X gone, call:dial() returns
+ * "transfer_failed" so the script decides (voicemail, say).
+ * Attended (Replaces): X also has a call with D through another bridge
+ * (the replaced channel R is X's leg of it); T and D are bridged and X's
+ * two legs released.
+ *
+ * Whoever's script waited on an old bridge keeps waiting on the new one
+ * when its channel is in it; a script whose channel left gets
+ * call:dial() -> "transferred" when that channel hangs up.
+ *
+ * Thread affinity: main context.
+ */
+#include <string.h>
+
+#include "dialplan_private.h"
+
+struct _DpTransfer {
+    Call *c;                    /* the call whose bridge is transferred */
+    PbxChannel *referrer;       /* X, released on success (a reference) */
+    PbxChannel *transferee;     /* T, stays (a reference) */
+    PbxChannel *replaced;       /* attended: R, X's other leg, or NULL */
+    char *target;               /* blind: where T goes */
+    PbxRefer tell;              /* progress, data, destroy of the referrer */
+    PbxDial *dial;
+    PbxTimer start;
+    DpRingback *ringback;
+    gboolean aborted;
+};
+
+static void
+tell(DpTransfer *t, guint status)
+{
+    if (t->tell.progress)
+        t->tell.progress(t->referrer, status, t->tell.data);
+    if (status >= 200 && t->tell.destroy) {
+        t->tell.destroy(t->tell.data);
+        t->tell.destroy = NULL;
+        t->tell.progress = NULL;
+    }
+}
+
+static void
+transfer_free(DpTransfer *t)
+{
+    pbx_timer_stop(&t->start);
+    dp_ringback_stop(t->ringback);
+    if (t->tell.destroy)
+        t->tell.destroy(t->tell.data);
+    pbx_channel_unref(t->referrer);
+    pbx_channel_unref(t->transferee);
+    if (t->replaced)
+        pbx_channel_unref(t->replaced);
+    g_free(t->target);
+    g_free(t);
+}
+
+static gboolean
+is_up(PbxChannel *chan)
+{
+    return pbx_channel_get_state(chan) != PBX_CHANNEL_HANGUP;
+}
+
+/* Ends c's bridge without hanging anyone up. */
+static void
+detach(Call *c)
+{
+    if (c->bridge) {
+        pbx_bridge_set_end_func(c->bridge, NULL, NULL);
+        pbx_bridge_destroy(c->bridge);
+        c->bridge = NULL;
+    }
+    dp_forget_peer(c);
+}
+
+/* c's script waits on bridge from now on (its channel is a leg). */
+static void
+adopt(Call *c, PbxBridge *bridge)
+{
+    PbxChannel *peer = pbx_bridge_get_peer(bridge, c->chan);
+
+    c->bridge = bridge;
+    dp_hear_peer(c, peer);
+    pbx_bridge_set_hangup_peer(bridge, peer, !c->keep_caller);
+    pbx_bridge_set_end_func(bridge, dp_bridge_ended, c);
+}
+
+/* The call owning the bridge a channel is in, or NULL. */
+static Call *
+call_of_bridge(PbxBridge *bridge)
+{
+    PbxChannel *legs[2] = { pbx_bridge_get_a(bridge), pbx_bridge_get_b(bridge) };
+
+    for (guint i = 0; i < 2; i++) {
+        Call *c = pbx_channel_get_dialplan_data(legs[i]);
+        if (c && c->bridge == bridge)
+            return c;
+    }
+    return NULL;
+}
+
+/* A script waiting on a bridge that went away while its channel has
+ * hung up already resumes now (otherwise at its channel's hangup). */
+static void
+release_call(Call *c)
+{
+    if (c && c->wait == WAIT_BRIDGE && !c->bridge && !c->transfer
+        && !is_up(c->chan) && !pbx_timer_armed(&c->wake)) {
+        PbxCause cause = pbx_channel_get_hangup_cause(c->chan);
+        dp_dial_resume(c, "transferred", cause, pbx_cause_to_sip(cause), NULL);
+    }
+}
+
+/* Bridges a and b; the first of the calls whose channel is a leg waits
+ * on it, else nobody owns it (either hanging up ends both). */
+static gboolean
+join(Call *c, Call *c2, PbxChannel *a, PbxChannel *b)
+{
+    g_autoptr(GError) error = NULL;
+    PbxBridge *bridge = pbx_bridge_new(a, b, &error);
+    Call *calls[2] = { c, c2 };
+
+    if (!bridge) {
+        pbx_warning(dp_dom, "transfer of %s: %s", pbx_channel_get_name(a), error->message);
+        return FALSE;
+    }
+    for (guint i = 0; i < 2; i++) {
+        if (calls[i] && (calls[i]->chan == a || calls[i]->chan == b) && !calls[i]->bridge) {
+            adopt(calls[i], bridge);
+            break;
+        }
+    }
+    return TRUE;
+}
+
+static void
+link_cdrs(DpTransfer *t, PbxChannel *to)
+{
+    pbx_channel_set_var(to, "TRANSFERRED_BY", pbx_channel_get_id(t->referrer));
+    pbx_channel_set_var(t->transferee, "TRANSFER_TARGET", pbx_channel_get_id(to));
+    pbx_channel_set_var(t->referrer, "TRANSFERRED_TO", pbx_channel_get_id(to));
+}
+
+/* T talks to `to`: the referrer is told and released. */
+static void
+succeed(DpTransfer *t, PbxChannel *to)
+{
+    Call *c = t->c;
+
+    link_cdrs(t, to);
+    c->transfer = NULL;
+    tell(t, 200);
+    if (t->replaced && is_up(t->replaced))
+        pbx_channel_hangup(t->replaced, PBX_CAUSE_NORMAL_CLEARING);
+    if (is_up(t->referrer))
+        pbx_channel_hangup(t->referrer, PBX_CAUSE_NORMAL_CLEARING);
+    release_call(c);
+    transfer_free(t);
+}
+
+/* The target did not take the call: T and X talk again; X gone, the
+ * script decides (call:dial() returns "transfer_failed"); T gone, X is
+ * released. */
+static void
+fail(DpTransfer *t, guint code, PbxCause cause)
+{
+    Call *c = t->c;
+    gboolean t_up = is_up(t->transferee), x_up = is_up(t->referrer);
+
+    c->transfer = NULL;
+    tell(t, code);
+    if (t_up && x_up && join(c, NULL, t->transferee, t->referrer)) {
+        transfer_free(t);
+        return;
+    }
+    if (t_up && c->chan == t->transferee && c->wait == WAIT_BRIDGE && !c->bridge)
+        dp_dial_resume(c, "transfer_failed", cause, code, NULL);
+    else if (t_up)
+        pbx_channel_hangup(t->transferee, cause);
+    if (x_up)
+        pbx_channel_hangup(t->referrer, PBX_CAUSE_NORMAL_CLEARING);
+    release_call(c);
+    transfer_free(t);
+}
+
+static void
+dial_progress(PbxDial *dial, PbxChannelState state, gpointer data)
+{
+    DpTransfer *t = data;
+
+    if (state == PBX_CHANNEL_RINGING)
+        tell(t, 180);
+    else
+        tell(t, 183);
+}
+
+static void
+dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered, PbxCause cause,
+          gpointer data)
+{
+    DpTransfer *t = data;
+
+    t->dial = NULL;
+    if (t->aborted)
+        return;
+    dp_ringback_stop(t->ringback);
+    if (outcome == PBX_DIAL_ANSWERED && join(t->c, NULL, t->transferee, answered)) {
+        succeed(t, answered);
+        return;
+    }
+    if (outcome == PBX_DIAL_ANSWERED)
+        pbx_channel_hangup(answered, PBX_CAUSE_TEMPORARY_FAILURE);
+    fail(t, outcome == PBX_DIAL_ANSWERED ? 500 : dp_failure_code(cause,
+                                                                 pbx_dial_get_failed_leg(dial)),
+         cause);
+}
+
+/* Blind: ringback for T, and the target dialed as call:dial() would. */
+static void
+start_blind(DpTransfer *t)
+{
+    g_autoptr(GError) error = NULL;
+    const char *targets[] = { t->target, NULL };
+    PbxDialOptions o = { 0 };
+
+    if (pbx_channel_get_direction(t->transferee) == PBX_CHANNEL_OUTBOUND) {
+        o.caller_number = pbx_channel_get_callee(t->transferee);   /* the one dialed */
+        o.caller_name = o.caller_number;
+    }
+    t->ringback = dp_ringback_start(t->transferee, &t->ringback, &error);
+    if (!t->ringback)
+        pbx_debug(dp_dom, "no ringback for %s: %s", pbx_channel_get_name(t->transferee),
+                  error->message);
+    t->dial = pbx_dial_start(t->transferee, targets, &o, dial_done, t);
+    pbx_dial_set_progress_func(t->dial, dial_progress);
+}
+
+/* Attended: T meets D, the peer of X's other leg R. */
+static void
+start_attended(DpTransfer *t)
+{
+    PbxBridge *other = pbx_bridge_find_by_channel(t->replaced);
+    PbxChannel *d = other ? pbx_bridge_get_peer(other, t->replaced) : NULL;
+    Call *c2 = other ? call_of_bridge(other) : NULL;
+    g_autoptr(PbxChannel) dest = d ? pbx_channel_ref(d) : NULL;
+
+    if (!dest || !is_up(dest)) {
+        fail(t, 487, PBX_CAUSE_NORMAL_CLEARING);
+        return;
+    }
+    if (c2)
+        detach(c2);
+    else
+        pbx_bridge_destroy(other);
+    if (!join(t->c, c2, t->transferee, dest)) {
+        fail(t, 500, PBX_CAUSE_TEMPORARY_FAILURE);
+        return;
+    }
+    succeed(t, dest);
+    release_call(c2);
+}
+
+static void
+start_now(PbxTimer *timer, gpointer data)
+{
+    DpTransfer *t = data;
+
+    detach(t->c);
+    if (!is_up(t->transferee)) {
+        fail(t, 487, PBX_CAUSE_NORMAL_CLEARING);
+        return;
+    }
+    if (t->replaced)
+        start_attended(t);
+    else
+        start_blind(t);
+}
+
+/* Takes the transfer: it starts from the main loop, after the tech has
+ * answered the REFER. */
+static void
+transfer_begin(Call *c, PbxChannel *referrer, const PbxRefer *refer, const char *target)
+{
+    DpTransfer *t = g_new0(DpTransfer, 1);
+
+    t->c = c;
+    t->referrer = pbx_channel_ref(referrer);
+    t->transferee = pbx_channel_ref(referrer == c->chan ? c->peer : c->chan);
+    t->replaced = refer->replaces ? pbx_channel_ref(refer->replaces) : NULL;
+    t->target = g_strdup(target);
+    t->tell = *refer;
+    c->transfer = t;
+    pbx_timer_init(&t->start, pbx_calls_timers(), start_now, t);
+    pbx_timer_start(&t->start, 0);
+}
+
+void
+dp_transfer_abort(Call *c)
+{
+    DpTransfer *t = c->transfer;
+
+    if (!t)
+        return;
+    t->aborted = TRUE;
+    c->transfer = NULL;
+    if (t->dial)
+        pbx_dial_cancel(t->dial);
+    tell(t, 503);
+    transfer_free(t);
+}
+
+/* ---------------------------------------------------------- on_refer */
+
+typedef struct {
+    const PbxRefer *refer;
+    int other_ref;
+} ReferArgs;
+
+/* refer = {target=, uri=, referred_by=, replaces=, other=} */
+static int
+push_refer(lua_State *L, gconstpointer data)
+{
+    const ReferArgs *a = data;
+
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, a->refer->target);
+    lua_setfield(L, -2, "target");
+    lua_pushstring(L, a->refer->target_uri);
+    lua_setfield(L, -2, "uri");
+    lua_pushstring(L, a->refer->referred_by);
+    lua_setfield(L, -2, "referred_by");
+    if (a->refer->replaces)
+        lua_pushstring(L, pbx_channel_get_name(a->refer->replaces));
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -2, "replaces");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->other_ref);
+    lua_setfield(L, -2, "other");
+    return 1;
+}
+
+/* What on_refer returned: true allows (202, *target unchanged), a string
+ * redirects, a status (300-699) or false/nil refuses. */
+static guint
+verdict(lua_State *L, char **target)
+{
+    if (lua_type(L, -1) == LUA_TBOOLEAN)
+        return lua_toboolean(L, -1) ? 202 : 603;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        g_free(*target);
+        *target = g_strdup(lua_tostring(L, -1));
+        return 202;
+    }
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        lua_Number n = lua_tonumber(L, -1);
+        return n >= 300 && n <= 699 ? (guint) n : 603;
+    }
+    return 603;
+}
+
+static guint
+ask_on_refer(Call *c, PbxChannel *chan, const PbxRefer *refer, char **target)
+{
+    int own = chan == c->chan ? c->call_ref : c->peer_ref;
+    ReferArgs a = { refer, chan == c->chan ? c->peer_ref : c->call_ref };
+    lua_State *L = c->script->L;
+    guint status;
+
+    switch (dp_run_sync(c, own, "on_refer", push_refer, &a)) {
+    case DP_RUN_NO_HANDLER:
+        return 403;             /* transfers are the dialplan's to allow */
+    case DP_RUN_FAILED:
+        return 500;
+    default:
+        break;
+    }
+    status = verdict(L, target);
+    lua_pop(L, 1);
+    return status;
+}
+
+/* 0 when chan's call can be transferred now, else the status to refuse. */
+static guint
+check_transferable(Call *c, const PbxRefer *refer)
+{
+    if (!c || c->wait != WAIT_BRIDGE || !c->bridge || !c->peer)
+        return 403;
+    if (c->transfer)
+        return 491;
+    if (refer->replaces && (refer->replaces == c->chan || refer->replaces == c->peer
+                            || !pbx_bridge_find_by_channel(refer->replaces)))
+        return 403;
+    return 0;
+}
+
+guint
+dp_transfer_on_refer(PbxChannel *chan, const PbxRefer *refer, gpointer data)
+{
+    Call *c = pbx_channel_get_dialplan_data(chan);
+    g_autofree char *target = g_strdup(refer->target);
+    guint status = check_transferable(c, refer);
+
+    if (status)
+        return status;
+    status = ask_on_refer(c, chan, refer, &target);
+    if (status != 202 || pbx_channel_get_dialplan_data(chan) != c || !c->bridge)
+        return status == 202 ? 481 : status;
+    pbx_info(dp_dom, "%s transfers %s to %s", pbx_channel_get_name(chan),
+             pbx_channel_get_name(chan == c->chan ? c->peer : c->chan),
+             refer->replaces ? pbx_channel_get_name(refer->replaces) : target);
+    transfer_begin(c, chan, refer, target);
+    return 202;
+}
+
+/* ---------------------------------------------------- call:transfer() */
+
+/* leg:transfer(target): leg's peer goes to target, leg is released (a
+ * blind transfer as if leg had sent REFER, without asking on_refer).
+ * true, or nil, message, code. */
+int
+dp_call_transfer(lua_State *L)
+{
+    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
+    const char *target = luaL_checkstring(L, 2);
+    Call *c = pbx_channel_get_dialplan_data(chan);
+    PbxRefer refer = { .target = target, .target_uri = target };
+    guint status = check_transferable(c, &refer);
+
+    if (status == 491)
+        return dp_push_fail(L, "a transfer is under way", "busy");
+    if (status)
+        return dp_push_fail(L, "the call is not bridged", "state");
+    transfer_begin(c, chan, &refer, target);
+    lua_pushboolean(L, TRUE);
+    return 1;
+}
