@@ -222,13 +222,26 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered, PbxCause 
          cause);
 }
 
+/* How long the target may ring: the transferee's variable
+ * TRANSFER_TIMEOUT (seconds, 1-600), else 30 s. */
+static guint
+transfer_timeout_ms(PbxChannel *chan)
+{
+    const char *s = pbx_channel_get_var(chan, "TRANSFER_TIMEOUT");
+    guint64 v;
+
+    if (s && g_ascii_string_to_unsigned(s, 10, 1, 600, &v, NULL))
+        return (guint) v * 1000;
+    return 30000;
+}
+
 /* Blind: ringback for T, and the target dialed as call:dial() would. */
 static void
 start_blind(DpTransfer *t)
 {
     g_autoptr(GError) error = NULL;
     const char *targets[] = { t->target, NULL };
-    PbxDialOptions o = { 0 };
+    PbxDialOptions o = { .timeout_ms = transfer_timeout_ms(t->transferee) };
 
     if (pbx_channel_get_direction(t->transferee) == PBX_CHANNEL_OUTBOUND) {
         o.caller_number = pbx_channel_get_callee(t->transferee);   /* the one dialed */

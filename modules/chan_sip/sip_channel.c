@@ -532,5 +532,6 @@ sip_channel_load(PbxModule *self, GError **error)
     sip->add_allowed(self, "INFO");         /* DTMF */
     sip->add_allowed(self, "REFER");        /* transfers, sip_refer.c */
     sip->add_supported(self, "norefersub"); /* RFC 4488 */
-    return sip->register_handler(self, "INVITE", on_invite, NULL, error);
+    return sip->register_handler(self, "INVITE", on_invite, NULL, error)
+        && sip->register_handler(self, "REFER", sip_refer_out_of_dialog, NULL, error);
 }

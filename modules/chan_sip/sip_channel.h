@@ -258,6 +258,9 @@ void sip_media_prefer_peer(SipCall *out, const SipCall *in);
 /* ---- sip_refer.c ---- */
 /* A REFER in the call's dialog: 202 and NOTIFYs, or refused. */
 void sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
+/* The "REFER" request handler: 403 to a REFER outside a dialog. */
+gboolean sip_refer_out_of_dialog(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                                 gpointer data);
 
 /* ---- sip_dtmf.c ---- */
 /* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and

@@ -9,8 +9,9 @@
  * reports (180, and the final status), each with a message/sipfrag
  * body, the last one terminating the subscription.  With Refer-Sub:
  * false the 202 says Refer-Sub: false and no NOTIFY is sent.  A REFER
- * outside a dialog never gets here: res_sip answers it 481 (REFER is in
- * Allow only for dialogs).
+ * outside a dialog (nothing to transfer) gets 403 from
+ * sip_refer_out_of_dialog(); one naming a dialog we do not know, 481
+ * from res_sip.
  *
  * Thread affinity: main context.
  */
@@ -162,4 +163,17 @@ sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req)
         ask_core(call, tx, req, &to, replaced);
     }
     sip_refer_to_clear(&to);
+}
+
+/* A REFER outside any dialog: there is no call of the referrer to
+ * transfer, and we take no REFER that would start one (RFC 3515 allows
+ * refusing it). */
+gboolean
+sip_refer_out_of_dialog(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                        gpointer data)
+{
+    if (sip_slice_present(req->to.tag))
+        return FALSE;                   /* an unknown dialog: res_sip's 481 */
+    respond_status(tx, 403, "REFER Outside A Dialog Not Supported", NULL);
+    return TRUE;
 }
