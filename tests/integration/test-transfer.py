@@ -150,25 +150,26 @@ def pump(seconds, until=None):
 
 
 class Caller:
-    """A's outgoing call to 1002 (with the 407 round), then BYE."""
+    """A phone's outgoing call (to 1002 unless told, with the 407 round), then BYE."""
 
-    def __init__(self, a):
+    def __init__(self, a, to="1002"):
         self.a = a
+        self.to = to
         self.call_id = f"{os.urandom(6).hex()}@xfer"
         self.to_tag = None
         self.cseq = 1
 
     def send(self, method, cseq, extra="", body="", branch=None):
         a = self.a
-        to = "<sip:1002@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
+        to = f"<sip:{self.to}@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
         ct = "Content-Type: application/sdp\r\n" if body else ""
         a.c.send_raw(
-            f"{method} sip:1002@127.0.0.1:{pbx.sip_port} SIP/2.0\r\n"
+            f"{method} sip:{self.to}@127.0.0.1:{pbx.sip_port} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {a.c.host}:{a.c.port};branch="
             f"{branch or 'z9hG4bK' + os.urandom(6).hex()};rport\r\n"
-            f"Max-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag={a.c.tag}\r\nTo: {to}\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:{a.user}@127.0.0.1>;tag={a.c.tag}\r\nTo: {to}\r\n"
             f"Call-ID: {self.call_id}\r\nCSeq: {cseq} {method}\r\n"
-            f"Contact: <sip:1001@{a.c.host}:{a.c.port}>\r\n{extra}{ct}"
+            f"Contact: <sip:{a.user}@{a.c.host}:{a.c.port}>\r\n{extra}{ct}"
             f"Content-Length: {len(body)}\r\n\r\n{body}")
 
     def finals(self, code):
@@ -187,8 +188,8 @@ class Caller:
         self.send("ACK", 1, branch=re.search(r"branch=([^;\s]+)", via).group(1))
         self.to_tag = None
         auth = self.a.c.authorization(header_values(r407[0][2], "Proxy-Authenticate")[0],
-                                      "1001", "pw1001", "INVITE",
-                                      f"sip:1002@127.0.0.1:{pbx.sip_port}",
+                                      self.a.user, "pw" + self.a.user, "INVITE",
+                                      f"sip:{self.to}@127.0.0.1:{pbx.sip_port}",
                                       header="Proxy-Authorization")
         self.cseq = 2
         self.send("INVITE", 2, auth, sdp(self.a.media_port))
@@ -342,6 +343,42 @@ try:
     a.bye()
     pump(1.5, lambda: C.requests("BYE"))
     t.ok(settle(), "no channel left after the norefersub transfer", channels())
+
+    # ---- attended: B calls C, then REFER with Replaces naming the B-C dialog ----------
+    a = start_call()
+    b = Caller(B, "1003")
+    t.ok(b.call() and C.dialog is not None, "B calls C while A waits", B.responses[-1:])
+    pump(0.3)
+    rep = f"{b.call_id}%3Bto-tag%3D{b.to_tag}%3Bfrom-tag%3D{B.c.tag}".replace("@", "%40")
+    B.send_in_dialog("REFER", f"Refer-To: <sip:1003@127.0.0.1?Replaces={rep}>\r\n"
+                     "Referred-By: <sip:1002@127.0.0.1>\r\n")
+    pump(4.0, lambda: len(B.requests("BYE")) >= 2)
+    t.ok(refer_responses(B)[:1] == [202], "REFER with Replaces gets 202",
+         refer_responses(B))
+    t.ok([f[0] for f in sipfrags(B)] == [100, 200] and sipfrags(B)[-1][1].startswith("terminated"),
+         "attended: NOTIFY 100 then 200 terminating the subscription", sipfrags(B))
+    byes = B.requests("BYE")
+    t.ok(len(byes) == 2 and {hdr(x, "Call-ID") for x in byes} == {B.dialog[0], b.call_id},
+         "both of B's legs are released", [hdr(x, "Call-ID") for x in byes])
+    t.ok(not A.requests("BYE") and not C.requests("BYE"), "A and C stay up",
+         [m for m, _ in A.got + C.got])
+    a.bye()
+    pump(2.0, lambda: C.requests("BYE"))
+    t.ok(len(C.requests("BYE")) == 1, "A and C were joined: A's BYE reaches C",
+         [m for m, _ in C.got])
+    t.ok(settle(), "no channel left after the attended transfer", channels())
+
+    # ---- attended with a Replaces naming no call: 403, the call goes on --------------
+    a = start_call()
+    B.send_in_dialog("REFER", "Refer-To: <sip:1003@127.0.0.1?Replaces=nope%3Bto-tag%3Dx"
+                     "%3Bfrom-tag%3Dy>\r\n")
+    pump(1.0, lambda: refer_responses(B))
+    t.ok(refer_responses(B) == [403], "Replaces naming an unknown call: 403",
+         refer_responses(B))
+    a.bye()
+    pump(1.5, lambda: B.requests("BYE"))
+    t.ok(len(B.requests("BYE")) == 1, "the call went on", [m for m, _ in B.got])
+    t.ok(settle(), "no channel left", channels())
 
     # ---- REFER outside a dialog: 481 -------------------------------------------------
     reset()
