@@ -19,6 +19,7 @@ struct _PbxChannel {
     PbxModule *owner;            /* module of the tech, used while we live */
     gpointer tech_pvt;
     gpointer dialplan_data;
+    PbxChannel *replaces;        /* an INVITE with Replaces: the call it takes over */
     GHashTable *vars;
     GHashTable *request_headers;
     GHashTable *headers;
@@ -320,6 +321,8 @@ pbx_channel_unref(PbxChannel *chan)
     g_free(chan->callee);
     g_free(chan->context);
     g_free(chan->codec);
+    if (chan->replaces)
+        pbx_channel_unref(chan->replaces);
     g_free(chan);
 }
 
@@ -921,4 +924,21 @@ void
 pbx_channel_set_dialplan_data(PbxChannel *chan, gpointer data)
 {
     chan->dialplan_data = data;
+}
+
+PbxChannel *
+pbx_channel_get_replaces(const PbxChannel *chan)
+{
+    return chan->replaces;
+}
+
+void
+pbx_channel_set_replaces(PbxChannel *chan, PbxChannel *replaced)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (replaced)
+        pbx_channel_ref(replaced);
+    if (chan->replaces)
+        pbx_channel_unref(chan->replaces);
+    chan->replaces = replaced;
 }

@@ -159,6 +159,9 @@ guint dp_transfer_on_refer(PbxChannel *chan, const PbxRefer *refer, gpointer dat
 /* The call ends or the dialplan shuts down: the transfer is dropped
  * (its dial cancelled, the referrer told 503). */
 void dp_transfer_abort(Call *c);
+/* A new channel with pbx_channel_get_replaces() (INVITE with Replaces)
+ * takes over that call instead of running on_invite. */
+void dp_transfer_replace(PbxChannel *chan);
 /* call:transfer(target): a blind transfer of the call's bridged peer...
  * of the call itself to target, from the dialplan. */
 int dp_call_transfer(lua_State *L);

@@ -470,6 +470,10 @@ new_channel(PbxChannel *chan, gpointer data)
     Script *s = current;
     Call *c;
 
+    if (pbx_channel_get_replaces(chan)) {
+        dp_transfer_replace(chan);      /* transfer.c: not a new call */
+        return;
+    }
     if (!s || !push_handler(s->L, pbx_channel_get_context(chan), "on_invite")) {
         pbx_notice(dp_dom, "%s: no on_invite in context %s, rejecting",
                    pbx_channel_get_name(chan), pbx_channel_get_context(chan));

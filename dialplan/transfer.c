@@ -454,3 +454,56 @@ dp_call_transfer(lua_State *L)
     lua_pushboolean(L, TRUE);
     return 1;
 }
+
+/* ------------------------------------------------ INVITE with Replaces */
+
+/* The bridge and call of `r` for a takeover: NULL when r is gone, not
+ * bridged or its call is being transferred already. */
+static PbxBridge *
+takeover_bridge(PbxChannel *r, Call **c)
+{
+    PbxBridge *bridge = is_up(r) ? pbx_bridge_find_by_channel(r) : NULL;
+
+    *c = bridge ? call_of_bridge(bridge) : NULL;
+    if (!bridge || (*c && (*c)->transfer))
+        return NULL;
+    return bridge;
+}
+
+/* chan (an INVITE with Replaces) takes r's place: it is bridged to r's
+ * peer D and answered, r hung up.  The script that waited on r's bridge
+ * waits on the new one when its channel is D (else it resumes when its
+ * channel hangs up); nobody else's on_invite runs for chan. */
+void
+dp_transfer_replace(PbxChannel *chan)
+{
+    g_autoptr(PbxChannel) r = pbx_channel_ref(pbx_channel_get_replaces(chan));
+    g_autoptr(PbxChannel) dest = NULL;
+    g_autoptr(GError) error = NULL;
+    Call *c = NULL;
+    PbxBridge *bridge = takeover_bridge(r, &c);
+
+    pbx_channel_set_replaces(chan, NULL);
+    if (!bridge) {
+        pbx_notice(dp_dom, "%s: the call it replaces is not bridged", pbx_channel_get_name(chan));
+        pbx_channel_hangup(chan, PBX_CAUSE_CALL_REJECTED);
+        return;
+    }
+    dest = pbx_channel_ref(pbx_bridge_get_peer(bridge, r));
+    if (c)
+        detach(c);
+    else
+        pbx_bridge_destroy(bridge);
+    pbx_info(dp_dom, "%s replaces %s, talking to %s", pbx_channel_get_name(chan),
+             pbx_channel_get_name(r), pbx_channel_get_name(dest));
+    if (!join(c, NULL, chan, dest)) {
+        pbx_channel_hangup(chan, PBX_CAUSE_TEMPORARY_FAILURE);
+        join(c, NULL, r, dest);         /* the call goes on as it was */
+        return;
+    }
+    if (!pbx_channel_answer(chan, &error))
+        pbx_warning(dp_dom, "%s: %s", pbx_channel_get_name(chan), error->message);
+    pbx_channel_set_var(chan, "REPLACED", pbx_channel_get_id(r));
+    pbx_channel_hangup(r, PBX_CAUSE_NORMAL_CLEARING);
+    release_call(c);
+}

@@ -65,37 +65,6 @@ refer_progress(PbxChannel *chan, guint status, gpointer data)
     send_notify(sub, status);
 }
 
-/* The SIP channel whose registered dialog is d, or NULL (d may be a
- * subscription's, or another module's). */
-static PbxChannel *
-channel_of_dialog(const SipDialog *d)
-{
-    g_autoptr(GPtrArray) chans = pbx_channel_list();
-
-    for (guint i = 0; i < chans->len; i++) {
-        PbxChannel *chan = chans->pdata[i];
-        SipCall *call = pbx_channel_get_tech(chan) == &sip_channel_tech
-                            ? pbx_channel_get_tech_pvt(chan) : NULL;
-
-        if (call && !call->ended && call->dialog == d)
-            return chan;        /* the live table still holds it */
-    }
-    return NULL;
-}
-
-/* The call an embedded Replaces names: its tags as the INVITE's
- * recipient (us) sees them, to-tag ours, from-tag the phone's. */
-static PbxChannel *
-find_replaced(const SipReferTo *to)
-{
-    g_autofree char *call_id = g_strndup(to->rep.call_id.p, to->rep.call_id.len);
-    g_autofree char *local = g_strndup(to->rep.to_tag.p, to->rep.to_tag.len);
-    g_autofree char *remote = g_strndup(to->rep.from_tag.p, to->rep.from_tag.len);
-    SipDialog *d = sip->dialog_find(call_id, local, remote);
-
-    return d ? channel_of_dialog(d) : NULL;
-}
-
 static void
 respond_status(SipServerTx *tx, guint code, const char *reason, const char *headers)
 {
@@ -155,7 +124,7 @@ sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req)
         respond_status(tx, 400, "Bad Refer-To", NULL);
         return;
     }
-    if (to.replaces && !(replaced = find_replaced(&to))) {
+    if (to.replaces && !(replaced = sip_replaces_find(&to.rep))) {
         respond_status(tx, 403, "Replaced Call Not Found", NULL);
     } else if (replaced == call->chan) {
         respond_status(tx, 403, "Cannot Replace Own Call", NULL);

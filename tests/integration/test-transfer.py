@@ -176,9 +176,9 @@ class Caller:
         return [r for r in self.a.responses if r and r[0] == code
                 and "INVITE" in (header_values(r[2], "CSeq") or [""])[0]]
 
-    def call(self):
+    def call(self, extra=""):
         self.a.responses.clear()
-        self.send("INVITE", 1, "", sdp(self.a.media_port))
+        self.send("INVITE", 1, extra, sdp(self.a.media_port))
         pump(2.0, lambda: self.finals(407))
         r407 = self.finals(407)
         if not r407:
@@ -192,7 +192,7 @@ class Caller:
                                       f"sip:{self.to}@127.0.0.1:{pbx.sip_port}",
                                       header="Proxy-Authorization")
         self.cseq = 2
-        self.send("INVITE", 2, auth, sdp(self.a.media_port))
+        self.send("INVITE", 2, auth + extra, sdp(self.a.media_port))
         if not pump(5.0, lambda: self.finals(200)):
             return False
         self.to_tag = tag_of(header_values(self.finals(200)[0][2], "To")[0])
@@ -379,6 +379,34 @@ try:
     pump(1.5, lambda: B.requests("BYE"))
     t.ok(len(B.requests("BYE")) == 1, "the call went on", [m for m, _ in B.got])
     t.ok(settle(), "no channel left", channels())
+
+    # ---- INVITE with Replaces: C takes over B's side of the A-B call (RFC 3891) -------
+    a = start_call()
+    call_id, b_tag, our_tag, _ = B.dialog
+    c = Caller(C, "1002")
+    t.ok(c.call(f"Replaces: {call_id};to-tag={our_tag};from-tag={b_tag}\r\n"),
+         "an INVITE with Replaces naming B's call is answered",
+         [r[:2] for r in C.responses if r])
+    pump(1.5, lambda: B.requests("BYE"))
+    t.ok(len(B.requests("BYE")) == 1 and not A.requests("BYE"),
+         "the replaced leg (B) gets BYE, A stays", [m for m, _ in A.got + B.got])
+    t.ok(C.invite is None, "nobody is dialed for it (no on_invite)", C.invite and head(C.invite)[0])
+    c.bye()
+    pump(1.5, lambda: A.requests("BYE"))
+    t.ok(len(A.requests("BYE")) == 1, "A and C were joined: C's BYE reaches A",
+         [m for m, _ in A.got])
+    t.ok(settle(), "no channel left after the INVITE with Replaces", channels())
+
+    # ---- INVITE with Replaces naming no call: 481; a malformed one: 400 ---------------
+    for value, want in (("gone@x;to-tag=1;from-tag=2", 481), (";;;", 400)):
+        reset()
+        c = Caller(C, "1002")
+        c.call(f"Replaces: {value}\r\n")
+        pump(1.0, lambda: c.finals(want))
+        t.ok(c.finals(want), f"INVITE with Replaces {value!r}: {want}",
+             [r[:2] for r in C.responses if r])
+        c.send("ACK", 2)
+    t.ok(wait_empty(), "no channel left", channels())
 
     # ---- REFER outside a dialog: 481 -------------------------------------------------
     reset()

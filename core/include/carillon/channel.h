@@ -248,6 +248,13 @@ typedef struct {
  * to refuse the REFER with (403, 603, ...; 501 when nobody handles
  * transfers) and destroy(data) has run. */
 PBX_API guint pbx_channel_refer(PbxChannel *chan, const PbxRefer *refer);
+/* An inbound channel whose request asks to take over an established call
+ * (SIP INVITE with Replaces, RFC 3891): set by the tech before
+ * pbx_channel_dispatch(); the dialplan then joins it to `replaced`'s peer
+ * and hangs `replaced` up instead of running on_invite.  Holds a
+ * reference; NULL clears it.  Main context. */
+PBX_API void pbx_channel_set_replaces(PbxChannel *chan, PbxChannel *replaced);
+PBX_API PbxChannel *pbx_channel_get_replaces(const PbxChannel *chan);
 
 PBX_API gpointer pbx_channel_get_tech_pvt(const PbxChannel *chan);
 PBX_API void pbx_channel_set_tech_pvt(PbxChannel *chan, gpointer pvt);
