@@ -75,6 +75,8 @@ typedef struct {
     PbxCause cause;
     char *codec;
     PbxRtpStats rtp;
+    char *linked_id;            /* the call's (pbx_channel_get_linked_id) */
+    char *transfer;             /* the variable TRANSFER: how it was transferred, or NULL */
 } PbxCdr;
 
 typedef struct {

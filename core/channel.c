@@ -20,6 +20,7 @@ struct _PbxChannel {
     gpointer tech_pvt;
     gpointer dialplan_data;
     PbxChannel *replaces;        /* an INVITE with Replaces: the call it takes over */
+    char *linked_id;             /* the call it belongs to (CDR linkedid); NULL: its id */
     GHashTable *vars;
     GHashTable *request_headers;
     GHashTable *headers;
@@ -323,6 +324,7 @@ pbx_channel_unref(PbxChannel *chan)
     g_free(chan->codec);
     if (chan->replaces)
         pbx_channel_unref(chan->replaces);
+    g_free(chan->linked_id);
     g_free(chan);
 }
 
@@ -661,6 +663,7 @@ pbx_channel_request(const char *target, PbxChannel *requester,
     g_autofree char *tech_name = NULL;
     const char *rest = target;
     PbxDialOptions none = { 0 };
+    PbxChannel *chan;
 
     PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(target != NULL, NULL);
@@ -677,8 +680,10 @@ pbx_channel_request(const char *target, PbxChannel *requester,
                     "no channel technology %s for %s", tech_name, target);
         return NULL;
     }
-    return tech->request(tech, rest, requester, options ? options : &none,
-                         error);
+    chan = tech->request(tech, rest, requester, options ? options : &none, error);
+    if (chan && requester)
+        pbx_channel_set_linked_id(chan, pbx_channel_get_linked_id(requester));
+    return chan;
 }
 
 static gboolean
@@ -924,6 +929,22 @@ void
 pbx_channel_set_dialplan_data(PbxChannel *chan, gpointer data)
 {
     chan->dialplan_data = data;
+}
+
+const char *
+pbx_channel_get_linked_id(const PbxChannel *chan)
+{
+    return chan->linked_id ? chan->linked_id : chan->id;
+}
+
+void
+pbx_channel_set_linked_id(PbxChannel *chan, const char *linked_id)
+{
+    char *old = chan->linked_id;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    chan->linked_id = g_strdup(linked_id);      /* linked_id may be old */
+    g_free(old);
 }
 
 PbxChannel *

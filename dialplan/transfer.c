@@ -140,9 +140,25 @@ join(Call *c, Call *c2, PbxChannel *a, PbxChannel *b)
     return TRUE;
 }
 
+/* The CDRs of every leg involved share the transferee's linked id; the
+ * variable TRANSFER (the CDR column transfer) says what happened:
+ * "blind;by=<referrer id>;to=<target id>" or "attended;by=...;to=...". */
 static void
 link_cdrs(DpTransfer *t, PbxChannel *to)
 {
+    const char *linked = pbx_channel_get_linked_id(t->transferee);
+    g_autofree char *what = g_strdup_printf("%s;by=%s;to=%s", t->replaced ? "attended" : "blind",
+                                            pbx_channel_get_id(t->referrer),
+                                            pbx_channel_get_id(to));
+    PbxChannel *legs[] = { t->transferee, t->referrer, to, t->replaced };
+
+    for (guint i = 0; i < G_N_ELEMENTS(legs); i++) {
+        if (!legs[i])
+            continue;
+        pbx_channel_set_var(legs[i], "TRANSFER", what);
+        if (legs[i] != t->transferee)
+            pbx_channel_set_linked_id(legs[i], linked);
+    }
     pbx_channel_set_var(to, "TRANSFERRED_BY", pbx_channel_get_id(t->referrer));
     pbx_channel_set_var(t->transferee, "TRANSFER_TARGET", pbx_channel_get_id(to));
     pbx_channel_set_var(t->referrer, "TRANSFERRED_TO", pbx_channel_get_id(to));
@@ -470,6 +486,22 @@ takeover_bridge(PbxChannel *r, Call **c)
     return bridge;
 }
 
+/* chan, r and dest share dest's linked id; TRANSFER says
+ * "replaces;by=<chan id>;replaced=<r id>". */
+static void
+link_replaced(PbxChannel *chan, PbxChannel *r, PbxChannel *dest)
+{
+    g_autofree char *what = g_strdup_printf("replaces;by=%s;replaced=%s",
+                                            pbx_channel_get_id(chan), pbx_channel_get_id(r));
+    PbxChannel *legs[] = { chan, r, dest };
+
+    for (guint i = 0; i < G_N_ELEMENTS(legs); i++) {
+        pbx_channel_set_var(legs[i], "TRANSFER", what);
+        if (legs[i] != dest)
+            pbx_channel_set_linked_id(legs[i], pbx_channel_get_linked_id(dest));
+    }
+}
+
 /* chan (an INVITE with Replaces) takes r's place: it is bridged to r's
  * peer D and answered, r hung up.  The script that waited on r's bridge
  * waits on the new one when its channel is D (else it resumes when its
@@ -503,7 +535,7 @@ dp_transfer_replace(PbxChannel *chan)
     }
     if (!pbx_channel_answer(chan, &error))
         pbx_warning(dp_dom, "%s: %s", pbx_channel_get_name(chan), error->message);
-    pbx_channel_set_var(chan, "REPLACED", pbx_channel_get_id(r));
+    link_replaced(chan, r, dest);
     pbx_channel_hangup(r, PBX_CAUSE_NORMAL_CLEARING);
     release_call(c);
 }

@@ -10,6 +10,7 @@ NOTIFY), REFER outside a dialog (481).  Afterwards no channel is left."""
 import os
 import re
 import select
+import sqlite3
 import time
 
 from carillon import Carillon, Tap
@@ -34,6 +35,15 @@ context("office", {
     end,
 })
 """)
+# A CDR table from before the transfer columns: the daemon adds them.
+os.makedirs(os.path.join(pbx.run_dir, "var"), exist_ok=True)
+with sqlite3.connect(os.path.join(pbx.run_dir, "var", "carillon.db")) as old:
+    old.execute("CREATE TABLE cdr (id TEXT PRIMARY KEY, caller TEXT, callee TEXT,"
+                " channel TEXT, peer TEXT, start INTEGER, answer INTEGER, end INTEGER,"
+                " duration INTEGER, billsec INTEGER, disposition TEXT, cause TEXT,"
+                " cause_code INTEGER, codec TEXT, rtp_packets_sent INTEGER,"
+                " rtp_packets_received INTEGER, rtp_packets_lost INTEGER,"
+                " rtp_jitter_ms REAL, rtp_rtt_ms REAL)")
 if not t.ok(pbx.start(), "daemon starts", pbx.log_text()):
     t.done()
 
@@ -217,6 +227,23 @@ def sipfrags(p):
     return out
 
 
+def cdr_rows(where):
+    """CDR rows (dicts) matching `where`, once the batch is written."""
+    deadline = time.time() + 3
+    while True:
+        db = sqlite3.connect(os.path.join(pbx.run_dir, "var", "carillon.db"), timeout=5)
+        try:
+            db.row_factory = sqlite3.Row
+            rows = [dict(r) for r in db.execute(f"SELECT * FROM cdr WHERE {where}")]
+        except sqlite3.Error:
+            rows = []
+        finally:
+            db.close()
+        if rows or time.time() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
 def refer_responses(p):
     return [r[0] for r in p.responses if r and "REFER" in (header_values(r[2], "CSeq") or [""])[0]]
 
@@ -286,6 +313,10 @@ try:
     pump(1.5, lambda: C.requests("BYE"))
     t.ok(len(C.requests("BYE")) == 1, "A's BYE ends C's leg", [m for m, _ in C.got])
     t.ok(settle(), "no channel left after the blind transfer", channels())
+    rows = cdr_rows("transfer LIKE 'blind;%'")
+    t.ok(len(rows) == 1 and rows[0]["caller"] == "1001" and rows[0]["callee"] == "1002"
+         and rows[0]["linked_id"] == rows[0]["id"] and "SIP/1003" in (rows[0]["peer"] or ""),
+         "CDR of A's call: transfer blind;by=..;to=.., its own linked id, peer C", rows)
 
     # ---- denied: 403, the call goes on ----------------------------------------------
     a = start_call()
@@ -367,6 +398,13 @@ try:
     t.ok(len(C.requests("BYE")) == 1, "A and C were joined: A's BYE reaches C",
          [m for m, _ in C.got])
     t.ok(settle(), "no channel left after the attended transfer", channels())
+    rows = cdr_rows("transfer LIKE 'attended;%'")
+    t.ok(len(rows) == 2 and {(r["caller"], r["callee"]) for r in rows}
+         == {("1001", "1002"), ("1002", "1003")}
+         and len({r["linked_id"] for r in rows}) == 1
+         and rows[0]["linked_id"] in {r["id"] for r in rows if r["caller"] == "1001"},
+         "attended: the CDRs of A->B and B->C share A's linked id and the transfer field",
+         rows)
 
     # ---- attended with a Replaces naming no call: 403, the call goes on --------------
     a = start_call()
@@ -396,6 +434,9 @@ try:
     t.ok(len(A.requests("BYE")) == 1, "A and C were joined: C's BYE reaches A",
          [m for m, _ in A.got])
     t.ok(settle(), "no channel left after the INVITE with Replaces", channels())
+    rows = cdr_rows("transfer LIKE 'replaces;%'")
+    t.ok(len(rows) == 2 and len({r["linked_id"] for r in rows}) == 1,
+         "INVITE with Replaces: the CDRs of A's call and C's share A's linked id", rows)
 
     # ---- INVITE with Replaces naming no call: 481; a malformed one: 400 ---------------
     for value, want in (("gone@x;to-tag=1;from-tag=2", 481), (";;;", 400)):

@@ -296,6 +296,12 @@ PBX_API const char *pbx_channel_get_callee(const PbxChannel *chan);
 PBX_API const char *pbx_channel_get_context(const PbxChannel *chan);
 PBX_API void pbx_channel_set_context(PbxChannel *chan, const char *context);
 PBX_API PbxCause pbx_channel_get_hangup_cause(const PbxChannel *chan);
+/* The id of the call the channel belongs to (Asterisk's linkedid, the
+ * CDR column linked_id): its own id for a channel that starts a call, the
+ * requester's for one made by pbx_channel_request(); a transfer gives
+ * the legs it joins the transferee's.  Main context. */
+PBX_API const char *pbx_channel_get_linked_id(const PbxChannel *chan);
+PBX_API void pbx_channel_set_linked_id(PbxChannel *chan, const char *linked_id);
 /* Wall-clock times (g_get_real_time(), µs); 0 when not reached yet. */
 PBX_API gint64 pbx_channel_get_created(const PbxChannel *chan);
 PBX_API gint64 pbx_channel_get_answered(const PbxChannel *chan);
