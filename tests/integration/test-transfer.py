@@ -21,6 +21,7 @@ pbx = Carillon()
 pbx.conf("rtp.conf", "general", "port_start", "37000")
 pbx.conf("rtp.conf", "general", "port_end", "37999")
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
+pbx.conf("endpoints.conf", "office-phone", "dtmf_mode", "info")     # digits we can see
 pbx.write_file("extensions.lua", """
 context("office", {
     on_invite = function(call)
@@ -122,7 +123,7 @@ class Phone:
         elif method in ("BYE", "NOTIFY", "OPTIONS", "UPDATE", "INFO"):
             self.respond(text, 200, "OK")
 
-    def send_in_dialog(self, method, extra=""):
+    def send_in_dialog(self, method, extra="", body=""):
         call_id, local, remote, target = self.dialog
         self.cseq += 1
         self.c.send_raw(
@@ -133,7 +134,7 @@ class Phone:
             f"To: <sip:1001@127.0.0.1>;tag={remote}\r\nCall-ID: {call_id}\r\n"
             f"CSeq: {self.cseq} {method}\r\n"
             f"Contact: <sip:{self.user}@{self.c.host}:{self.c.port}>\r\n{extra}"
-            f"Content-Length: 0\r\n\r\n")
+            f"Content-Length: {len(body)}\r\n\r\n{body}")
 
     def requests(self, method):
         return [x for m, x in self.got if m == method]
@@ -169,10 +170,10 @@ class Caller:
         self.to_tag = None
         self.cseq = 1
 
-    def send(self, method, cseq, extra="", body="", branch=None):
+    def send(self, method, cseq, extra="", body="", branch=None, ctype="application/sdp"):
         a = self.a
         to = f"<sip:{self.to}@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
-        ct = "Content-Type: application/sdp\r\n" if body else ""
+        ct = f"Content-Type: {ctype}\r\n" if body else ""
         a.c.send_raw(
             f"{method} sip:{self.to}@127.0.0.1:{pbx.sip_port} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {a.c.host}:{a.c.port};branch="
@@ -448,6 +449,59 @@ try:
              [r[:2] for r in C.responses if r])
         c.send("ACK", 2)
     t.ok(wait_empty(), "no channel left", channels())
+
+    # ---- the sample office's feature codes: "##" then the number -------------------
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "contrib", "configs", "sample-office",
+                           "extensions.lua")) as f:
+        pbx.write_file("extensions.lua", f.read())
+    rc, out = pbx.rx("dialplan reload")
+    t.ok(rc == 0, "the sample office's dialplan loads", out)
+
+    def key(p, digits):
+        """p keys digits by SIP INFO: B in its dialog, A (a Caller) in its own."""
+        for d in digits:
+            body = f"Signal={d}\r\nDuration=100\r\n"
+            if isinstance(p, Caller):
+                p.cseq += 1
+                p.send("INFO", p.cseq, body=body, ctype="application/dtmf-relay")
+            else:
+                p.send_in_dialog("INFO", "Content-Type: application/dtmf-relay\r\n", body)
+            pump(0.15)
+
+    def signals(p):
+        return [m.group(1) for x in p.requests("INFO")
+                for m in [re.search(r"Signal=(\S)", x)] if m]
+
+    a = start_call()
+    key(B, "5")
+    pump(1.0, lambda: signals(A))
+    t.ok(signals(A) == ["5"], "an ordinary digit reaches the other party", signals(A))
+    key(B, "##1003")
+    pump(4.0, lambda: C.dialog is not None and B.requests("BYE"))
+    t.ok(C.invite is not None and "1001" in (hdr(C.invite, "From") or ""),
+         "B keys ##1003: C is called with A as the caller", C.invite and hdr(C.invite, "From"))
+    t.ok(len(B.requests("BYE")) == 1, "B is released", [m for m, _ in B.got])
+    t.ok(signals(A) == ["5"], "the feature code's digits are swallowed", signals(A))
+    a.bye()
+    pump(1.5, lambda: C.requests("BYE"))
+    t.ok(len(C.requests("BYE")) == 1, "A talked to C: A's BYE reaches C", [m for m, _ in C.got])
+    t.ok(settle(), "no channel left after the keypad transfer", channels())
+
+    # "##" then "*": given up, the call goes on; "##1004" busy: A and B again.
+    a = start_call()
+    key(B, "##10*")
+    key(a, "##1004")
+    pump(3.0, lambda: D.invite is not None)
+    t.ok(C.invite is None and D.invite is not None and "1002" in (hdr(D.invite, "From") or ""),
+         "\"*\" abandons B's code; A's ##1004 transfers B to 1004", D.invite and head(D.invite)[0])
+    pump(1.5)
+    t.ok(not A.requests("BYE") and not B.requests("BYE"),
+         "1004 busy: A and B stay (bridged again)", [m for m, _ in A.got + B.got])
+    B.send_in_dialog("BYE")
+    pump(1.5, lambda: A.requests("BYE"))
+    t.ok(len(A.requests("BYE")) == 1, "B's BYE reaches A", [m for m, _ in A.got])
+    t.ok(settle(), "no channel left", channels())
 
     # ---- REFER outside a dialog: 481 -------------------------------------------------
     reset()

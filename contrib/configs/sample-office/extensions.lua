@@ -101,6 +101,66 @@ local function ivr(call)
     call:play("vm-goodbye")
 end
 
+-- ---------------------------------------------------------- feature codes
+-- Like Asterisk's features.conf: change the codes here.  During a call
+-- either party keys a code, then the number; the digits are swallowed
+-- (the other party never hears them).  The number ends when it is an
+-- office extension or an application number, or with "#"; "*" gives up.
+local FEATURES = {
+    blind = "##",     -- blind transfer: the other party is sent to the number
+}
+
+-- Per leg (the call objects on_dtmf gets): the digits keyed so far and,
+-- once a code is complete, which feature collects the number.
+local keyed = setmetatable({}, { __mode = "k" })
+
+local function feature_of(digits)
+    for name, code in pairs(FEATURES) do
+        if digits == code then return name, true end
+        if code:sub(1, #digits) == digits then return name, false end
+    end
+end
+
+local function complete_number(digits, apps)
+    return office_extension(digits) or apps[digits] ~= nil
+end
+
+local function run_feature(leg, feature, number)
+    if feature == "blind" then
+        local ok, msg = leg:transfer(number)
+        pbx.log("info", string.format("%s: blind transfer to %s: %s", leg.name, number,
+                                      ok and "started" or msg))
+    end
+end
+
+-- TRUE when the digit belongs to a feature code (swallowed).
+local function feature_digit(leg, digit, apps)
+    local k = keyed[leg] or { digits = "" }
+    keyed[leg] = k
+    if k.feature then
+        if digit == "*" then
+            keyed[leg] = nil            -- given up
+            return true
+        end
+        if digit ~= "#" then k.digits = k.digits .. digit end
+        if digit == "#" or complete_number(k.digits, apps) then
+            keyed[leg] = nil
+            run_feature(leg, k.feature, k.digits)
+        elseif #k.digits > 4 then
+            keyed[leg] = nil
+        end
+        return true
+    end
+    local feature, done = feature_of(k.digits .. digit)
+    if not feature then
+        keyed[leg] = nil
+        return false
+    end
+    k.digits = done and "" or k.digits .. digit
+    k.feature = done and feature or nil
+    return true
+end
+
 -- Application numbers: each takes the call itself.
 local apps = {
     -- 700: the office conference room (the first caller opens it, the
@@ -124,11 +184,12 @@ context("office", {
         ring(call, call.to)
     end,
 
-    -- Every digit either leg of a call sends; returning true would keep
-    -- it from the other party (feature codes).
+    -- Every digit either leg of a call sends; returning true keeps it
+    -- from the other party (the feature codes above).
     on_dtmf = function(leg, digit, info)
         pbx.log("debug", string.format("%s sent DTMF %s (%s, %d ms)", leg.name, digit,
                                        info.source, info.duration))
+        return feature_digit(leg, digit, apps)
     end,
 
     -- Blind transfers are allowed to office extensions only.
