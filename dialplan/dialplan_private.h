@@ -172,6 +172,16 @@ typedef struct _DpRingback DpRingback;
  * when chan has no media. */
 DpRingback *dp_ringback_start(PbxChannel *chan, DpRingback **owner, GError **error);
 void dp_ringback_stop(DpRingback *rb);
+
+/* waiting.c: what a waiting party hears: music on hold when a provider
+ * is loaded (unless its TRANSFER_WAIT is "ringback"), else ringback */
+typedef struct _DpWaiting DpWaiting;
+/* *owner is cleared when the sound ends.  NULL with error when chan has
+ * no media. */
+DpWaiting *dp_waiting_start(PbxChannel *chan, DpWaiting **owner, GError **error);
+/* "music" or "ringback" */
+const char *dp_waiting_kind(const DpWaiting *w);
+void dp_waiting_stop(DpWaiting *w);
 /* Suspends the running call for `kind`; returns what lua_yieldk gives. */
 int dp_wait(lua_State *L, Call *c, WaitKind kind);
 /* Arms the call's one wait timer (answer timeout, sleep). */

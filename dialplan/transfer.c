@@ -2,8 +2,9 @@
  * the context's on_refer) or call:transfer() from the script.
  *
  * Blind: the referrer X asks that the other party T talk to a target.
- * The bridge T-X is taken apart (nobody hung up), T hears ringback while
- * the target is dialed like call:dial() dials (T's caller id shown);
+ * The bridge T-X is taken apart (nobody hung up), T hears music on hold
+ * (res_moh loaded; else ringback: waiting.c) while the target is dialed
+ * like call:dial() dials (T's caller id shown);
  * when it answers T is bridged to it and X released.  When it does not,
  * T and X are bridged again (X's phone learns the failure from its
  * NOTIFY and takes the call off hold), or, X gone, call:dial() returns
@@ -31,7 +32,7 @@ struct _DpTransfer {
     PbxRefer tell;              /* progress, data, destroy of the referrer */
     PbxDial *dial;
     PbxTimer start;
-    DpRingback *ringback;
+    DpWaiting *waiting;         /* T's music or ringback */
     gboolean aborted;
 };
 
@@ -51,7 +52,7 @@ static void
 transfer_free(DpTransfer *t)
 {
     pbx_timer_stop(&t->start);
-    dp_ringback_stop(t->ringback);
+    dp_waiting_stop(t->waiting);
     if (t->tell.destroy)
         t->tell.destroy(t->tell.data);
     pbx_channel_unref(t->referrer);
@@ -226,7 +227,7 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered, PbxCause 
     t->dial = NULL;
     if (t->aborted)
         return;
-    dp_ringback_stop(t->ringback);
+    dp_waiting_stop(t->waiting);
     if (outcome == PBX_DIAL_ANSWERED && join(t->c, NULL, t->transferee, answered)) {
         succeed(t, answered);
         return;
@@ -251,7 +252,7 @@ transfer_timeout_ms(PbxChannel *chan)
     return 30000;
 }
 
-/* Blind: ringback for T, and the target dialed as call:dial() would. */
+/* Blind: music or ringback for T, and the target dialed as call:dial() would. */
 static void
 start_blind(DpTransfer *t)
 {
@@ -263,10 +264,13 @@ start_blind(DpTransfer *t)
         o.caller_number = pbx_channel_get_callee(t->transferee);   /* the one dialed */
         o.caller_name = o.caller_number;
     }
-    t->ringback = dp_ringback_start(t->transferee, &t->ringback, &error);
-    if (!t->ringback)
-        pbx_debug(dp_dom, "no ringback for %s: %s", pbx_channel_get_name(t->transferee),
+    t->waiting = dp_waiting_start(t->transferee, &t->waiting, &error);
+    if (!t->waiting)
+        pbx_debug(dp_dom, "nothing to hear for %s: %s", pbx_channel_get_name(t->transferee),
                   error->message);
+    else
+        pbx_info(dp_dom, "%s waits with %s", pbx_channel_get_name(t->transferee),
+                 dp_waiting_kind(t->waiting));
     t->dial = pbx_dial_start(t->transferee, targets, &o, dial_done, t);
     pbx_dial_set_progress_func(t->dial, dial_progress);
 }
