@@ -43,6 +43,7 @@ pbx = Carillon()
 pbx.conf("rtp.conf", "general", "port_start", "45000")
 pbx.conf("rtp.conf", "general", "port_end", "45999")
 pbx.conf("endpoints.conf", "office-phone", "qualify_frequency", "0")
+pbx.conf("carillon.conf", "logger", "dialplan", "info")
 if not t.ok(pbx.start(), "daemon starts (the sample office)", pbx.log_text()):
     t.done()
 
@@ -168,6 +169,7 @@ try:
     # ---- 1. blind, music while 1003 rings ---------------------------------------
     waited, wait, rate = blind(a, b, c, lambda: wait_for(lambda: listeners() == 1, 5))
     ring = shares(wait, rate, 440) + shares(wait, rate, 480)
+    t.ok(re.search(r"SIP/1001-\S+ waits with music", pbx.log_text()), "the log says music")
     t.ok(waited and wait and rms(wait) > 300 and ring < 0.3,
          f"while 1003 rings, 1001 hears music on hold (a listener of the default class; "
          f"RMS {rms(wait) if wait else 0:.0f}, ringback share {ring:.2f})")
@@ -178,6 +180,8 @@ try:
     waited, wait, rate = blind(a, b, c, lambda: True)
     wait = loud(wait, rate)
     ring = shares(wait, rate, 440) + shares(wait, rate, 480)
+    t.ok(re.search(r"SIP/1001-\S+ waits with ringback", pbx.log_text()),
+         "the log says ringback")
     t.ok(len(wait) >= rate // 2 and ring > 0.8,
          f"without res_moh 1001 hears the ringback tone (440 + 480 Hz share {ring:.2f})")
     rc, out = pbx.rx("module load res_moh")
@@ -199,16 +203,22 @@ try:
         t.ok(wait_for(lambda: up("1001", "1002"), 15), "1001 calls linphone 1002: up",
              channels())
         time.sleep(1)
-        lp.command(f"call sip:1004@127.0.0.1:{pbx.sip_port}")
+        out = lp.command("pause 1")[1]
+        t.ok(wait_for(lambda: listeners() == 1, 10),
+             "linphone holds 1001 (pause 1): 1001 hears music on hold", out)
+        out = lp.command(f"call sip:1004@127.0.0.1:{pbx.sip_port}")[1]
         t.ok(wait_for(lambda: up("1001", "1002", "1002", "1004"), 15),
-             "linphone holds 1001 and calls 1004: four legs up",
-             pbx.rx("core show channels")[1])
+             "linphone calls 1004: four legs up",
+             pbx.rx("core show channels")[1] + out + lp.log_text()[-3000:])
         time.sleep(1)
         rc, out = lp.command("transfer 1 --to-call 2")
         t.ok(wait_for(lambda: up("1001", "1004"), 10),
              "linphone transfers attended (REFER with Replaces): 1001 and 1004 up, both "
              "of linphone's legs gone", pbx.rx("core show channels")[1] + out
              + pbx.log_text()[-2500:])
+        t.ok(re.search(r"SIP/1002-\S+ transfers SIP/1001-\S+ to SIP/1002-", pbx.log_text()),
+             "it was a REFER with Replaces naming linphone's call to 1004",
+             pbx.log_text()[-2500:])
         t_talk = time.monotonic()
         time.sleep(3)
         a.command("/hangup")
