@@ -166,6 +166,16 @@ void dp_transfer_replace(PbxChannel *chan);
  * of the call itself to target, from the dialplan. */
 int dp_call_transfer(lua_State *L);
 
+/* transfer_failed.c: the context's on_transfer_failed(call, failure) */
+typedef struct {
+    const char *target;         /* what failed (a number, or the replaced call's name) */
+    guint code;                 /* its SIP status */
+    PbxChannel *transferee;
+    PbxChannel *referrer;
+} DpTransferFailure;
+/* Where the transferee goes instead (a new string), or NULL: the default. */
+char *dp_transfer_failed_target(Call *c, const DpTransferFailure *f);
+
 /* ringback.c: the tone a transferred party hears meanwhile */
 typedef struct _DpRingback DpRingback;
 /* Starts it on chan; *owner is cleared when it ends.  NULL with error

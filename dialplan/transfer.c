@@ -34,6 +34,7 @@ struct _DpTransfer {
     PbxTimer start;
     DpWaiting *waiting;         /* T's music or ringback */
     gboolean aborted;
+    gboolean rerouted;          /* on_transfer_failed sent T elsewhere once */
 };
 
 static void
@@ -182,15 +183,46 @@ succeed(DpTransfer *t, PbxChannel *to)
     transfer_free(t);
 }
 
-/* The target did not take the call: T and X talk again; X gone, the
- * script decides (call:dial() returns "transfer_failed"); T gone, X is
- * released. */
+static void start_blind(DpTransfer *t);
+
+/* on_transfer_failed named another target: T is dialed there (blind, the
+ * referrer still waiting for the outcome).  FALSE: no new target. */
+static gboolean
+reroute(DpTransfer *t, guint code)
+{
+    DpTransferFailure f = { t->target, code, t->transferee, t->referrer };
+    char *to;
+
+    if (t->rerouted || !is_up(t->transferee))
+        return FALSE;
+    if (t->replaced)
+        f.target = pbx_channel_get_name(t->replaced);
+    to = dp_transfer_failed_target(t->c, &f);
+    if (!to || t->c->transfer != t || !is_up(t->transferee)) {
+        g_free(to);
+        return FALSE;
+    }
+    pbx_info(dp_dom, "transfer of %s to %s failed (%u): on_transfer_failed sends it to %s",
+             pbx_channel_get_name(t->transferee), f.target, code, to);
+    t->rerouted = TRUE;
+    g_free(t->target);
+    t->target = to;
+    g_clear_pointer(&t->replaced, pbx_channel_unref);
+    start_blind(t);
+    return TRUE;
+}
+
+/* The target did not take the call: on_transfer_failed may send T
+ * elsewhere; else T and X talk again; X gone, the script decides
+ * (call:dial() returns "transfer_failed"); T gone, X is released. */
 static void
 fail(DpTransfer *t, guint code, PbxCause cause)
 {
     Call *c = t->c;
     gboolean t_up = is_up(t->transferee), x_up = is_up(t->referrer);
 
+    if (reroute(t, code))
+        return;
     c->transfer = NULL;
     tell(t, code);
     if (t_up && x_up && join(c, NULL, t->transferee, t->referrer)) {

@@ -164,7 +164,9 @@ def blind(a, b, c, check_wait):
 
 try:
     a, b, c = phone("1001", answer=False), phone("1002"), phone("1003", answer=False)
-    t.ok(wait_for(lambda: registered("1001", "1002", "1003"), 15), "three phones register")
+    d = phone("1004", answer=False)
+    t.ok(wait_for(lambda: registered("1001", "1002", "1003", "1004"), 15),
+         "four phones register")
 
     # ---- 1. blind, music while 1003 rings ---------------------------------------
     waited, wait, rate = blind(a, b, c, lambda: wait_for(lambda: listeners() == 1, 5))
@@ -187,6 +189,36 @@ try:
     rc, out = pbx.rx("module load res_moh")
     t.ok(rc == 0, "res_moh loads again", out)
 
+    # ---- 4. a failed transfer whose referrer left: on_transfer_failed ----------------
+    a.command("/dial 1002")
+    t.ok(wait_for(lambda: up("1001", "1002"), 15), "1001 calls 1002 again: up", channels())
+    time.sleep(1)
+    b.command("/transfer 1004")
+    t.ok(wait_for(lambda: "1004" in [u for u, _ in channels()], 10), "1002 transfers to 1004",
+         channels())
+    b.command("/hangup")
+    t.ok(wait_for(lambda: "1002" not in [u for u, _ in channels()], 10),
+         "1002 hangs up while 1004 rings", channels())
+    time.sleep(0.5)
+    d.command("/hangup")                        # 1004 declines
+    t.ok(wait_for(lambda: "1003" in [u for u, _ in channels()], 10)
+         and re.search(r"transfer of SIP/1001-\S+ to 1004 failed \((486|603)\): "
+                       r"on_transfer_failed sends it to 1003", pbx.log_text()),
+         "1004 declines: the sample's on_transfer_failed sends 1001 to the operator (1003)",
+         pbx.rx("core show channels")[1] + pbx.log_text()[-2000:])
+    time.sleep(1)
+    c.command("/accept")
+    t.ok(wait_for(lambda: up("1001", "1003"), 10), "the operator answers: 1001 and 1003 up",
+         channels())
+    time.sleep(2.5)
+    a.command("/hangup")
+    t.ok(wait_for(nothing_left, 10), "1001 hangs up: nothing left",
+         pbx.rx("core show channels")[1])
+    rate_a, sa = last_samples(a)
+    after = sa[-int(2.0 * rate_a):-int(0.5 * rate_a)] if sa else []
+    t.ok(shares(after, rate_a, HZ["1003"]) > 0.7,
+         f"1001 hears the operator's 700 Hz (share {shares(after, rate_a, 700)})")
+
     # ---- 3. attended, by linphone ------------------------------------------------------
     if not shutil.which("linphonecsh"):
         t.diag("linphone-cli not installed (contrib/scripts/install-prereq): no attended test")
@@ -194,7 +226,7 @@ try:
     else:
         from linphone import Linphone
         b.stop()
-        d = phone("1004")
+        d.command("/answermode auto")
         lp = Linphone(pbx, "1002", "pw1002")
         t.ok(wait_for(lambda: registered("1002", "1004"), 15),
              "linphone registers as 1002, baresip as 1004", lp.log_text()[-2000:])

@@ -218,4 +218,16 @@ context("office", {
     on_refer = function(call, refer)
         return office_extension(refer.target)
     end,
+
+    -- The transfer target did not take the call.  While the one who
+    -- transferred is still there, the two are connected again (nil);
+    -- when they have hung up, the caller goes to the operator instead of
+    -- being cut off (voicemail, once there is one).
+    on_transfer_failed = function(call, failure)
+        pbx.log("info", string.format("transfer of %s to %s failed (%d)", failure.transferee,
+                                      failure.target, failure.code))
+        if not failure.referrer_up and failure.target ~= OPERATOR then
+            return OPERATOR
+        end
+    end,
 })
