@@ -518,6 +518,7 @@ static const luaL_Reg methods[] = {
     { "progress", call_progress },
     { "dial", dp_call_dial },
     { "transfer", dp_call_transfer },
+    { "attended_transfer", dp_call_attended_transfer },
     { "send_dtmf", call_send_dtmf },
     { "hangup", call_hangup },
     { "set_header", call_set_header },

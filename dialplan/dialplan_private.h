@@ -166,6 +166,25 @@ void dp_transfer_replace(PbxChannel *chan);
  * of the call itself to target, from the dialplan. */
 int dp_call_transfer(lua_State *L);
 
+/* transfer.c, for transfer_consult.c: the transfer's ends */
+/* T and `to` talk, the referrer is released. */
+void dp_transfer_complete(DpTransfer *t, PbxChannel *to);
+/* T and the referrer talk again (on_transfer_failed not asked). */
+void dp_transfer_back(DpTransfer *t, guint code);
+/* The target failed: on_transfer_failed, else T and the referrer again. */
+void dp_transfer_fail(DpTransfer *t, guint code, PbxCause cause);
+/* leg:attended_transfer(number[, {complete=, abort=}]) */
+int dp_call_attended_transfer(lua_State *L);
+
+/* transfer_consult.c: the consultation of an attended transfer from the
+ * dialplan (X talks to the target while T waits with music) */
+typedef struct _DpConsult DpConsult;
+/* keys: the completion and abort digits of X. */
+DpConsult *dp_consult_start(DpTransfer *t, Call *c, PbxChannel *x, PbxChannel *tee,
+                            const char *target, const char keys[2], const PbxDialOptions *o);
+/* Ends it where it is (the dial cancelled, a consulted target hung up). */
+void dp_consult_free(DpConsult *k);
+
 /* transfer_failed.c: the context's on_transfer_failed(call, failure) */
 typedef struct {
     const char *target;         /* what failed (a number, or the replaced call's name) */

@@ -35,6 +35,8 @@ struct _DpTransfer {
     DpWaiting *waiting;         /* T's music or ringback */
     gboolean aborted;
     gboolean rerouted;          /* on_transfer_failed sent T elsewhere once */
+    char keys[2];               /* from the dialplan, attended: X's complete and abort */
+    DpConsult *consult;         /* ... and its consultation */
 };
 
 static void
@@ -53,6 +55,7 @@ static void
 transfer_free(DpTransfer *t)
 {
     pbx_timer_stop(&t->start);
+    dp_consult_free(t->consult);
     dp_waiting_stop(t->waiting);
     if (t->tell.destroy)
         t->tell.destroy(t->tell.data);
@@ -149,7 +152,8 @@ static void
 link_cdrs(DpTransfer *t, PbxChannel *to)
 {
     const char *linked = pbx_channel_get_linked_id(t->transferee);
-    g_autofree char *what = g_strdup_printf("%s;by=%s;to=%s", t->replaced ? "attended" : "blind",
+    gboolean attended = t->replaced || t->keys[0];
+    g_autofree char *what = g_strdup_printf("%s;by=%s;to=%s", attended ? "attended" : "blind",
                                             pbx_channel_get_id(t->referrer),
                                             pbx_channel_get_id(to));
     PbxChannel *legs[] = { t->transferee, t->referrer, to, t->replaced };
@@ -332,6 +336,38 @@ start_attended(DpTransfer *t)
     release_call(c2);
 }
 
+/* Attended from the dialplan: X consults the target first
+ * (transfer_consult.c). */
+static void
+start_consult(DpTransfer *t)
+{
+    PbxDialOptions o = { .timeout_ms = transfer_timeout_ms(t->transferee) };
+
+    t->consult = dp_consult_start(t, t->c, t->referrer, t->transferee, t->target, t->keys, &o);
+}
+
+void
+dp_transfer_complete(DpTransfer *t, PbxChannel *to)
+{
+    if (join(t->c, NULL, t->transferee, to))
+        succeed(t, to);
+    else
+        fail(t, 500, PBX_CAUSE_TEMPORARY_FAILURE);
+}
+
+void
+dp_transfer_back(DpTransfer *t, guint code)
+{
+    t->rerouted = TRUE;
+    fail(t, code, PBX_CAUSE_NORMAL_CLEARING);
+}
+
+void
+dp_transfer_fail(DpTransfer *t, guint code, PbxCause cause)
+{
+    fail(t, code, cause);
+}
+
 static void
 start_now(PbxTimer *timer, gpointer data)
 {
@@ -344,6 +380,8 @@ start_now(PbxTimer *timer, gpointer data)
     }
     if (t->replaced)
         start_attended(t);
+    else if (t->keys[0])
+        start_consult(t);
     else
         start_blind(t);
 }
@@ -503,6 +541,52 @@ dp_call_transfer(lua_State *L)
     if (status)
         return dp_push_fail(L, "the call is not bridged", "state");
     transfer_begin(c, chan, &refer, target);
+    lua_pushboolean(L, TRUE);
+    return 1;
+}
+
+/* The digit of opts[name] (a one-character string), else `dflt`. */
+static char
+key_option(lua_State *L, int opts, const char *name, char dflt)
+{
+    const char *k;
+
+    if (lua_isnoneornil(L, opts))
+        return dflt;
+    luaL_checktype(L, opts, LUA_TTABLE);
+    lua_getfield(L, opts, name);
+    k = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+    lua_pop(L, 1);
+    if (!k)
+        return dflt;
+    if (strlen(k) != 1 || !strchr("0123456789*#ABCD", k[0]))
+        luaL_error(L, "attended_transfer: %s must be one DTMF digit", name);
+    return k[0];
+}
+
+/* leg:attended_transfer(number[, {complete="#", abort="*"}]): leg
+ * consults number while its peer waits with music; leg's hangup or its
+ * complete digit hands the peer over, the abort digit (or the target's
+ * hangup or failure) brings it back (transfer_consult.c).  true, or nil,
+ * message, code. */
+int
+dp_call_attended_transfer(lua_State *L)
+{
+    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
+    const char *target = luaL_checkstring(L, 2);
+    char keys[2] = { key_option(L, 3, "complete", '#'), key_option(L, 3, "abort", '*') };
+    Call *c = pbx_channel_get_dialplan_data(chan);
+    PbxRefer refer = { .target = target, .target_uri = target };
+    guint status = check_transferable(c, &refer);
+
+    if (keys[0] == keys[1])
+        return luaL_error(L, "attended_transfer: complete and abort are the same digit");
+    if (status == 491)
+        return dp_push_fail(L, "a transfer is under way", "busy");
+    if (status)
+        return dp_push_fail(L, "the call is not bridged", "state");
+    transfer_begin(c, chan, &refer, target);
+    memcpy(c->transfer->keys, keys, sizeof keys);
     lua_pushboolean(L, TRUE);
     return 1;
 }

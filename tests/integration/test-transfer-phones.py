@@ -119,6 +119,10 @@ def loud(samples, rate):
     return [x for p in parts if rms(p) > 300 for x in p]
 
 
+def received_digits(ph):
+    return re.findall(r"received event: '(.)' \(end=1\)", ph.log_text())
+
+
 def last_samples(b):
     recs = recordings(b)
     return read_samples(recs[-1]) if recs else (8000, [])
@@ -218,6 +222,75 @@ try:
     after = sa[-int(2.0 * rate_a):-int(0.5 * rate_a)] if sa else []
     t.ok(shares(after, rate_a, HZ["1003"]) > 0.7,
          f"1001 hears the operator's 700 Hz (share {shares(after, rate_a, 700)})")
+
+    # ---- 5. *2: the sample's attended feature code --------------------------------------
+    def press(ph, digits):
+        for digit in digits:
+            ph.command(digit)
+            time.sleep(0.5)
+
+    def consult_1003():
+        press(b, "*21003")
+        ok = wait_for(lambda: "1003" in [u for u, _ in channels()], 10)
+        ok = ok and wait_for(lambda: listeners() == 1, 5)
+        time.sleep(1)
+        c.command("/accept")
+        return ok and wait_for(lambda: up("1001", "1002", "1003"), 10)
+
+    a.command("/dial 1002")
+    t.ok(wait_for(lambda: up("1001", "1002"), 15), "*2: 1001 calls 1002", channels())
+    time.sleep(1)
+    t.ok(consult_1003(), "1002 keys *21003: 1001 hears music on hold, 1003 rings and "
+         "answers, 1002 talks to it", pbx.rx("core show channels")[1] + pbx.log_text()[-2000:])
+    t_consult = time.monotonic()
+    time.sleep(2)
+    b.command("/hangup")
+    t.ok(wait_for(lambda: up("1001", "1003"), 10), "1002 hangs up: 1001 and 1003 talk",
+         pbx.rx("core show channels")[1] + pbx.log_text()[-2000:])
+    time.sleep(2.5)
+    c.command("/hangup")
+    t.ok(wait_for(nothing_left, 10), "1003 hangs up: nothing left",
+         pbx.rx("core show channels")[1])
+    time.sleep(0.5)
+    rate_c, sc = last_samples(c)
+    rate_a, sa = last_samples(a)
+    consulted = window(sc, rate_c, 0.5, 1.8)
+    after_c = sc[-int(2.0 * rate_c):-int(0.5 * rate_c)] if sc else []
+    after_a = sa[-int(2.0 * rate_a):-int(0.5 * rate_a)] if sa else []
+    t.ok(shares(consulted, rate_c, HZ["1002"]) > 0.7,
+         f"1003 hears 1002's 440 Hz while consulted (share {shares(consulted, rate_c, 440)})")
+    t.ok(shares(after_c, rate_c, HZ["1001"]) > 0.7 and shares(after_a, rate_a, 700) > 0.7,
+         f"then 1003 hears 1001's 1000 Hz and 1001 1003's 700 Hz (shares "
+         f"{shares(after_c, rate_c, 1000)}, {shares(after_a, rate_a, 700)})")
+    t.ok("*" not in received_digits(c) and "2" not in received_digits(c),
+         "the feature digits were swallowed (1003 got none)", received_digits(c))
+
+    a.command("/dial 1002")
+    t.ok(wait_for(lambda: up("1001", "1002"), 15), "*2 again: 1001 calls 1002", channels())
+    t_up = time.monotonic()
+    time.sleep(1)
+    t.ok(consult_1003(), "1002 consults 1003", pbx.rx("core show channels")[1])
+    time.sleep(1)
+    press(b, "*")
+    t.ok(wait_for(lambda: up("1001", "1002"), 10) and wait_for(lambda: listeners() == 0, 5),
+         "1002 keys * (abort): 1003 is hung up, 1001 and 1002 talk again, no music",
+         pbx.rx("core show channels")[1] + pbx.log_text()[-2000:])
+    t_back = time.monotonic()
+    time.sleep(2.5)
+    t.ok(consult_1003(), "1002 consults 1003 once more", pbx.rx("core show channels")[1])
+    time.sleep(1)
+    press(b, "#")
+    t.ok(wait_for(lambda: up("1001", "1003"), 10),
+         "1002 keys # (complete): 1002 is released, 1001 and 1003 talk",
+         pbx.rx("core show channels")[1] + pbx.log_text()[-2000:])
+    a.command("/hangup")
+    t.ok(wait_for(nothing_left, 10), "1001 hangs up: nothing left",
+         pbx.rx("core show channels")[1])
+    time.sleep(0.5)
+    rate_a, sa = last_samples(a)
+    back_a = window(sa, rate_a, t_back - t_up + 0.8, t_back - t_up + 2.3)
+    t.ok(shares(back_a, rate_a, HZ["1002"]) > 0.7,
+         f"after the abort 1001 hears 1002's 440 Hz again (share {shares(back_a, rate_a, 440)})")
 
     # ---- 3. attended, by linphone ------------------------------------------------------
     if not shutil.which("linphonecsh"):

@@ -111,7 +111,11 @@ end
 -- office extension or an application number, or with "#"; "*" gives up.
 local FEATURES = {
     blind = "##",     -- blind transfer: the other party is sent to the number
+    attended = "*2",  -- attended: the other party waits with music while you
+                      -- talk to the number; hang up (or key complete) to hand
+                      -- it over, key abort to take it back
 }
+local ATTENDED_KEYS = { complete = "#", abort = "*" }
 
 -- Per leg (the call objects on_dtmf gets): the digits keyed so far and,
 -- once a code is complete, which feature collects the number.
@@ -129,11 +133,14 @@ local function complete_number(digits, apps)
 end
 
 local function run_feature(leg, feature, number)
+    local ok, msg
     if feature == "blind" then
-        local ok, msg = leg:transfer(number)
-        pbx.log("info", string.format("%s: blind transfer to %s: %s", leg.name, number,
-                                      ok and "started" or msg))
+        ok, msg = leg:transfer(number)
+    elseif feature == "attended" then
+        ok, msg = leg:attended_transfer(number, ATTENDED_KEYS)
     end
+    pbx.log("info", string.format("%s: %s transfer to %s: %s", leg.name, feature, number,
+                                  ok and "started" or msg))
 end
 
 -- TRUE when the digit belongs to a feature code (swallowed).
