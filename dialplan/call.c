@@ -507,6 +507,7 @@ static const luaL_Reg getters[] = {
     { "context", get_context },
     { "direction", get_direction },
     { "state", get_state },
+    { "bridged", dp_call_get_bridged },
     { "headers", get_headers },
     { "vars", get_vars },
     { NULL, NULL },

@@ -173,6 +173,8 @@ void dp_transfer_complete(DpTransfer *t, PbxChannel *to);
 void dp_transfer_back(DpTransfer *t, guint code);
 /* The target failed: on_transfer_failed, else T and the referrer again. */
 void dp_transfer_fail(DpTransfer *t, guint code, PbxCause cause);
+/* leg.bridged */
+int dp_call_get_bridged(lua_State *L);
 /* leg:attended_transfer(number[, {complete=, abort=}]) */
 int dp_call_attended_transfer(lua_State *L);
 

@@ -591,6 +591,18 @@ dp_call_attended_transfer(lua_State *L)
     return 1;
 }
 
+/* leg.bridged: TRUE while leg talks to another party through its call's
+ * bridge (what feature codes need: not at a prompt, not waiting). */
+int
+dp_call_get_bridged(lua_State *L)
+{
+    PbxChannel *chan = pbx_dialplan_check_channel(L, 1);
+    Call *c = pbx_channel_get_dialplan_data(chan);
+
+    lua_pushboolean(L, c && c->bridge && !c->transfer && (c->chan == chan || c->peer == chan));
+    return 1;
+}
+
 /* ------------------------------------------------ INVITE with Replaces */
 
 /* The bridge and call of `r` for a takeover: NULL when r is gone, not

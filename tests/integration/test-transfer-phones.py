@@ -301,6 +301,7 @@ try:
         b.stop()
         d.command("/answermode auto")
         lp = Linphone(pbx, "1002", "pw1002")
+        phones.append(lp)                   # stopped with the others
         t.ok(wait_for(lambda: registered("1002", "1004"), 15),
              "linphone registers as 1002, baresip as 1004", lp.log_text()[-2000:])
         lp.command("autoanswer enable")
@@ -339,7 +340,6 @@ try:
              f"(share {shares(after, rate_a, 1300)})")
         t.ok(shares(heard, rate_d, HZ["1001"]) > 0.7,
              f"1004 hears 1001's 1000 Hz (share {shares(heard, rate_d, 1000)})")
-        lp.stop()
     t.ok(not pbx.assertion_lines(), "no assertion failed", pbx.assertion_lines())
 finally:
     for p in phones:

@@ -143,8 +143,14 @@ local function run_feature(leg, feature, number)
                                   ok and "started" or msg))
 end
 
--- TRUE when the digit belongs to a feature code (swallowed).
+-- TRUE when the digit belongs to a feature code (swallowed).  Only
+-- while the leg talks to another party: at a prompt (the IVR, the echo
+-- test) every digit is the application's.
 local function feature_digit(leg, digit, apps)
+    if not leg.bridged then
+        keyed[leg] = nil
+        return false
+    end
     local k = keyed[leg] or { digits = "" }
     keyed[leg] = k
     if k.feature then

@@ -64,6 +64,7 @@ static const char script[] =
     "      call.vars.bad = err('1003', {abort = 'x'})\n"
     "      call.vars.same = err('1003', {complete = '*'})\n"
     "      call.vars.notable = err('1003', 5)\n"
+    "      call.vars.bridged = tostring(call.bridged)\n"
     "      local r, msg, code = call:attended_transfer('1003', {complete = '5'})\n"
     "      call.vars.unbridged = tostring(r) .. ',' .. tostring(code)\n"
     "    elseif to == 'wait-dtmf' then\n"
@@ -491,6 +492,7 @@ test_attended_transfer_args(void)
     g_assert_cmpstr(pbx_channel_get_var(c, "same"), ==, "same");
     g_assert_nonnull(strstr(pbx_channel_get_var(c, "notable"), "table expected"));
     g_assert_cmpstr(pbx_channel_get_var(c, "unbridged"), ==, "nil,state");
+    g_assert_cmpstr(pbx_channel_get_var(c, "bridged"), ==, "false");
     g_assert_cmpstr(errors->str, ==, "");
     teardown();
 }
