@@ -193,6 +193,7 @@ dp_consult_start(DpTransfer *t, Call *c, PbxChannel *x, PbxChannel *tee, const c
     const char *targets[] = { target, NULL };
     DpConsult *k = g_new0(DpConsult, 1);
 
+    PBX_ASSERT_MAIN_CONTEXT();
     k->t = t;
     k->c = c;
     k->x = x;

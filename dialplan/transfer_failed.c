@@ -39,6 +39,7 @@ dp_transfer_failed_target(Call *c, const DpTransferFailure *f)
     lua_State *L = c->script->L;
     char *to = NULL;
 
+    PBX_ASSERT_MAIN_CONTEXT();
     if (dp_run_sync(c, c->call_ref, "on_transfer_failed", push_failure, f) != DP_RUN_OK)
         return NULL;
     if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) > 0)

@@ -38,6 +38,7 @@ dp_waiting_start(PbxChannel *chan, DpWaiting **owner, GError **error)
     g_autoptr(GError) no_music = NULL;
     DpWaiting *w = g_new0(DpWaiting, 1);
 
+    PBX_ASSERT_MAIN_CONTEXT();
     w->owner = owner;
     if (wants_music(chan)) {
         w->music = pbx_hold_music_start(chan, music_stopped, w, &no_music);
