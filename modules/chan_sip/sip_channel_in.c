@@ -126,8 +126,11 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     }
     if (!sip->authenticate(tx, peer, TRUE, &ep))
         return TRUE;                /* 407 (or 400) sent */
-    if (!sip_replaces_check(tx, req, &replaced))
+    if (!sip_replaces_check(tx, req, &replaced)) {
+        if (ep)
+            sip->endpoint_unref(ep);    /* 400/481/486 sent */
         return TRUE;
+    }
     call = sip_call_new(FALSE);
     call->endpoint = ep;
     sip_call_set_local(call, peer->transport, peer->remote_ip);

@@ -344,6 +344,8 @@ try:
 finally:
     for p in phones:
         p.stop()
-    pbx.stop()
+    rc = pbx.stop()
+    t.ok(rc == 0, f"the daemon exits cleanly (under CARILLON_VALGRIND=1: no memory error or "
+         f"definite leak): status {rc}", pbx.log_text()[-3000:])
     pbx.cleanup()
 t.done()

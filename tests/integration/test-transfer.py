@@ -517,7 +517,9 @@ try:
 finally:
     for p in phones.values():
         p.c.close()
-    pbx.stop()
+    rc = pbx.stop()
+    t.ok(rc == 0, f"the daemon exits cleanly (under CARILLON_VALGRIND=1: no memory error or "
+         f"definite leak): status {rc}", pbx.log_text()[-3000:])
     t.ok(not pbx.assertion_lines(), "no assertion failed", pbx.assertion_lines())
     pbx.cleanup()
 t.done()
