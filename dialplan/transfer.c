@@ -337,12 +337,16 @@ start_attended(DpTransfer *t)
 }
 
 /* Attended from the dialplan: X consults the target first
- * (transfer_consult.c). */
+ * (transfer_consult.c), shown as the caller. */
 static void
 start_consult(DpTransfer *t)
 {
     PbxDialOptions o = { .timeout_ms = transfer_timeout_ms(t->transferee) };
 
+    if (pbx_channel_get_direction(t->referrer) == PBX_CHANNEL_OUTBOUND) {
+        o.caller_number = pbx_channel_get_callee(t->referrer);    /* X's own number */
+        o.caller_name = o.caller_number;
+    }
     t->consult = dp_consult_start(t, t->c, t->referrer, t->transferee, t->target, t->keys, &o);
 }
 

@@ -6,7 +6,10 @@ Blind transfer to C (1003): 202, NOTIFY message/sipfrag 100, 180, 200
 released with BYE and A-C hang up cleanly.  on_refer denying (403: the
 call goes on), redirecting (1099 -> 1003), C busy (NOTIFY 486, A and B
 talk again), C not answering (TRANSFER_TIMEOUT), Refer-Sub: false (no
-NOTIFY), REFER outside a dialog (481).  Afterwards no channel is left."""
+NOTIFY), REFER outside a dialog (481).  The sample office's feature
+codes: `##` blind; `*2` attended with the target busy (A and B again)
+and abandoned with `*` while it rings (CANCEL), the consulting leg shown
+as the caller.  Afterwards no channel is left."""
 import os
 import re
 import select
@@ -498,6 +501,32 @@ try:
     pump(1.5)
     t.ok(not A.requests("BYE") and not B.requests("BYE"),
          "1004 busy: A and B stay (bridged again)", [m for m, _ in A.got + B.got])
+    B.send_in_dialog("BYE")
+    pump(1.5, lambda: A.requests("BYE"))
+    t.ok(len(A.requests("BYE")) == 1, "B's BYE reaches A", [m for m, _ in A.got])
+    t.ok(settle(), "no channel left", channels())
+
+    # "*2" (attended): the target busy, then given up while it rings: A and B again.
+    a = start_call()
+    key(B, "*21004")
+    pump(3.0, lambda: D.invite is not None)
+    t.ok(D.invite is not None and "1002" in (hdr(D.invite, "From") or ""),
+         "B keys *21004: 1004 is called, B (who consults) the caller",
+         D.invite and hdr(D.invite, "From"))
+    pump(1.5)
+    t.ok(not A.requests("BYE") and not B.requests("BYE") and not A.requests("INVITE")[1:],
+         "1004 busy: A and B stay (bridged again)", [m for m, _ in A.got + B.got])
+    C.mode = "ring"
+    key(B, "*21003")
+    pump(3.0, lambda: C.invite is not None)
+    key(B, "*")
+    pump(2.0, lambda: C.requests("CANCEL"))
+    t.ok(C.invite is not None and len(C.requests("CANCEL")) == 1
+         and not A.requests("BYE") and not B.requests("BYE"),
+         "B keys *21003, then * while 1003 rings: 1003 is cancelled, A and B stay",
+         [m for m, _ in A.got + B.got + C.got])
+    t.ok(signals(A) == [], "A heard none of B's feature digits", signals(A))
+    C.mode = "answer"
     B.send_in_dialog("BYE")
     pump(1.5, lambda: A.requests("BYE"))
     t.ok(len(A.requests("BYE")) == 1, "B's BYE reaches A", [m for m, _ in A.got])
