@@ -38,6 +38,29 @@ pbx_bridge_set_hold_music(PbxModule *owner, const PbxHoldMusic *music)
     provider_unload = music && owner ? pbx_module_on_unload(owner, provider_gone, NULL) : NULL;
 }
 
+gpointer
+pbx_hold_music_start(PbxChannel *listener, void (*stopped)(gpointer data), gpointer data,
+                     GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (!provider) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "no music on hold provider (res_moh)");
+        return NULL;
+    }
+    return provider->start(listener, stopped, data, error);
+}
+
+/* A provider cannot go while its music plays (it holds a use of its
+ * module per listener), so `provider` is the one that started it. */
+void
+pbx_hold_music_stop(gpointer music)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (music && provider)
+        provider->stop(music);
+}
+
 static gboolean
 anyone_held(const PbxBridge *br)
 {

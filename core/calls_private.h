@@ -54,6 +54,10 @@ PbxDial *pbx_dial_start(PbxChannel *caller, const char *const *targets,
  * failed): that leg (borrowed), whose tech may have left details such as
  * the SIP status in its variables; NULL otherwise. */
 PbxChannel *pbx_dial_get_failed_leg(PbxDial *dial);
+/* Told when a leg of the dial rings (RINGING) or has early media
+ * (PROGRESS); a transfer reports it to its referrer. */
+typedef void (*PbxDialProgressFunc)(PbxDial *dial, PbxChannelState state, gpointer data);
+void pbx_dial_set_progress_func(PbxDial *dial, PbxDialProgressFunc fn);
 /* Hangs up every leg and ends the dial as CANCELLED (done runs). */
 void pbx_dial_cancel(PbxDial *dial);
 const char *pbx_dial_outcome_to_string(PbxDialOutcome outcome);
@@ -71,6 +75,8 @@ typedef struct {
     PbxCause cause;
     char *codec;
     PbxRtpStats rtp;
+    char *linked_id;            /* the call's (pbx_channel_get_linked_id) */
+    char *transfer;             /* the variable TRANSFER: how it was transferred, or NULL */
 } PbxCdr;
 
 typedef struct {

@@ -33,6 +33,8 @@ cdr_free(PbxCdr *cdr)
     g_free(cdr->channel);
     g_free(cdr->peer);
     g_free(cdr->codec);
+    g_free(cdr->linked_id);
+    g_free(cdr->transfer);
     g_free(cdr);
 }
 
@@ -47,6 +49,8 @@ cdr_copy(const PbxCdr *src)
     c->channel = g_strdup(src->channel);
     c->peer = g_strdup(src->peer);
     c->codec = g_strdup(src->codec);
+    c->linked_id = g_strdup(src->linked_id);
+    c->transfer = g_strdup(src->transfer);
     return c;
 }
 
@@ -116,6 +120,8 @@ fill(PbxCdr *cdr, PbxChannel *chan)
         codec = pbx_channel_get_codec(peer);
     cdr->codec = g_strdup(codec);
     cdr->rtp = *pbx_channel_get_rtp_stats(chan);
+    cdr->linked_id = g_strdup(pbx_channel_get_linked_id(chan));
+    cdr->transfer = g_strdup(pbx_channel_get_var(chan, "TRANSFER"));
 }
 
 /* One transaction for a batch (a GPtrArray of PbxCdr). */
@@ -178,6 +184,8 @@ pbx_cdr_channel_ended(PbxChannel *chan)
     g_free(cdr.channel);
     g_free(cdr.peer);
     g_free(cdr.codec);
+    g_free(cdr.linked_id);
+    g_free(cdr.transfer);
 }
 
 /* ------------------------------------------------------------ SQLite */
@@ -190,21 +198,23 @@ static const char create_sql[] =
     " cause_code INTEGER, codec TEXT, rtp_packets_sent INTEGER,"
     " rtp_packets_received INTEGER, rtp_packets_lost INTEGER,"
     " rtp_jitter_ms REAL, rtp_rtt_ms REAL,"
-    " jb_delay_ms INTEGER, jb_late INTEGER, jb_concealed INTEGER)";
+    " jb_delay_ms INTEGER, jb_late INTEGER, jb_concealed INTEGER,"
+    " linked_id TEXT, transfer TEXT)";
 
 /* Columns added since the first release: a database made before gets
  * them (its rows NULL there). */
 static const char *const added_columns[] = {
     "jb_delay_ms INTEGER", "jb_late INTEGER", "jb_concealed INTEGER",
+    "linked_id TEXT", "transfer TEXT",
 };
 
 static const char insert_sql[] =
     "INSERT OR REPLACE INTO cdr (id, caller, callee, channel, peer, start, answer, end,"
     " duration, billsec, disposition, cause, cause_code, codec, rtp_packets_sent,"
     " rtp_packets_received, rtp_packets_lost, rtp_jitter_ms, rtp_rtt_ms, jb_delay_ms,"
-    " jb_late, jb_concealed) VALUES"
+    " jb_late, jb_concealed, linked_id, transfer) VALUES"
     " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
 
 static void
 bind_row(sqlite3_stmt *st, const PbxCdr *c)
@@ -232,6 +242,8 @@ bind_row(sqlite3_stmt *st, const PbxCdr *c)
     sqlite3_bind_int64(st, 20, c->rtp.jb_delay_ms);
     sqlite3_bind_int64(st, 21, (sqlite3_int64) c->rtp.jb_late);
     sqlite3_bind_int64(st, 22, (sqlite3_int64) c->rtp.jb_concealed);
+    sqlite3_bind_text(st, 23, c->linked_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 24, c->transfer, -1, SQLITE_STATIC);
 }
 
 /* The table, and the columns an older one lacks. */

@@ -19,6 +19,8 @@ struct _PbxChannel {
     PbxModule *owner;            /* module of the tech, used while we live */
     gpointer tech_pvt;
     gpointer dialplan_data;
+    PbxChannel *replaces;        /* an INVITE with Replaces: the call it takes over */
+    char *linked_id;             /* the call it belongs to (CDR linkedid); NULL: its id */
     GHashTable *vars;
     GHashTable *request_headers;
     GHashTable *headers;
@@ -320,6 +322,9 @@ pbx_channel_unref(PbxChannel *chan)
     g_free(chan->callee);
     g_free(chan->context);
     g_free(chan->codec);
+    if (chan->replaces)
+        pbx_channel_unref(chan->replaces);
+    g_free(chan->linked_id);
     g_free(chan);
 }
 
@@ -590,15 +595,20 @@ pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data
     chan->dtmf_hook_data = fn ? data : NULL;
 }
 
-gboolean
-pbx_channel_refer(PbxChannel *chan, const char *target,
-                  const char *referred_by)
+guint
+pbx_channel_refer(PbxChannel *chan, const PbxRefer *refer)
 {
+    guint status = 501;
+
     PBX_ASSERT_MAIN_CONTEXT();
-    g_return_val_if_fail(chan != NULL && target != NULL, FALSE);
-    if (chan->state == PBX_CHANNEL_HANGUP || !refer_handler)
-        return FALSE;
-    return refer_handler(chan, target, referred_by, refer_handler_data);
+    g_return_val_if_fail(chan != NULL && refer != NULL && refer->target != NULL, 500);
+    if (chan->state == PBX_CHANNEL_HANGUP)
+        status = 481;
+    else if (refer_handler)
+        status = refer_handler(chan, refer, refer_handler_data);
+    if (status != 202 && refer->destroy)
+        refer->destroy(refer->data);
+    return status;
 }
 
 static void
@@ -653,6 +663,7 @@ pbx_channel_request(const char *target, PbxChannel *requester,
     g_autofree char *tech_name = NULL;
     const char *rest = target;
     PbxDialOptions none = { 0 };
+    PbxChannel *chan;
 
     PBX_ASSERT_MAIN_CONTEXT();
     g_return_val_if_fail(target != NULL, NULL);
@@ -669,8 +680,10 @@ pbx_channel_request(const char *target, PbxChannel *requester,
                     "no channel technology %s for %s", tech_name, target);
         return NULL;
     }
-    return tech->request(tech, rest, requester, options ? options : &none,
-                         error);
+    chan = tech->request(tech, rest, requester, options ? options : &none, error);
+    if (chan && requester)
+        pbx_channel_set_linked_id(chan, pbx_channel_get_linked_id(requester));
+    return chan;
 }
 
 static gboolean
@@ -916,4 +929,37 @@ void
 pbx_channel_set_dialplan_data(PbxChannel *chan, gpointer data)
 {
     chan->dialplan_data = data;
+}
+
+const char *
+pbx_channel_get_linked_id(const PbxChannel *chan)
+{
+    return chan->linked_id ? chan->linked_id : chan->id;
+}
+
+void
+pbx_channel_set_linked_id(PbxChannel *chan, const char *linked_id)
+{
+    char *old = chan->linked_id;
+
+    PBX_ASSERT_MAIN_CONTEXT();
+    chan->linked_id = g_strdup(linked_id);      /* linked_id may be old */
+    g_free(old);
+}
+
+PbxChannel *
+pbx_channel_get_replaces(const PbxChannel *chan)
+{
+    return chan->replaces;
+}
+
+void
+pbx_channel_set_replaces(PbxChannel *chan, PbxChannel *replaced)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    if (replaced)
+        pbx_channel_ref(replaced);
+    if (chan->replaces)
+        pbx_channel_unref(chan->replaces);
+    chan->replaces = replaced;
 }

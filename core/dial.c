@@ -31,6 +31,7 @@ struct _PbxDial {
     PbxChannel *winner;         /* answered while starting */
     PbxChannel *early;          /* the leg whose early media the caller gets */
     PbxDialDoneFunc done;
+    PbxDialProgressFunc progress;
     gpointer data;
 };
 
@@ -199,12 +200,16 @@ leg_state(PbxDial *d, PbxChannel *chan)
     case PBX_CHANNEL_RINGING:
         if (d->caller)
             pbx_channel_ring(d->caller);
+        if (d->progress)
+            d->progress(d, PBX_CHANNEL_RINGING, d->data);
         break;
     case PBX_CHANNEL_PROGRESS:
         if (d->caller) {
             early_media_start(d, chan);     /* first: the caller's SDP can then match */
             pbx_channel_progress(d->caller);
         }
+        if (d->progress)
+            d->progress(d, PBX_CHANNEL_PROGRESS, d->data);
         break;
     case PBX_CHANNEL_UP:
         find_leg(d, chan)->done = TRUE;
@@ -341,6 +346,12 @@ void
 pbx_dial_cancel(PbxDial *dial)
 {
     finish(dial, PBX_DIAL_CANCELLED, NULL, PBX_CAUSE_ORIGINATOR_CANCEL);
+}
+
+void
+pbx_dial_set_progress_func(PbxDial *dial, PbxDialProgressFunc fn)
+{
+    dial->progress = fn;
 }
 
 PbxChannel *

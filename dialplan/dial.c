@@ -9,8 +9,8 @@
 /* detail.code: the SIP status the failed leg got (SIP_HANGUP_STATUS,
  * set by chan_sip) when there is one, so that a 600 is passed on as
  * 600; else the status of the cause. */
-static guint
-failure_code(PbxCause cause, PbxChannel *failed)
+guint
+dp_failure_code(PbxCause cause, PbxChannel *failed)
 {
     const char *s = failed ? pbx_channel_get_var(failed, "SIP_HANGUP_STATUS") : NULL;
     guint64 code;
@@ -44,6 +44,8 @@ dp_hear_peer(Call *c, PbxChannel *peer)
     c->peer_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     c->peer = pbx_channel_ref(peer);
     pbx_channel_set_dtmf_hook(peer, dp_dtmf_hook, c);
+    if (!pbx_channel_get_dialplan_data(peer))
+        pbx_channel_set_dialplan_data(peer, c);     /* its REFER finds the call */
 }
 
 void
@@ -54,6 +56,8 @@ dp_forget_peer(Call *c)
     if (!c->peer)
         return;
     pbx_channel_set_dtmf_hook(c->peer, NULL, NULL);
+    if (pbx_channel_get_dialplan_data(c->peer) == c)
+        pbx_channel_set_dialplan_data(c->peer, NULL);
     g_clear_pointer(&c->peer, pbx_channel_unref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->peer_ref);
     dp_close_call(L, -1);
@@ -62,16 +66,23 @@ dp_forget_peer(Call *c)
     c->peer_ref = LUA_NOREF;
 }
 
-static void
-bridge_ended(PbxBridge *bridge, PbxChannel *gone, PbxCause cause, gpointer data)
+void
+dp_dial_resume(Call *c, const char *outcome, PbxCause cause, guint code, PbxChannel *peer)
+{
+    lua_pushstring(c->co, outcome);
+    push_details(c->co, cause, code, peer);
+    dp_wake(c, 2);
+}
+
+void
+dp_bridge_ended(PbxBridge *bridge, PbxChannel *gone, PbxCause cause, gpointer data)
 {
     Call *c = data;
 
     c->bridge = NULL;
     dp_forget_peer(c);
-    lua_pushliteral(c->co, "answered");
-    push_details(c->co, cause, pbx_cause_to_sip(cause), pbx_bridge_get_peer(bridge, c->chan));
-    dp_wake(c, 2);
+    dp_dial_resume(c, "answered", cause, pbx_cause_to_sip(cause),
+                   pbx_bridge_get_peer(bridge, c->chan));
 }
 
 static void
@@ -98,7 +109,7 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered,
     c->dial = NULL;
     if (outcome != PBX_DIAL_ANSWERED) {
         lua_pushstring(c->co, pbx_dial_outcome_to_string(outcome));
-        push_details(c->co, cause, failure_code(cause, pbx_dial_get_failed_leg(dial)), NULL);
+        push_details(c->co, cause, dp_failure_code(cause, pbx_dial_get_failed_leg(dial)), NULL);
         dp_wake(c, 2);
         return;
     }
@@ -117,7 +128,7 @@ dial_done(PbxDial *dial, PbxDialOutcome outcome, PbxChannel *answered,
     c->wait = WAIT_BRIDGE;
     dp_hear_peer(c, answered);
     pbx_bridge_set_hangup_peer(c->bridge, answered, !c->keep_caller);
-    pbx_bridge_set_end_func(c->bridge, bridge_ended, c);
+    pbx_bridge_set_end_func(c->bridge, dp_bridge_ended, c);
 }
 
 /* {trunk = "provider", number = "+1555..."} as the target string

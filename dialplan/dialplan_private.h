@@ -69,6 +69,7 @@ struct _PbxDialplanCall {
     int peer_ref;               /* registry ref of its call object, or LUA_NOREF */
     gboolean keep_caller;
     char *dial_target;
+    struct _DpTransfer *transfer;   /* a transfer of the bridge under way, or NULL */
     PbxTimer wake;              /* armed: a resume is pending */
     int wake_nargs;
     DpBudget budget;            /* of the slice since the last resume */
@@ -137,6 +138,81 @@ int dp_push_fail(lua_State *L, const char *msg, const char *code);
 gboolean dp_hung_up(PbxChannel *chan);
 /* dial.c: call:dial(target, opts) */
 int dp_call_dial(lua_State *L);
+/* The end of a call:dial() bridge: the script resumes with "answered". */
+void dp_bridge_ended(PbxBridge *bridge, PbxChannel *gone, PbxCause cause, gpointer data);
+/* detail.code of a failed dial: the leg's SIP status, else the cause's. */
+guint dp_failure_code(PbxCause cause, PbxChannel *failed);
+/* Resumes a call:dial() with outcome, {cause=, code=, channel=peer}. */
+void dp_dial_resume(Call *c, const char *outcome, PbxCause cause, guint code, PbxChannel *peer);
+
+/* Runs contexts[ctx][handler](call, args...) for c to completion on the
+ * script's main thread (it cannot wait); `call_ref` is the call object
+ * passed (c's own or its peer's).  DP_RUN_OK leaves one result on the
+ * stack, for the caller to pop. */
+DpRunResult dp_run_sync(Call *c, int call_ref, const char *handler,
+                        int (*push_args)(lua_State *, gconstpointer), gconstpointer arg);
+
+/* transfer.c: REFER through on_refer, blind and attended transfers */
+typedef struct _DpTransfer DpTransfer;
+/* The core's refer handler (pbx_channel_set_refer_handler). */
+guint dp_transfer_on_refer(PbxChannel *chan, const PbxRefer *refer, gpointer data);
+/* The call ends or the dialplan shuts down: the transfer is dropped
+ * (its dial cancelled, the referrer told 503). */
+void dp_transfer_abort(Call *c);
+/* A new channel with pbx_channel_get_replaces() (INVITE with Replaces)
+ * takes over that call instead of running on_invite. */
+void dp_transfer_replace(PbxChannel *chan);
+/* call:transfer(target): a blind transfer of the call's bridged peer...
+ * of the call itself to target, from the dialplan. */
+int dp_call_transfer(lua_State *L);
+
+/* transfer.c, for transfer_consult.c: the transfer's ends */
+/* T and `to` talk, the referrer is released. */
+void dp_transfer_complete(DpTransfer *t, PbxChannel *to);
+/* T and the referrer talk again (on_transfer_failed not asked). */
+void dp_transfer_back(DpTransfer *t, guint code);
+/* The target failed: on_transfer_failed, else T and the referrer again. */
+void dp_transfer_fail(DpTransfer *t, guint code, PbxCause cause);
+/* leg.bridged */
+int dp_call_get_bridged(lua_State *L);
+/* leg:attended_transfer(number[, {complete=, abort=}]) */
+int dp_call_attended_transfer(lua_State *L);
+
+/* transfer_consult.c: the consultation of an attended transfer from the
+ * dialplan (X talks to the target while T waits with music) */
+typedef struct _DpConsult DpConsult;
+/* keys: the completion and abort digits of X. */
+DpConsult *dp_consult_start(DpTransfer *t, Call *c, PbxChannel *x, PbxChannel *tee,
+                            const char *target, const char keys[2], const PbxDialOptions *o);
+/* Ends it where it is (the dial cancelled, a consulted target hung up). */
+void dp_consult_free(DpConsult *k);
+
+/* transfer_failed.c: the context's on_transfer_failed(call, failure) */
+typedef struct {
+    const char *target;         /* what failed (a number, or the replaced call's name) */
+    guint code;                 /* its SIP status */
+    PbxChannel *transferee;
+    PbxChannel *referrer;
+} DpTransferFailure;
+/* Where the transferee goes instead (a new string), or NULL: the default. */
+char *dp_transfer_failed_target(Call *c, const DpTransferFailure *f);
+
+/* ringback.c: the tone a transferred party hears meanwhile */
+typedef struct _DpRingback DpRingback;
+/* Starts it on chan; *owner is cleared when it ends.  NULL with error
+ * when chan has no media. */
+DpRingback *dp_ringback_start(PbxChannel *chan, DpRingback **owner, GError **error);
+void dp_ringback_stop(DpRingback *rb);
+
+/* waiting.c: what a waiting party hears: music on hold when a provider
+ * is loaded (unless its TRANSFER_WAIT is "ringback"), else ringback */
+typedef struct _DpWaiting DpWaiting;
+/* *owner is cleared when the sound ends.  NULL with error when chan has
+ * no media. */
+DpWaiting *dp_waiting_start(PbxChannel *chan, DpWaiting **owner, GError **error);
+/* "music" or "ringback" */
+const char *dp_waiting_kind(const DpWaiting *w);
+void dp_waiting_stop(DpWaiting *w);
 /* Suspends the running call for `kind`; returns what lua_yieldk gives. */
 int dp_wait(lua_State *L, Call *c, WaitKind kind);
 /* Arms the call's one wait timer (answer timeout, sleep). */

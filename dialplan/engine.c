@@ -291,6 +291,7 @@ call_free(Call *c)
     if (c->chan_watch)
         pbx_channel_unwatch(c->chan, c->chan_watch);
     pbx_channel_set_dtmf_hook(c->chan, NULL, NULL);
+    dp_transfer_abort(c);
     dp_forget_peer(c);
     pbx_channel_set_dialplan_data(c->chan, NULL);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->call_ref);
@@ -436,6 +437,11 @@ call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
         lua_pushnil(c->co);
         lua_pushliteral(c->co, "hangup");
         dp_wake(c, 2);
+    } else if (c->wait == WAIT_BRIDGE && !c->bridge && !c->transfer &&
+               kind == PBX_CHANNEL_EVENT_HANGUP) {
+        /* its bridge went to a transfer: call:dial() ends with the call */
+        PbxCause cause = pbx_channel_get_hangup_cause(chan);
+        dp_dial_resume(c, "transferred", cause, pbx_cause_to_sip(cause), NULL);
     }
 }
 
@@ -465,6 +471,10 @@ new_channel(PbxChannel *chan, gpointer data)
     Script *s = current;
     Call *c;
 
+    if (pbx_channel_get_replaces(chan)) {
+        dp_transfer_replace(chan);      /* transfer.c: not a new call */
+        return;
+    }
     if (!s || !push_handler(s->L, pbx_channel_get_context(chan), "on_invite")) {
         pbx_notice(dp_dom, "%s: no on_invite in context %s, rejecting",
                    pbx_channel_get_name(chan), pbx_channel_get_context(chan));
@@ -569,9 +579,9 @@ push_call_and_args(lua_State *L, gconstpointer data)
  * script's main thread (it cannot wait), under the call's budget; `call`
  * is the registry reference of the call object passed (the call's own,
  * or its bridged peer's).  Leaves one result on the stack on success. */
-static gboolean
-run_sync(Call *c, int call_ref, const char *handler,
-         int (*push_args)(lua_State *, gconstpointer), gconstpointer arg)
+DpRunResult
+dp_run_sync(Call *c, int call_ref, const char *handler,
+            int (*push_args)(lua_State *, gconstpointer), gconstpointer arg)
 {
     g_autofree char *what = g_strdup_printf("%s %s", pbx_channel_get_name(c->chan), handler);
     CallArgs args = { call_ref, push_args, arg };
@@ -586,7 +596,7 @@ run_sync(Call *c, int call_ref, const char *handler,
     }
     if (r == DP_RUN_FAILED)
         lua_pop(c->script->L, 1);
-    return r == DP_RUN_OK;
+    return r;
 }
 
 /* digit, {duration=, source=} */
@@ -613,43 +623,11 @@ dp_dtmf_hook(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data)
     int ref = chan == c->chan ? c->call_ref : c->peer_ref;
     gboolean swallow;
 
-    if (ref == LUA_NOREF || !run_sync(c, ref, "on_dtmf", push_dtmf, dtmf))
+    if (ref == LUA_NOREF || dp_run_sync(c, ref, "on_dtmf", push_dtmf, dtmf) != DP_RUN_OK)
         return FALSE;
     swallow = lua_toboolean(c->script->L, -1);
     lua_pop(c->script->L, 1);
     return swallow;
-}
-
-typedef struct {
-    const char *target, *referred_by;
-} Refer;
-
-static int
-push_refer(lua_State *L, gconstpointer data)
-{
-    const Refer *r = data;
-
-    lua_createtable(L, 0, 2);
-    lua_pushstring(L, r->target);
-    lua_setfield(L, -2, "target");
-    lua_pushstring(L, r->referred_by);
-    lua_setfield(L, -2, "referred_by");
-    return 1;
-}
-
-static gboolean
-on_refer(PbxChannel *chan, const char *target, const char *referred_by,
-         gpointer data)
-{
-    Call *c = pbx_channel_get_dialplan_data(chan);
-    Refer r = { target, referred_by };
-    gboolean accept;
-
-    if (!c || !run_sync(c, c->call_ref, "on_refer", push_refer, &r))
-        return FALSE;
-    accept = lua_toboolean(c->script->L, -1);
-    lua_pop(c->script->L, 1);
-    return accept;
 }
 
 /* ------------------------------------------------------------ info */
@@ -684,7 +662,7 @@ pbx_dialplan_init(GError **error)
     PBX_ASSERT_MAIN_CONTEXT();
     dp_dom = pbx_log_domain("dialplan");
     pbx_channel_set_new_handler(new_channel, NULL);
-    pbx_channel_set_refer_handler(on_refer, NULL);
+    pbx_channel_set_refer_handler(dp_transfer_on_refer, NULL);
     dp_register_cli();
     return pbx_dialplan_reload(error);
 }
@@ -701,6 +679,7 @@ pbx_dialplan_shutdown(void)
         pbx_timer_stop(&c->timer);
         if (c->dial)
             pbx_dial_cancel(c->dial);
+        dp_transfer_abort(c);
         if (c->bridge)
             pbx_bridge_set_end_func(c->bridge, NULL, NULL);
         pbx_timer_stop(&c->wake);

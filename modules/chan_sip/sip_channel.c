@@ -425,6 +425,9 @@ on_dialog_request(SipDialog *d, SipServerTx *tx, const SipMsg *req,
     case SIP_METHOD_INFO:
         sip_dtmf_on_info(call, tx, req);
         return TRUE;
+    case SIP_METHOD_REFER:
+        sip_refer_on_request(call, tx, req);
+        return TRUE;
     default:
         return FALSE;
     }
@@ -530,5 +533,8 @@ sip_channel_load(PbxModule *self, GError **error)
     sip->add_allowed(self, "UPDATE");
     sip->add_allowed(self, "PRACK");
     sip->add_allowed(self, "INFO");         /* DTMF */
-    return sip->register_handler(self, "INVITE", on_invite, NULL, error);
+    sip->add_allowed(self, "REFER");        /* transfers, sip_refer.c */
+    sip->add_supported(self, "norefersub"); /* RFC 4488 */
+    return sip->register_handler(self, "INVITE", on_invite, NULL, error)
+        && sip->register_handler(self, "REFER", sip_refer_out_of_dialog, NULL, error);
 }

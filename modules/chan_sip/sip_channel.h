@@ -16,6 +16,8 @@
  *     end of a call;
  *   - session_timer.c: RFC 4028;
  *   - sip_dtmf.c: DTMF received as INFO, and sent in the leg's mode;
+ *   - sip_refer.c: REFER (transfers) and the NOTIFYs of its progress;
+ *   - sip_replaces.c: the call a Replaces names (REFER, INVITE);
  *   - module.c: the module, and the APIs it uses.
  *
  * chan_sip requires res_sip (the stack), res_rtp (media) and
@@ -316,6 +318,21 @@ gboolean sip_media_set_audio_port(PbxChannel *chan, const PbxAudioPortFuncs *por
  * `in` can be answered with, so that the two likely share one and the
  * bridge relays instead of transcoding. */
 void sip_media_prefer_peer(SipCall *out, const SipCall *in);
+
+/* ---- sip_replaces.c ---- */
+/* The live channel of the dialog a Replaces names, or NULL. */
+PbxChannel *sip_replaces_find(const SipReplaces *rep);
+/* An INVITE's Replaces header: TRUE with *replaced (borrowed) the call it
+ * takes over, or NULL without one; FALSE when refused (400, 481, 486
+ * sent). */
+gboolean sip_replaces_check(SipServerTx *tx, const SipMsg *req, PbxChannel **replaced);
+
+/* ---- sip_refer.c ---- */
+/* A REFER in the call's dialog: 202 and NOTIFYs, or refused. */
+void sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
+/* The "REFER" request handler: 403 to a REFER outside a dialog. */
+gboolean sip_refer_out_of_dialog(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
+                                 gpointer data);
 
 /* ---- sip_dtmf.c ---- */
 /* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and

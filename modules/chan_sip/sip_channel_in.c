@@ -97,7 +97,7 @@ setup_media(SipCall *call, SipServerTx *tx, const SipMsg *req)
 }
 
 static void
-new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
+new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep, PbxChannel *replaced)
 {
     g_autofree char *callee = NULL, *number = NULL, *name = NULL;
 
@@ -117,6 +117,7 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep)
     sip_call_ref(call);
     copy_headers(call->chan, req);
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
+    pbx_channel_set_replaces(call->chan, replaced);     /* RFC 3891, sip_replaces.c */
     pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
     if (ep->anonymous_extensions)
         pbx_channel_set_var(call->chan, "SIP_ANONYMOUS", "yes");
@@ -127,6 +128,7 @@ gboolean
 sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer)
 {
     SipEndpoint *ep = NULL;
+    PbxChannel *replaced;
     SipCall *call;
 
     if (sip->request_is_looped(req, peer)) {
@@ -142,6 +144,11 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
         ep = sip->endpoint_ref(ep);
     else if (!sip->authenticate(tx, peer, TRUE, &ep))
         return TRUE;                /* 407 (or 400) sent */
+    if (!sip_replaces_check(tx, req, &replaced)) {
+        if (ep)
+            sip->endpoint_unref(ep);    /* 400/481/486 sent */
+        return TRUE;
+    }
     call = sip_call_new(FALSE);
     call->endpoint = ep;
     sip_call_set_local(call, peer->transport, peer->remote_ip);
@@ -161,7 +168,7 @@ sip_channel_on_invite(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *pee
     sip_call_take_dialog(call, sip->dialog_new_uas(req, peer, sip->server_tx_get_to_tag(tx)));
     call->invite_tx = sip->server_tx_ref(tx);
     sip->server_tx_set_notify(tx, invite_tx_event, call);
-    new_channel(call, req, ep);
+    new_channel(call, req, ep, replaced);
     sip_call_unref(call);           /* the channel's pvt ref remains */
     return TRUE;
 }

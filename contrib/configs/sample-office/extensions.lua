@@ -125,6 +125,79 @@ local function ivr(call)
     call:play("vm-goodbye")
 end
 
+-- ---------------------------------------------------------- feature codes
+-- Like Asterisk's features.conf: change the codes here.  During a call
+-- either party keys a code, then the number; the digits are swallowed
+-- (the other party never hears them).  The number ends when it is an
+-- office extension or an application number, or with "#"; "*" gives up.
+local FEATURES = {
+    blind = "##",     -- blind transfer: the other party is sent to the number
+    attended = "*2",  -- attended: the other party waits with music while you
+                      -- talk to the number; hang up (or key complete) to hand
+                      -- it over, key abort to take it back
+}
+local ATTENDED_KEYS = { complete = "#", abort = "*" }
+
+-- Per leg (the call objects on_dtmf gets): the digits keyed so far and,
+-- once a code is complete, which feature collects the number.
+local keyed = setmetatable({}, { __mode = "k" })
+
+local function feature_of(digits)
+    for name, code in pairs(FEATURES) do
+        if digits == code then return name, true end
+        if code:sub(1, #digits) == digits then return name, false end
+    end
+end
+
+local function complete_number(digits, apps)
+    return office_extension(digits) or apps[digits] ~= nil
+end
+
+local function run_feature(leg, feature, number)
+    local ok, msg
+    if feature == "blind" then
+        ok, msg = leg:transfer(number)
+    elseif feature == "attended" then
+        ok, msg = leg:attended_transfer(number, ATTENDED_KEYS)
+    end
+    pbx.log("info", string.format("%s: %s transfer to %s: %s", leg.name, feature, number,
+                                  ok and "started" or msg))
+end
+
+-- TRUE when the digit belongs to a feature code (swallowed).  Only
+-- while the leg talks to another party: at a prompt (the IVR, the echo
+-- test) every digit is the application's.
+local function feature_digit(leg, digit, apps)
+    if not leg.bridged then
+        keyed[leg] = nil
+        return false
+    end
+    local k = keyed[leg] or { digits = "" }
+    keyed[leg] = k
+    if k.feature then
+        if digit == "*" then
+            keyed[leg] = nil            -- given up
+            return true
+        end
+        if digit ~= "#" then k.digits = k.digits .. digit end
+        if digit == "#" or complete_number(k.digits, apps) then
+            keyed[leg] = nil
+            run_feature(leg, k.feature, k.digits)
+        elseif #k.digits > 4 then
+            keyed[leg] = nil
+        end
+        return true
+    end
+    local feature, done = feature_of(k.digits .. digit)
+    if not feature then
+        keyed[leg] = nil
+        return false
+    end
+    k.digits = done and "" or k.digits .. digit
+    k.feature = done and feature or nil
+    return true
+end
+
 -- Application numbers: each takes the call itself.
 local apps = {
     -- 600 and 601: test numbers (app_media).
@@ -204,16 +277,29 @@ context("office", {
         ring(call, call.to)
     end,
 
-    -- Every digit either leg of a call sends; returning true would keep
-    -- it from the other party (feature codes).
+    -- Every digit either leg of a call sends; returning true keeps it
+    -- from the other party (the feature codes above).
     on_dtmf = function(leg, digit, info)
         pbx.log("debug", string.format("%s sent DTMF %s (%s, %d ms)", leg.name, digit,
                                        info.source, info.duration))
+        return feature_digit(leg, digit, apps)
     end,
 
     -- Blind transfers are allowed to office extensions only.
     on_refer = function(call, refer)
         return office_extension(refer.target)
+    end,
+
+    -- The transfer target did not take the call.  While the one who
+    -- transferred is still there, the two are connected again (nil);
+    -- when they have hung up, the caller goes to the operator instead of
+    -- being cut off (voicemail, once there is one).
+    on_transfer_failed = function(call, failure)
+        pbx.log("info", string.format("transfer of %s to %s failed (%d)", failure.transferee,
+                                      failure.target, failure.code))
+        if not failure.referrer_up and failure.target ~= OPERATOR then
+            return OPERATOR
+        end
     end,
 })
 

@@ -75,6 +75,15 @@ typedef struct {
  * per listener. */
 PBX_API void pbx_bridge_set_hold_music(PbxModule *owner, const PbxHoldMusic *music);
 
+/* The provider's music for a channel outside any bridge (a party that
+ * waits during a transfer): a handle, or NULL with error when no provider
+ * is set or it cannot play.  `stopped(data)` runs once on the main
+ * context after the music ended (pbx_hold_music_stop, a hangup, the
+ * channel's media bridged) and its audio port was released. */
+PBX_API gpointer pbx_hold_music_start(PbxChannel *listener, void (*stopped)(gpointer data),
+                                      gpointer data, GError **error);
+PBX_API void pbx_hold_music_stop(gpointer music);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PbxBridge, pbx_bridge_unref)
 
 G_END_DECLS

@@ -228,10 +228,35 @@ PBX_API void pbx_channel_dtmf(PbxChannel *chan, const PbxDtmf *dtmf);
  * hold on to the other leg itself. */
 PBX_API gboolean pbx_channel_hold(PbxChannel *chan, gboolean held);
 PBX_API gboolean pbx_channel_is_held(const PbxChannel *chan);
-/* The remote asked to transfer the call to `target` (REFER Refer-To).
- * Returns TRUE when the dialplan accepted it (202), FALSE otherwise. */
-PBX_API gboolean pbx_channel_refer(PbxChannel *chan, const char *target,
-                                   const char *referred_by);
+/* The remote asked to transfer the call (SIP REFER, RFC 3515): what
+ * the tech found in the request, and how it hears the outcome.  With
+ * `replaces` (attended transfer, RFC 3891) the other party is joined to
+ * that channel's peer instead of dialing `target`. */
+typedef struct {
+    const char *target;          /* where to: the Refer-To user (or its URI) */
+    const char *target_uri;      /* the Refer-To URI, without headers */
+    const char *referred_by;     /* the Referred-By URI, or NULL */
+    PbxChannel *replaces;        /* the channel the Replaces names, or NULL */
+    /* Progress of an accepted transfer: 100, 180, then one final status
+     * (200 when the other party talks to the target, >= 300 when it
+     * failed); destroy(data) follows the final one.  Runs on the main
+     * context, never from inside pbx_channel_refer(). */
+    void (*progress)(PbxChannel *chan, guint status, gpointer data);
+    gpointer data;
+    GDestroyNotify destroy;
+} PbxRefer;
+/* Asks the refer handler (the dialplan's on_refer).  Returns 202 when the
+ * transfer was accepted: progress then reports it.  Otherwise the status
+ * to refuse the REFER with (403, 603, ...; 501 when nobody handles
+ * transfers) and destroy(data) has run. */
+PBX_API guint pbx_channel_refer(PbxChannel *chan, const PbxRefer *refer);
+/* An inbound channel whose request asks to take over an established call
+ * (SIP INVITE with Replaces, RFC 3891): set by the tech before
+ * pbx_channel_dispatch(); the dialplan then joins it to `replaced`'s peer
+ * and hangs `replaced` up instead of running on_invite.  Holds a
+ * reference; NULL clears it.  Main context. */
+PBX_API void pbx_channel_set_replaces(PbxChannel *chan, PbxChannel *replaced);
+PBX_API PbxChannel *pbx_channel_get_replaces(const PbxChannel *chan);
 
 PBX_API gpointer pbx_channel_get_tech_pvt(const PbxChannel *chan);
 PBX_API void pbx_channel_set_tech_pvt(PbxChannel *chan, gpointer pvt);
@@ -273,6 +298,12 @@ PBX_API const char *pbx_channel_get_callee(const PbxChannel *chan);
 PBX_API const char *pbx_channel_get_context(const PbxChannel *chan);
 PBX_API void pbx_channel_set_context(PbxChannel *chan, const char *context);
 PBX_API PbxCause pbx_channel_get_hangup_cause(const PbxChannel *chan);
+/* The id of the call the channel belongs to (Asterisk's linkedid, the
+ * CDR column linked_id): its own id for a channel that starts a call, the
+ * requester's for one made by pbx_channel_request(); a transfer gives
+ * the legs it joins the transferee's.  Main context. */
+PBX_API const char *pbx_channel_get_linked_id(const PbxChannel *chan);
+PBX_API void pbx_channel_set_linked_id(PbxChannel *chan, const char *linked_id);
 /* Wall-clock times (g_get_real_time(), µs); 0 when not reached yet. */
 PBX_API gint64 pbx_channel_get_created(const PbxChannel *chan);
 PBX_API gint64 pbx_channel_get_answered(const PbxChannel *chan);
@@ -359,11 +390,11 @@ PBX_API const PbxDtmf *pbx_channel_get_dtmf(const PbxChannel *chan);
 typedef gboolean (*PbxChannelDtmfHook)(PbxChannel *chan, const PbxDtmf *dtmf, gpointer data);
 PBX_API void pbx_channel_set_dtmf_hook(PbxChannel *chan, PbxChannelDtmfHook fn, gpointer data);
 
-/* Hook for REFER (the dialplan installs it). */
-typedef gboolean (*PbxChannelReferHandler)(PbxChannel *chan,
-                                           const char *target,
-                                           const char *referred_by,
-                                           gpointer data);
+/* Hook for REFER (the dialplan installs it): returns 202 when it took
+ * the transfer (it then owns refer->progress/data/destroy), else the
+ * status to refuse it with (the core calls destroy). */
+typedef guint (*PbxChannelReferHandler)(PbxChannel *chan, const PbxRefer *refer,
+                                        gpointer data);
 PBX_API void pbx_channel_set_refer_handler(PbxChannelReferHandler fn,
                                            gpointer data);
 

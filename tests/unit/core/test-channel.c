@@ -526,6 +526,34 @@ test_module_use(void)
     pbx_modules_shutdown();
 }
 
+/* A dialed leg belongs to its caller's call; the id can be moved (a
+ * transfer) and stays valid when set from the channel's own value. */
+static void
+test_linked_id(void)
+{
+    const char *answer[] = { "1002", NULL };
+    g_autoptr(PbxChannel) a = NULL;
+    DialResult r;
+
+    setup();
+    fake_tech_set("1002", FAKE_ANSWER, 10);
+    a = new_caller();
+    g_assert_cmpstr(pbx_channel_get_linked_id(a), ==, pbx_channel_get_id(a));
+    dial(a, answer, 0, &r);
+    g_assert_nonnull(r.answered);
+    g_assert_cmpstr(pbx_channel_get_linked_id(r.answered), ==, pbx_channel_get_id(a));
+    pbx_channel_set_linked_id(a, "other.1");
+    pbx_channel_set_linked_id(a, pbx_channel_get_linked_id(a));
+    g_assert_cmpstr(pbx_channel_get_linked_id(a), ==, "other.1");
+    pbx_channel_set_linked_id(a, NULL);
+    g_assert_cmpstr(pbx_channel_get_linked_id(a), ==, pbx_channel_get_id(a));
+    pbx_channel_hangup(r.answered, PBX_CAUSE_NORMAL_CLEARING);
+    pbx_channel_hangup(a, PBX_CAUSE_NORMAL_CLEARING);
+    pbx_channel_unref(r.answered);
+    drain();
+    teardown();
+}
+
 static void
 on_dtmf_event(const PbxEvent *ev, gpointer data)
 {
@@ -865,5 +893,6 @@ main(int argc, char **argv)
     g_test_add_func("/core/cdr/written", test_cdr_written);
     g_test_add_func("/core/cdr/old-schema", test_cdr_old_schema);
     g_test_add_func("/core/channel/module-use", test_module_use);
+    g_test_add_func("/core/channel/linked-id", test_linked_id);
     return g_test_run();
 }

@@ -54,6 +54,19 @@ static const char script[] =
     "      call.vars.answer = select(3, call:answer())\n"
     "    elseif to == 'nested-loop' then\n"
     "      while true do coroutine.wrap(function() while true do end end)() end\n"
+    "    elseif to == 'atxfer-args' then\n"
+    "      local function err(...)\n"
+    "        local ok, e = pcall(call.attended_transfer, call, ...)\n"
+    "        return ok and 'ok' or (e:match('one DTMF digit') and 'digit')\n"
+    "          or (e:match('the same digit') and 'same') or e\n"
+    "      end\n"
+    "      call.vars.long = err('1003', {complete = '##'})\n"
+    "      call.vars.bad = err('1003', {abort = 'x'})\n"
+    "      call.vars.same = err('1003', {complete = '*'})\n"
+    "      call.vars.notable = err('1003', 5)\n"
+    "      call.vars.bridged = tostring(call.bridged)\n"
+    "      local r, msg, code = call:attended_transfer('1003', {complete = '5'})\n"
+    "      call.vars.unbridged = tostring(r) .. ',' .. tostring(code)\n"
     "    elseif to == 'wait-dtmf' then\n"
     "      call:answer()\n"
     "      pbx.sleep(0.1)\n"
@@ -440,18 +453,48 @@ test_unknown_context(void)
     teardown();
 }
 
+static void
+count_destroy(gpointer data)
+{
+    (*(guint *) data)++;
+}
+
 static gboolean
 send_digits(gpointer data)
 {
     PbxChannel *c = data;
+    static guint destroyed;
+    PbxRefer refer = { .target = "1003", .target_uri = "sip:1003@h",
+                       .data = &destroyed, .destroy = count_destroy };
 
     if (pbx_channel_get_state(c) != PBX_CHANNEL_UP)
         return G_SOURCE_CONTINUE;
     fake_tech_dtmf(c, '4');
     fake_tech_dtmf(c, '2');
-    g_assert_true(pbx_channel_refer(c, "1003", "1001"));
-    g_assert_false(pbx_channel_refer(c, "1009", "1001"));
+    /* not bridged: nothing to transfer, refused before on_refer, and the
+     * tech's data is released */
+    g_assert_cmpuint(pbx_channel_refer(c, &refer), ==, 403);
+    g_assert_cmpuint(destroyed, ==, 1);
     return G_SOURCE_REMOVE;
+}
+
+/* leg:attended_transfer(): one-digit keys, different; a leg that is not
+ * bridged gets nil, message, "state". */
+static void
+test_attended_transfer_args(void)
+{
+    g_autoptr(PbxChannel) c = NULL;
+
+    setup(script);
+    c = call_in_and_wait("atxfer-args", "office", NULL);
+    g_assert_cmpstr(pbx_channel_get_var(c, "long"), ==, "digit");
+    g_assert_cmpstr(pbx_channel_get_var(c, "bad"), ==, "digit");
+    g_assert_cmpstr(pbx_channel_get_var(c, "same"), ==, "same");
+    g_assert_nonnull(strstr(pbx_channel_get_var(c, "notable"), "table expected"));
+    g_assert_cmpstr(pbx_channel_get_var(c, "unbridged"), ==, "nil,state");
+    g_assert_cmpstr(pbx_channel_get_var(c, "bridged"), ==, "false");
+    g_assert_cmpstr(errors->str, ==, "");
+    teardown();
 }
 
 static void
@@ -1034,6 +1077,7 @@ main(int argc, char **argv)
     g_test_add_func("/dialplan/headers-and-vars", test_headers_and_vars);
     g_test_add_func("/dialplan/unknown-context", test_unknown_context);
     g_test_add_func("/dialplan/dtmf-and-refer", test_dtmf_and_refer);
+    g_test_add_func("/dialplan/attended-transfer-args", test_attended_transfer_args);
     g_test_add_func("/dialplan/reload-keeps-old-script",
                     test_reload_keeps_old_script_for_calls);
     g_test_add_func("/dialplan/bad-script-at-init", test_bad_script_at_init);
