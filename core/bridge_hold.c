@@ -100,6 +100,24 @@ start_music(PbxBridge *br, int listener)
     return FALSE;
 }
 
+/* A resume whose music had already ended (its provider was unloaded, or
+ * its port was taken): when the bridge had disconnected the media for
+ * the hold, it connects it again now that nobody holds, and the resume
+ * is the bridge's (TRUE); with the media connected, the hold had been
+ * passed on, and so is the resume (FALSE). */
+static gboolean
+resume_without_music(PbxBridge *br)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (br->media)
+        return FALSE;
+    if (!anyone_held(br) && !pbx_bridge_connect_media(br, &error))
+        pbx_warning(pbx_log_domain("channel"), "%s: media not connected again after hold: %s",
+                    br->id, error->message);
+    return TRUE;
+}
+
 gboolean
 pbx_bridge_hold_leg(PbxBridge *br, PbxChannel *chan, gboolean held)
 {
@@ -119,7 +137,7 @@ pbx_bridge_hold(PbxBridge *br, int i, gboolean held)
     if (held)
         return start_music(br, other);
     if (!br->music[other])
-        return FALSE;
+        return resume_without_music(br);
     provider->stop(br->music[other]);   /* music_stopped reconnects */
     return TRUE;
 }

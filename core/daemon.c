@@ -74,6 +74,9 @@ static gboolean stopping;
 static gboolean graceful_wait;
 static int exit_status;
 
+/* How long a stop waits for modules' live uses to end (settle_uses). */
+#define STOP_SETTLE_MS 2000
+
 /* Resolves `value` against the config dir; NULL stays NULL. */
 static char *
 resolve(const char *config_dir, const char *value)
@@ -293,6 +296,40 @@ busy_uses(void)
     return n;
 }
 
+static gboolean
+settle_deadline(gpointer data)
+{
+    *(gboolean *) data = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop, STOP_SETTLE_MS at most, until no module has a live
+ * use; called after pbx_dialplan_shutdown() and before the modules
+ * unload.  Hung-up calls let go of what they hold asynchronously:
+ * res_rtp's workers apply a session's free on their next tick and only
+ * then hand its decoding state back to the main context, and the codec
+ * instances and app_media's ports in it end after that.  A codec or
+ * application module unloaded meanwhile would leave a worker calling
+ * unloaded code.  Returns at once after a graceful stop (no use left);
+ * past the deadline the stop goes on with a warning, as a forced unload
+ * would. */
+static void
+settle_uses(void)
+{
+    gboolean late = FALSE;
+    guint timer;
+
+    if (busy_uses() == 0)
+        return;
+    timer = g_timeout_add(STOP_SETTLE_MS, settle_deadline, &late);
+    while (busy_uses() > 0 && !late)
+        g_main_context_iteration(NULL, TRUE);
+    if (late)
+        pbx_warning(dom, "stopping with %u uses still active", busy_uses());
+    else
+        g_source_remove(timer);
+}
+
 /* Waits for the control socket's replies to flush (and, when graceful,
  * for modules' live uses to end) before quitting the loop. */
 static gboolean
@@ -459,6 +496,7 @@ pbx_daemon_run(const char *config_dir, gboolean fg)
     g_main_loop_run(loop);
 out:
     pbx_dialplan_shutdown();
+    settle_uses();
     pbx_modules_shutdown();
     pbx_calls_timers_shutdown();
     pbx_cdr_flush();

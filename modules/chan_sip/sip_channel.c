@@ -80,6 +80,7 @@ sip_call_unref(SipCall *call)
     g_strfreev(call->prefer);
     g_free(call->codec_fmtp);
     g_free(call->remote_media_ip);
+    sip_srtp_free(call);
     g_free(call->local_sdp);
     g_free(call->caller_number);
     g_free(call->caller_name);
@@ -124,7 +125,7 @@ sip_call_end(SipCall *call)
 void
 sip_call_set_local(SipCall *call, SipTransport transport, const char *ip)
 {
-    call->transport = transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
+    call->transport = sip_transport_usable(transport);
     if (!sip->local_address(call->transport, ip, call->local_host, sizeof(call->local_host),
                             &call->local_port)) {
         g_strlcpy(call->local_host, "127.0.0.1", sizeof(call->local_host));

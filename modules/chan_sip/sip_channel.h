@@ -55,6 +55,7 @@ extern const RegistrarApi *registrar;
 #define sip_log (chan_sip.log)
 
 typedef struct _SipCall SipCall;
+typedef struct _SipSrtp SipSrtp;
 typedef struct _SipFork SipFork;
 
 /* One INVITE of an outbound leg to one contact. */
@@ -103,6 +104,8 @@ struct _SipCall {
     SdpSession *remote_sdp;     /* last offer/answer received */
     char *local_sdp;            /* last SDP we sent */
     SipCall *peer;              /* bridged leg (borrowed; cleared on unbridge) */
+    SipSrtp *srtp;              /* our SDES keys (sip_srtp.c), NULL: none */
+    gboolean srtp_active;       /* the media is SRTP now */
     gboolean reinvite_pending;  /* our re-INVITE is in progress */
 
     /* DTMF sent as INFO (sip_dtmf.c) */
@@ -221,6 +224,28 @@ PbxChannel *sip_channel_request(const PbxChannelTech *tech, const char *target,
 void sip_channel_out_init(SipCall *call);
 gboolean sip_channel_call(PbxChannel *chan, guint timeout_ms, GError **error);
 void sip_channel_out_hangup(SipCall *call, PbxCause cause);
+
+/* ---- sip_srtp.c: SDES-SRTP (RFC 4568) ---- */
+typedef enum {
+    SIP_SRTP_OFF,               /* plain RTP (SAVP offers get 488) */
+    SIP_SRTP_OPTIONAL,          /* SRTP when the far end takes it (over TLS) */
+    SIP_SRTP_REQUIRED,          /* SRTP or 488 (over TLS) */
+    SIP_SRTP_NEEDS_TLS,         /* required, but the signalling is not TLS: refused */
+} SipSrtpPolicy;
+SipSrtpPolicy sip_srtp_policy(const SipCall *call);
+/* Our a=crypto lines (and RTP/SAVP when required) into an offer. */
+void sip_srtp_offer(SipCall *call, SdpMediaPref *media);
+/* FALSE with SDP_ERROR_NO_COMMON_MEDIA (488) when the offered stream
+ * does not meet the policy. */
+gboolean sip_srtp_check_offer(SipCall *call, const SdpMedia *offer, GError **error);
+/* Our answer's a=crypto (the far end's tag and suite, our key) and the
+ * keys to res_rtp; FALSE as sip_srtp_check_offer. */
+gboolean sip_srtp_answer(SipCall *call, const SdpMedia *offer, SdpMediaPref *media,
+                         GError **error);
+/* The far end's answer to our offer: keys to res_rtp; FALSE when SRTP
+ * is required and the answer has none of our tags. */
+gboolean sip_srtp_take_answer(SipCall *call, const SdpMedia *answer, GError **error);
+void sip_srtp_free(SipCall *call);
 
 /* ---- sip_media.c ---- */
 /* A new RTP session for the family of ip (NULL: IPv4). */

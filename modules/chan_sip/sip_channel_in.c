@@ -109,6 +109,7 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep, PbxChannel *repla
     copy_headers(call->chan, req);
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
     pbx_channel_set_replaces(call->chan, replaced);     /* RFC 3891, sip_replaces.c */
+    pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
     pbx_channel_dispatch(call->chan);
 }
 
@@ -248,7 +249,7 @@ respond_provisional(SipCall *call, guint code, gboolean sdp)
     }
     call->rel_ms = t1;
     call->rel_deadline = now_us() + 64 * (gint64) t1 * 1000;
-    pbx_timer_start(&call->rel_timer, call->transport == SIP_TRANSPORT_TCP
+    pbx_timer_start(&call->rel_timer, call->transport != SIP_TRANSPORT_UDP
                                       ? 64 * t1 : call->rel_ms);
     return TRUE;
 }
@@ -320,7 +321,7 @@ send_answer(SipCall *call, GError **error)
     sip->dialog_set_state(call->dialog, SIP_DIALOG_CONFIRMED);
     call->retx_ms = t1;
     call->retx_deadline = now_us() + 64 * (gint64) t1 * 1000;
-    if (call->transport != SIP_TRANSPORT_TCP)
+    if (call->transport == SIP_TRANSPORT_UDP)
         pbx_timer_start(&call->retx_timer, call->retx_ms);
     else
         pbx_timer_start(&call->retx_timer, 64 * t1);

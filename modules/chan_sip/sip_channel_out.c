@@ -56,7 +56,8 @@ add_uri_target(SipCall *call, const char *target, GError **error)
     call->callee = sip_slice_present(u.user) ? g_strndup(u.user.p, u.user.len)
                                              : g_strdup(host);
     fork_add(call, target, host, u.has_port ? u.port : 0,
-             sip_slice_case_eq(u.transport, "tcp") ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP);
+             u.scheme == SIP_URI_SCHEME_SIPS ? SIP_TRANSPORT_TLS
+             : sip_transport_from_string(u.transport.p, u.transport.len));
     return TRUE;
 }
 
@@ -77,8 +78,7 @@ add_endpoint_targets(SipCall *call, const char *target, GError **error)
     for (guint i = 0; contacts && i < contacts->len; i++) {
         RegContact *c = contacts->pdata[i];
         fork_add(call, c->uri, c->host, c->port,
-                 g_ascii_strcasecmp(c->transport, "tcp") == 0 ? SIP_TRANSPORT_TCP
-                                                               : SIP_TRANSPORT_UDP);
+                 sip_transport_from_string(c->transport, strlen(c->transport)));
     }
     if (call->forks->len == 0) {
         g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_UNAVAILABLE,
@@ -127,6 +127,8 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
     chan = pbx_channel_new_outbound(&sip_channel_tech, call, call->callee,
                                     call->caller_number, call->caller_name);
     call->chan = pbx_channel_ref(chan);
+    if (call->endpoint)         /* what it hears when the other party holds */
+        pbx_channel_set_var(chan, "MOH_CLASS", call->endpoint->moh_class);
     return chan;
 }
 
@@ -208,6 +210,22 @@ cancel_forks(SipCall *call, SipFork *except)
     }
 }
 
+/* SRTP is required and the answer did not key it: BYE at once. */
+static void
+hang_up_unkeyed(SipCall *call)
+{
+    PbxChannel *chan = call->chan ? pbx_channel_ref(call->chan) : NULL;
+
+    pbx_notice(sip_log, "%s: SRTP required, the answer has no usable a=crypto: hanging up",
+               call->dialog->call_id);
+    sip_channel_send_bye(call);
+    sip_call_end(call);
+    if (chan) {
+        pbx_channel_hangup_from_tech(chan, PBX_CAUSE_BEARERCAPABILITY_NOTAVAIL);
+        pbx_channel_unref(chan);
+    }
+}
+
 static void
 win(SipFork *fork, const SipMsg *resp)
 {
@@ -231,6 +249,8 @@ win(SipFork *fork, const SipMsg *resp)
     sip_se_on_uac_2xx(call, resp);
     pbx_channel_set_state(call->chan, PBX_CHANNEL_UP);
     send_2xx_ack(call);             /* a failure is reported from the main loop */
+    if (sip_srtp_policy(call) == SIP_SRTP_REQUIRED && !call->srtp_active)
+        hang_up_unkeyed(call);
 }
 
 /* RFC 3262 4: a reliable 18x (Require: 100rel + RSeq) gets a PRACK
@@ -497,6 +517,11 @@ send_invites(SipCall *call, GError **error)
         return FALSE;
     }
     sip_call_set_local(call, first->target.transport, first->host);
+    if (sip_srtp_policy(call) == SIP_SRTP_NEEDS_TLS) {
+        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
+                    "%s requires SRTP and is not reached over TLS", call->callee);
+        return FALSE;
+    }
     if (!sip_media_open(call, call->local_host, error))
         return FALSE;
     sdp = sip_media_offer(call);

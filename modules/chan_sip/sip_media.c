@@ -166,6 +166,7 @@ sip_media_offer(SipCall *call)
 
     build_prefs(call, &p);
     local_session(call, &media, p.prefs, p.n, &lp);
+    sip_srtp_offer(call, &media);
     offer = sdp_offer_create(&lp);
     g_free(call->local_sdp);
     call->local_sdp = sdp_session_to_string(offer);
@@ -361,6 +362,10 @@ sip_media_check_offer(SipCall *call, const char *sdp, gsize len, GError **error)
         sdp_session_free(offer);
         return FALSE;
     }
+    if (!sip_srtp_check_offer(call, audio, error)) {
+        sdp_session_free(offer);
+        return FALSE;
+    }
     take_remote(call, offer);
     return TRUE;
 }
@@ -384,6 +389,8 @@ answer_held_offer(SipCall *call, GError **error)
         return NULL;
     }
     local_session(call, &media, chosen, answer_prefs(&p, c, chosen), &lp);
+    if (!sip_srtp_answer(call, theirs, &media, error))
+        return NULL;
     answer = sdp_answer_create(call->remote_sdp, &lp, error);
     if (!answer)
         return NULL;
@@ -437,7 +444,7 @@ sip_media_take_answer(SipCall *call, const char *sdp, gsize len, GError **error)
     build_prefs(call, &p);
     set_codec(call, &p, audio, audio);
     apply_format(call);
-    return TRUE;
+    return sip_srtp_take_answer(call, audio, error);
 }
 
 /* ---------------------------------------------------------- bridges */

@@ -19,7 +19,7 @@ print_binding(PbxCliContext *ctx, const RegBinding *b, gint64 now)
 
     pbx_cli_print(ctx, "%-10s %-44s %7" G_GINT64_FORMAT " %-4s %-26s %-4s %-11s %-8s %s\n",
                   b->aor, b->uri, MAX(b->expires - now, 0),
-                  b->transport == SIP_TRANSPORT_TCP ? "tcp" : "udp", source,
+                  sip_transport_to_string(b->transport), source,
                   nat_text(b), registrar_api.status_to_string(b->status), rtt,
                   b->user_agent ? b->user_agent : "");
 }

@@ -57,7 +57,8 @@ publish(const char *type, const RegBinding *b)
 
     pbx_event_set(ev, "aor", b->aor);
     pbx_event_set(ev, "contact", b->uri);
-    g_strlcpy(source, b->transport == SIP_TRANSPORT_TCP ? "tcp:" : "udp:", sizeof(source));
+    g_strlcpy(source, sip_transport_to_string(b->transport), sizeof(source));
+    g_strlcat(source, ":", sizeof(source));
     g_strlcat(source, b->source_ip, sizeof(source));
     g_strlcat(source, ":", sizeof(source));
     sip_format_uint(port, b->source_port);
@@ -219,7 +220,7 @@ contact_from_binding(const RegBinding *b)
     c->rtt_us = b->rtt_us;
     if (b->behind_nat || !sip_uri_parse(sip_slice_from_str(b->uri), &uri) ||
         uri.host_type == SIP_HOST_NAME || uri.host_type == SIP_HOST_NONE) {
-        c->transport = g_strdup(b->transport == SIP_TRANSPORT_TCP ? "tcp" : "udp");
+        c->transport = g_strdup(sip_transport_to_string(b->transport));
         c->host = g_strdup(b->source_ip);
         c->port = b->source_port;
         return c;

@@ -112,8 +112,7 @@ send_probe(RegBinding *b)
     if (ua && *ua)
         g_string_append_printf(req, "User-Agent: %s\r\n", ua);
     g_string_append(req, "Content-Length: 0\r\n\r\n");
-    t.transport = strcmp(target->transport, "tcp") == 0 ? SIP_TRANSPORT_TCP
-                                                        : SIP_TRANSPORT_UDP;
+    t.transport = sip_transport_from_string(target->transport, strlen(target->transport));
     t.host = target->host;
     t.port = target->port;
     p = g_new0(Probe, 1);

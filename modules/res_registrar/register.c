@@ -204,7 +204,7 @@ behind_nat(const SipEndpoint *ep, const SipUri *contact, const SipPeerInfo *peer
     }
     return !sip_slice_eq(host, peer->remote_ip) ||
            (contact->has_port ? contact->port : 5060) != peer->remote_port ||
-           peer->transport == SIP_TRANSPORT_TCP;
+           peer->transport != SIP_TRANSPORT_UDP;
 }
 
 /* Returns TRUE when more than cseq and expires changed (the store then

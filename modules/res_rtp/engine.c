@@ -58,6 +58,7 @@ session_destroy(RtpSession *s)
     g_queue_clear_full(&s->pending, (GDestroyNotify) rtp_cmd_free);
     /* the engine stopped with the session live: what its worker held */
     rtp_media_free(s->media);
+    rtp_srtp_free(s->srtp);
     if (s->wport && s->wport->released)
         s->wport->released(s->wport_data);
     g_free(s->sdp_remote_str);
@@ -91,6 +92,7 @@ rtp_cmd_free(RtpCmd *cmd)
     if (cmd->type == CMD_PORT && cmd->port && cmd->port->released)
         cmd->port->released(cmd->port_data);   /* never served (main context) */
     rtp_media_free(cmd->media);
+    rtp_srtp_free(cmd->srtp);
     g_free(cmd);
 }
 
@@ -115,6 +117,12 @@ submit(RtpSession *s, RtpCmd *cmd)
     if (cmd->type == CMD_DETACH)
         s->in_transit = TRUE;
     rtp_worker_push(s->worker, cmd);
+}
+
+void
+rtp_session_command(RtpSession *s, RtpCmd *cmd)
+{
+    submit(s, cmd);
 }
 
 static void
@@ -188,6 +196,7 @@ handle_event(RtpEngine *e, RtpCmd *ev)
 
     if (ev->media)
         release_media(s, g_steal_pointer(&ev->media));  /* before EV_FREED drops s */
+    rtp_srtp_free(g_steal_pointer(&ev->srtp));
     switch (ev->type) {
     case EV_DETACHED:
         session_arrived(e, s, ev->target);
@@ -196,7 +205,8 @@ handle_event(RtpEngine *e, RtpCmd *ev)
         g_hash_table_remove(e->sessions, GUINT_TO_POINTER(s->id));
         break;
     case EV_RELEASE:
-        break;          /* the media went above */
+    case EV_SRTP_RELEASED:
+        break;          /* the media or SRTP contexts went above */
     case EV_DTMF:
         if (!s->freed && s->events && s->events->dtmf)
             s->events->dtmf(s, ev->digit, ev->duration_ms, ev->source, s->events_data);
@@ -774,6 +784,8 @@ rtp_session_get_stats(const RtpSession *s, RtpStats *st)
         .jb_fec = s->jb_base.jb_fec,
         .dtmf_rx = RTP_PUB_GET(s, dtmf_rx),
         .dtmf_tx = RTP_PUB_GET(s, dtmf_tx),
+        .srtp = s->srtp_on,
+        .srtp_failed = RTP_PUB_GET(s, srtp_failed),
     };
     if (s->media_main) {
         st->decoded = TRUE;

@@ -54,7 +54,7 @@ struct _RtpMedia {
     guint tx_len;
     gboolean marker;
     PbxAudioFrame frame, resampled, frame8k;
-    guint8 packet[12 + PBX_CODEC_MAX_PAYLOAD];
+    guint8 packet[12 + PBX_CODEC_MAX_PAYLOAD + RTP_SRTP_ROOM];   /* room for the tag */
 };
 
 static gboolean
@@ -229,12 +229,15 @@ rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker, gui
              guint32 ts)
 {
     ssize_t sent;
+    guint len = (guint) (12 + payload_len);
 
     s->out.seq++;
     if (!s->rtp_dest.len)
         return;
     write_header(pkt, marker, pt, s->out.seq, ts, s->out.ssrc);
-    sent = sendto(s->fd[0], pkt, 12 + payload_len, MSG_DONTWAIT,
+    if (s->srtp && !rtp_srtp_protect(s->srtp, pkt, &len))
+        return;
+    sent = sendto(s->fd[0], pkt, len, MSG_DONTWAIT,
                   (const struct sockaddr *) &s->rtp_dest.ss, s->rtp_dest.len);
     if (sent > 0) {
         RTP_PUB_ADD(s, tx_packets, 1);

@@ -118,6 +118,13 @@ api_session_set_port(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data
     return rtp_session_set_port(s, port, data, error);
 }
 
+static gboolean
+api_session_set_srtp(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx, GError **error)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return rtp_session_set_srtp(s, tx, rx, error);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
@@ -131,6 +138,7 @@ static const RtpApi rtp_api = {
     .session_get_bridge_mode = api_session_get_bridge_mode,
     .session_send_dtmf = api_session_send_dtmf,
     .session_set_port = api_session_set_port,
+    .session_set_srtp = api_session_set_srtp,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
 };

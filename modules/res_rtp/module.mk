@@ -3,7 +3,7 @@
 tests/bench/bench-rtpflood: $(filter-out modules/res_rtp/module.o,$(patsubst %.c,%.o,$(wildcard modules/res_rtp/*.c)))
 # In-band DTMF (inband.c) runs on spandsp's detector and generator; the
 # unit tests and the load generator link the same objects.
-res_rtp_LIBS = $(SPANDSP_LIBS)
+res_rtp_LIBS = $(SPANDSP_LIBS) $(SRTP_LIBS)
 res_rtp_TEST_LIBS = $(SPANDSP_LIBS)
 tests/bench/bench-rtpflood: ALL_LIBS += $(SPANDSP_LIBS)
 # The playout buffer's micro-benchmark links the buffer alone and loads

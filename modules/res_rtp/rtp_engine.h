@@ -75,6 +75,8 @@ gboolean rtp_session_set_format(RtpSession *s, const RtpFormat *fmt, GError **er
 void rtp_session_set_events(RtpSession *s, const RtpSessionEvents *events, gpointer data);
 RtpBridgeMode rtp_session_get_bridge_mode(const RtpSession *s);
 gboolean rtp_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GError **error);
+gboolean rtp_session_set_srtp(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx,
+                              GError **error);
 gboolean rtp_session_set_port(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
                               GError **error);
 const RtpFormat *rtp_session_get_format(const RtpSession *s);

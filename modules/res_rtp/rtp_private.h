@@ -6,6 +6,7 @@
 #include "dtmf4733.h"
 #include "rtp_engine.h"
 #include "rtp_stats.h"
+#include "srtp.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,7 @@ typedef struct {
     gint32 remote_lost, rtt_us;
     gint32 latched;
     guint64 dtmf_rx, dtmf_tx;
+    guint64 srtp_failed;
 } RtpCounters;
 
 /* The RTP stream a session sends to its far end, whoever makes its
@@ -81,6 +83,7 @@ struct _RtpSession {
     char *sdp_remote_str;
     char *latched_str;
     guint remote_gen;           /* bumped by each set_remote */
+    gboolean srtp_on;           /* SRTP keys last given to the worker */
 
     /* The owning worker. */
     RtpSession *peer;           /* relaying to; always on the same worker */
@@ -108,6 +111,7 @@ struct _RtpSession {
     RtpOutStream out;
     RtpDtmfRx dtmf_rx;          /* telephone-events received */
     RtpDtmfTx dtmf_tx;          /* ... and sent */
+    RtpSrtp *srtp;              /* SRTP/SRTCP contexts, NULL: plain RTP */
 
     RtpCounters pub;
 };
@@ -124,6 +128,7 @@ typedef enum {
     CMD_FORMAT,                 /* payload types, and media (or none) to use */
     CMD_DTMF,                   /* send `digit` for `duration_ms` */
     CMD_PORT,                   /* serve `port` (NULL: none) */
+    CMD_SRTP,                   /* use `srtp` (NULL: plain RTP) */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */
@@ -131,6 +136,7 @@ typedef enum {
     EV_RELEASE,                 /* main: free `media`, the worker let go of it */
     EV_DTMF,                    /* main: `digit` received, `duration_ms`, `source` */
     EV_PORT_RELEASED,           /* main: `port` let go of: its released(port_data) */
+    EV_SRTP_RELEASED,           /* main: free `srtp`, the worker let go of it */
 } RtpCmdType;
 
 /* A command to a worker, turned into an event for the main context when
@@ -151,6 +157,7 @@ typedef struct {
     RtpDtmfMode source;         /* EV_DTMF */
     const PbxAudioPortFuncs *port;  /* CMD_PORT, EV_PORT_RELEASED */
     gpointer port_data;
+    RtpSrtp *srtp;              /* CMD_SRTP (given), EV_SRTP_RELEASED / EV_FREED (returned) */
 } RtpCmd;
 
 struct _RtpWorker {
@@ -176,7 +183,7 @@ struct _RtpWorker {
     struct sockaddr_storage rx_addr[RTP_BATCH];
     struct mmsghdr tx[RTP_BATCH];
     struct iovec tx_iov[RTP_BATCH];
-    guint8 buf[RTP_BATCH][RTP_MAX_PACKET];
+    guint8 buf[RTP_BATCH][RTP_MAX_PACKET + RTP_SRTP_ROOM];   /* room for SRTP tags */
 };
 
 /* worker.c */
@@ -234,8 +241,9 @@ gboolean rtp_dtmf_busy(const RtpSession *s);
 gboolean rtp_dtmf_sending(const RtpSession *s);
 /* Reports a digit to the main context (EV_DTMF). */
 void rtp_dtmf_report(RtpSession *s, char digit, guint duration_ms, RtpDtmfMode source);
-/* media.c: sends pkt (room for the header, then payload_len bytes) as
- * the next packet of s's outgoing stream. */
+/* media.c: sends pkt (room for the header, then payload_len bytes, then
+ * RTP_SRTP_ROOM for the SRTP tag) as the next packet of s's outgoing
+ * stream. */
 void rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker, guint8 pt,
                   guint32 ts);
 /* The RTP timestamp of s's outgoing stream at now_us. */
@@ -267,6 +275,12 @@ rtp_out_relayed(RtpSession *out, guint8 *pkt, gint64 now_us)
         ((guint32) pkt[8] << 24) | ((guint32) pkt[9] << 16) | ((guint32) pkt[10] << 8) | pkt[11];
     o->us = now_us;
 }
+
+/* session_srtp.c: CMD_SRTP on the worker (the old contexts go back). */
+void rtp_session_srtp_apply(RtpWorker *w, RtpSession *s, RtpCmd *cmd);
+
+/* engine.c: sends cmd to the worker of s (or holds it while s moves). */
+void rtp_session_command(RtpSession *s, RtpCmd *cmd);
 
 /* engine.c, callable from workers */
 void rtp_engine_post(RtpEngine *e, RtpCmd *ev);

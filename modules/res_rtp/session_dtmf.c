@@ -110,7 +110,7 @@ rtp_dtmf_send(RtpSession *s, char digit, guint duration_ms, gint64 now_us)
 static void
 send_events(RtpSession *s, gint64 now_us)
 {
-    guint8 pkt[12 + RTP_TEL_EVENT_SIZE];
+    guint8 pkt[12 + RTP_TEL_EVENT_SIZE + RTP_SRTP_ROOM];     /* room for an SRTP tag */
     gboolean marker;
     guint32 ts;
 

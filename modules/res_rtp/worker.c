@@ -195,6 +195,35 @@ held_back(RtpSession *out)
     return TRUE;
 }
 
+/* SRTP of a received packet: authenticated and decrypted in place
+ * (*len shrinks by the tag); FALSE: drop it. */
+static inline gboolean
+srtp_in(RtpSession *s, guint8 *pkt, guint *len, gboolean rtcp)
+{
+    if (!s->srtp)
+        return TRUE;
+    if (rtcp ? rtp_srtp_unprotect_rtcp(s->srtp, pkt, len) : rtp_srtp_unprotect(s->srtp, pkt, len))
+        return TRUE;
+    RTP_PUB_ADD(s, srtp_failed, 1);
+    return FALSE;
+}
+
+/* Packet i of the batch, going out of `out`: protected in place when
+ * out speaks SRTP (the buffer has RTP_SRTP_ROOM after it). */
+static inline gboolean
+srtp_out(RtpWorker *w, RtpSession *out, guint i, gboolean rtcp)
+{
+    guint len = w->rx[i].msg_len;
+
+    if (!out->srtp)
+        return TRUE;
+    if (!(rtcp ? rtp_srtp_protect_rtcp(out->srtp, w->buf[i], &len)
+               : rtp_srtp_protect(out->srtp, w->buf[i], &len)))
+        return FALSE;
+    w->rx[i].msg_len = len;
+    return TRUE;
+}
+
 static void
 receive_rtp(RtpWorker *w, RtpSession *s)
 {
@@ -213,11 +242,13 @@ receive_rtp(RtpWorker *w, RtpSession *s)
         RtpHeader h;
         guint len = w->rx[i].msg_len;
 
-        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !rtp_header_parse(w->buf[i], len, &h) ||
+        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !srtp_in(s, w->buf[i], &len, FALSE) ||
+            !rtp_header_parse(w->buf[i], len, &h) ||
             !accept_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
             dropped++;
             continue;
         }
+        w->rx[i].msg_len = len;
         rtp_rx_update(&s->rx, &h, arrival);
         accepted++;
         rx_octets += len;
@@ -228,6 +259,10 @@ receive_rtp(RtpWorker *w, RtpSession *s)
                 continue;
             rewrite_pt(s, out, w->buf[i], h.payload_type);
             rtp_out_relayed(out, w->buf[i], now_us);
+            if (!srtp_out(w, out, (guint) i, FALSE)) {
+                dropped++;
+                continue;
+            }
             queue_send(w, &ntx, (guint) i, &out->rtp_dest);
         } else {
             dropped++;
@@ -281,13 +316,15 @@ receive_rtcp(RtpWorker *w, RtpSession *s)
     now = g_get_monotonic_time();
     for (int i = 0; i < n; i++) {
         RtcpInfo info;
+        guint len = w->rx[i].msg_len;
 
-        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-            !rtcp_parse(w->buf[i], w->rx[i].msg_len, &info) ||
+        if ((w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) || !srtp_in(s, w->buf[i], &len, TRUE) ||
+            !rtcp_parse(w->buf[i], len, &info) ||
             !accept_rtcp_source(s, &w->rx_addr[i], w->rx[i].msg_hdr.msg_namelen)) {
             dropped++;
             continue;
         }
+        w->rx[i].msg_len = len;
         RTP_PUB_ADD(s, rtcp_rx, 1);
         account_rtcp(s, &info, now);
         if (!out || !out->rtcp_dest.len)
@@ -296,7 +333,10 @@ receive_rtcp(RtpWorker *w, RtpSession *s)
             out->last_sr_middle = info.sr_ntp_middle;
             out->last_sr_sent = now;
         }
-        queue_send(w, &ntx, (guint) i, &out->rtcp_dest);
+        if (srtp_out(w, out, (guint) i, TRUE))
+            queue_send(w, &ntx, (guint) i, &out->rtcp_dest);
+        else
+            dropped++;
     }
     if (ntx > 0) {
         sent = flush_send(w, out->fd[1], ntx, &octets);
@@ -475,6 +515,9 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
     case CMD_PORT:
         set_port(w, s, cmd);
         break;
+    case CMD_SRTP:
+        rtp_session_srtp_apply(w, s, cmd);
+        return TRUE;
     case CMD_FREE:
         epoll_del(w, s);
         unlink_peer(w, s);
@@ -482,6 +525,7 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
         rtp_media_tick_remove(w, s);
         cmd->media = s->media;
         s->media = NULL;
+        cmd->srtp = g_steal_pointer(&s->srtp);
         cmd->type = EV_FREED;
         rtp_engine_post(w->engine, cmd);
         return TRUE;

@@ -321,8 +321,9 @@ uri_target(const char *uri, SipTarget *out, char *buf, gsize size)
         g_snprintf(buf, size, "%.*s", SIP_SLICE_ARGS(u.host));
     out->host = buf;
     out->port = u.has_port ? u.port : 0;
-    out->transport = sip_slice_case_eq(u.transport, "tcp") ? SIP_TRANSPORT_TCP
-                                                           : SIP_TRANSPORT_UDP;
+    out->transport = u.scheme == SIP_URI_SCHEME_SIPS
+                     ? SIP_TRANSPORT_TLS
+                     : sip_transport_from_string(u.transport.p, u.transport.len);
     return TRUE;
 }
 

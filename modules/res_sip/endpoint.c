@@ -19,9 +19,11 @@ typedef struct {
     gboolean remove_existing;
     char *nat;
     char *media_encryption;
+    gboolean media_encryption_optimistic;
     char **transports;
     guint qualify_frequency;
     char *dtmf_mode;
+    char *moh_class;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -39,9 +41,11 @@ static const PbxOption endpoint_opts[] = {
     OPT("remove_existing",   PBX_OPT_BOOL,   remove_existing,   "yes",       0, 0),
     OPT("nat",               PBX_OPT_STRING, nat,               "auto",      0, 0),
     OPT("media_encryption",  PBX_OPT_STRING, media_encryption,  "no",        0, 0),
+    OPT("media_encryption_optimistic", PBX_OPT_BOOL, media_encryption_optimistic, "no", 0, 0),
     OPT("transports",        PBX_OPT_STRV,   transports,        "udp,tcp",   0, 0),
     OPT("qualify_frequency", PBX_OPT_UINT,   qualify_frequency, "0",         0, 86400),
     OPT("dtmf_mode",         PBX_OPT_STRING, dtmf_mode,         "rfc4733",   0, 0),
+    OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -68,6 +72,7 @@ sip_endpoint_unref(SipEndpoint *e)
     g_strfreev(e->codecs);
     g_free(e->mailbox);
     g_free(e->media_encryption);
+    g_free(e->moh_class);
     g_free(e);
 }
 
@@ -96,6 +101,19 @@ parse_callerid(const char *text, char **name, char **number)
     }
     *name = *n ? g_steal_pointer(&n) : NULL;
     return **number != '\0';
+}
+
+/* A music on hold class name: 1 to 64 of [A-Za-z0-9_.-]. */
+static gboolean
+moh_class_is_valid(const char *name)
+{
+    gsize len = strlen(name);
+
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isalnum(name[i]) && !strchr("_.-", name[i]))
+            return FALSE;
+    }
+    return len > 0 && len <= 64;
 }
 
 /* Checks the values that are not plain strings or numbers. */
@@ -137,16 +155,24 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
         return FALSE;
     }
     if (strcmp(raw->media_encryption, "no") != 0 &&
-        strcmp(raw->media_encryption, "sdes") != 0 &&
-        strcmp(raw->media_encryption, "dtls") != 0) {
+        strcmp(raw->media_encryption, "sdes") != 0) {
+        /* dtls (DTLS-SRTP) is not implemented yet: refused, not ignored */
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section,
-                             "media_encryption", "'%s' is not no, sdes or dtls",
-                             raw->media_encryption);
+                             "media_encryption", "'%s' is not no or sdes%s",
+                             raw->media_encryption,
+                             strcmp(raw->media_encryption, "dtls") == 0
+                             ? " (DTLS-SRTP is not implemented yet)" : "");
         return FALSE;
     }
     if (!sip_dtmf_mode_from_string(raw->dtmf_mode, &e->dtmf_mode)) {
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "dtmf_mode",
                              "'%s' is not rfc4733, info, inband or auto", raw->dtmf_mode);
+        return FALSE;
+    }
+    if (!moh_class_is_valid(raw->moh_class)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "moh_class",
+                             "'%s' is not a class name (1-64 of A-Z a-z 0-9 _ . -)",
+                             raw->moh_class);
         return FALSE;
     }
     for (guint i = 0; raw->transports[i]; i++) {
@@ -184,7 +210,9 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->max_contacts = raw.max_contacts;
     e->remove_existing = raw.remove_existing;
     e->media_encryption = g_steal_pointer(&raw.media_encryption);
+    e->media_encryption_optimistic = raw.media_encryption_optimistic;
     e->qualify_frequency = raw.qualify_frequency;
+    e->moh_class = g_steal_pointer(&raw.moh_class);
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
 }

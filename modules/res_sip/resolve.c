@@ -57,7 +57,7 @@ sip_resolve_literal(const char *host, guint16 port, SipAddr *out)
 static gboolean
 pick_address(GList *addrs, const Lookup *lk, SipAddr *out)
 {
-    SipTransport tp = lk->transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
+    SipTransport tp = sip_transport_usable(lk->transport);
 
     for (GList *a = addrs; a; a = a->next) {
         g_autoptr(GSocketAddress) ga = g_inet_socket_address_new(a->data, lk->port);
@@ -73,7 +73,7 @@ cache_key(const char *name, gsize len, SipTransport transport)
 {
     g_autofree char *lower = g_ascii_strdown(name, (gssize) len);
 
-    return g_strdup_printf("%s\n%d", lower, transport == SIP_TRANSPORT_TCP);
+    return g_strdup_printf("%s\n%d", lower, sip_transport_usable(transport));
 }
 
 static void

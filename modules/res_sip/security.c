@@ -319,6 +319,26 @@ sip_security_challenge_stateless(const SipMsg *req, const SipRx *rx)
     return TRUE;
 }
 
+/* An endpoint's `transports=` holds for every request it authenticates:
+ * a TLS-only phone that registers or calls over UDP or TCP gets 403.
+ * Checked after the credentials, so the answer says nothing about the
+ * user to someone without its password. */
+static gboolean
+transport_allowed(SipServerTx *tx, const SipEndpoint *e, const SipPeerInfo *peer)
+{
+    SipResponse r = { .code = 403, .reason = "Transport Not Allowed" };
+    g_autofree char *allowed = NULL;
+
+    if (e->transports & sip_transport_mask(peer->transport))
+        return TRUE;
+    allowed = sip_transport_mask_to_string(e->transports);
+    pbx_notice(pbx_log_domain("security"), "%s from %s:%u over %s refused (transports = %s)",
+               e->name, peer->remote_ip, peer->remote_port,
+               sip_transport_to_string(peer->transport), allowed);
+    sip_server_tx_respond(tx, &r);
+    return FALSE;
+}
+
 gboolean
 sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
                           gboolean proxy, SipEndpoint **endpoint)
@@ -358,6 +378,8 @@ sip_security_authenticate(SipServerTx *tx, const SipPeerInfo *peer,
         challenge(tx, src, proxy, FALSE);
         return FALSE;
     }
+    if (!transport_allowed(tx, e, peer))
+        return FALSE;
     *endpoint = sip_endpoint_ref(e);
     return TRUE;
 }

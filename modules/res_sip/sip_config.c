@@ -32,12 +32,30 @@ typedef struct {
     char *type;
     char *protocol;
     char *bind;
+    char *cert_file;
+    char *key_file;
+    char *ca_file;
+    gboolean verify_client;
+    gboolean verify_server;
+    char *min_version;
+    char *ciphers;
 } TransportOptions;
+
+#define TOPT(name, type, field, def) \
+    { name, type, G_STRUCT_OFFSET(TransportOptions, field), def, 0, 0 }
 
 static const PbxOption transport_options[] = {
     { "type",     PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, type),     NULL,  0, 0 },
     { "protocol", PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, protocol), "udp", 0, 0 },
     { "bind",     PBX_OPT_STRING, G_STRUCT_OFFSET(TransportOptions, bind),     NULL,  0, 0 },
+    /* protocol = tls only (see tls.h) */
+    TOPT("cert_file",     PBX_OPT_STRING, cert_file,     NULL),
+    TOPT("key_file",      PBX_OPT_STRING, key_file,      NULL),
+    TOPT("ca_file",       PBX_OPT_STRING, ca_file,       NULL),
+    TOPT("verify_client", PBX_OPT_BOOL,   verify_client, "no"),
+    TOPT("verify_server", PBX_OPT_BOOL,   verify_server, "no"),
+    TOPT("min_version",   PBX_OPT_STRING, min_version,   "1.2"),
+    TOPT("ciphers",       PBX_OPT_STRING, ciphers,       NULL),
 };
 
 static void
@@ -47,6 +65,7 @@ transport_conf_free(gpointer p)
 
     g_free(t->name);
     g_free(t->bind_text);
+    sip_tls_conf_free(t->tls);
     g_free(t);
 }
 
@@ -77,6 +96,39 @@ parse_general(const PbxConfig *cfg, SipGeneralConf *s, GError **error)
     return TRUE;
 }
 
+/* The TLS keys.  The files are loaded when the transport opens, so a
+ * missing certificate is logged and that transport skipped, like an
+ * address that cannot be bound; values that can never work are errors. */
+static gboolean
+parse_tls(const PbxConfig *cfg, const char *section, const TransportOptions *o,
+          SipTransportConf *t, GError **error)
+{
+    SipTlsConf c = {
+        .cert_file = o->cert_file, .key_file = o->key_file, .ca_file = o->ca_file,
+        .verify_client = o->verify_client, .verify_server = o->verify_server,
+        .min_version = o->min_version, .ciphers = o->ciphers,
+    };
+    const char *key = !o->cert_file ? "cert_file" : !o->key_file ? "key_file" : NULL;
+
+    if (key) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, NULL,
+                             "TLS transport has no '%s'", key);
+        return FALSE;
+    }
+    if (g_strcmp0(o->min_version, "1.2") != 0 && g_strcmp0(o->min_version, "1.3") != 0) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "min_version",
+                             "'%s' is not 1.2 or 1.3", o->min_version);
+        return FALSE;
+    }
+    if (o->verify_client && !o->ca_file) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_MISSING, section, "verify_client",
+                             "verify_client = yes needs ca_file");
+        return FALSE;
+    }
+    t->tls = sip_tls_conf_copy(&c);
+    return TRUE;
+}
+
 /* One `type = transport` section. */
 static SipTransportConf *
 parse_transport(const PbxConfig *cfg, const char *section, GError **error)
@@ -102,7 +154,7 @@ parse_transport(const PbxConfig *cfg, const char *section, GError **error)
     klass = sip_transport_class_find(o.protocol);
     if (!klass) {
         pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "protocol",
-                             "unsupported protocol '%s' (use udp or tcp)", o.protocol);
+                             "unsupported protocol '%s' (use udp, tcp or tls)", o.protocol);
         goto out;
     }
     if (!o.bind) {
@@ -121,6 +173,8 @@ parse_transport(const PbxConfig *cfg, const char *section, GError **error)
     t->bind = addr;
     t->bind_text = g_strdup(o.bind);
     t->line = pbx_config_get_line(cfg, section, "bind");
+    if (klass->proto == SIP_TRANSPORT_TLS && !parse_tls(cfg, section, &o, t, error))
+        g_clear_pointer(&t, transport_conf_free);
 out:
     pbx_config_options_clear(transport_options, G_N_ELEMENTS(transport_options), &o);
     return t;
@@ -194,9 +248,10 @@ open_one(const SipConf *conf, const SipTransportConf *t, GError **error)
     g_autoptr(GError) local = NULL;
     char addr[SIP_ADDR_STRLEN];
 
+    l->tls_conf = t->tls ? sip_tls_conf_copy(t->tls) : NULL;
     if (!sip_listener_open(l, &local)) {
         g_set_error(error, PBX_CONFIG_ERROR, PBX_CONFIG_ERROR_VALUE,
-                    "%s:%u: [%s] bind: cannot bind %s %s: %s", conf->file, t->line, t->name,
+                    "%s:%u: [%s] cannot open %s on %s: %s", conf->file, t->line, t->name,
                     t->klass->name, t->bind_text, local->message);
         return NULL;
     }
@@ -245,7 +300,8 @@ find_conf(const SipConf *conf, const char *name)
 static gboolean
 unchanged(const SipListener *l, const SipTransportConf *t)
 {
-    return t && l->klass == t->klass && sip_addr_equal(&l->bind, &t->bind);
+    return t && l->klass == t->klass && sip_addr_equal(&l->bind, &t->bind)
+           && sip_tls_conf_equal(l->tls_conf, t->tls);
 }
 
 /* Replaces old by a listener for t.  The new address is tried while the

@@ -16,6 +16,7 @@ typedef struct {
     SipAddr bind;
     char *bind_text;
     guint line;                 /* of the bind key, for messages */
+    SipTlsConf *tls;            /* protocol = tls */
 } SipTransportConf;
 
 typedef struct {

@@ -56,9 +56,25 @@ sip_stack_init(void)
     sip_stack_apply_settings(&s);
 }
 
+/* SDES keys (a=crypto "inline:<base64>") never reach the log: the key
+ * is replaced; returns the bytes of data consumed at i. */
+static gsize
+hide_key(const char *data, gsize len, gsize i, GString *text)
+{
+    gsize n = i + 7;
+
+    if (len - i < 7 || g_ascii_strncasecmp(data + i, "inline:", 7) != 0)
+        return 0;
+    while (n < len && (g_ascii_isalnum(data[n]) || data[n] == '+' || data[n] == '/' ||
+                       data[n] == '='))
+        n++;
+    g_string_append(text, "inline:<key hidden>");
+    return n - i;
+}
+
 /* Debug output is one log line per message, the message indented below
  * it; binary bytes are escaped so a hostile packet cannot mess up the
- * console. */
+ * console; SDES keys are hidden. */
 void
 sip_debug_message(const char *dir, const char *proto, const char *peer,
                   const char *data, gsize len)
@@ -70,7 +86,10 @@ sip_debug_message(const char *dir, const char *proto, const char *peer,
     text = g_string_sized_new(len + 64);
     for (gsize i = 0; i < len; i++) {
         guchar c = (guchar) data[i];
-        if (c == '\n')
+        gsize hidden = (c == 'i' || c == 'I') ? hide_key(data, len, i, text) : 0;
+        if (hidden)
+            i += hidden - 1;
+        else if (c == '\n')
             g_string_append(text, "\n    ");
         else if (c == '\r')
             continue;

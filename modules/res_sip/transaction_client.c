@@ -340,13 +340,12 @@ choose_listener(SipTransport want, gsize len, const SipAddr *dest)
     gboolean v6 = sip_addr_is_v6(dest);
     SipListener *l;
 
-    if (want != SIP_TRANSPORT_TCP && len + 100 > UDP_MTU_LIMIT) {
+    if (sip_transport_usable(want) == SIP_TRANSPORT_UDP && len + 100 > UDP_MTU_LIMIT) {
         l = sip_listeners_pick(SIP_TRANSPORT_TCP, v6);
         if (l)
             return l;
     }
-    return sip_listeners_pick(want == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP,
-                              v6);
+    return sip_listeners_pick(sip_transport_usable(want), v6);
 }
 
 SipClientTx *
@@ -380,6 +379,15 @@ resolved(const SipAddr *dest, const char *why, gpointer data)
     sip_client_tx_unref(tx);
 }
 
+/* RFC 3261 19.1.2: 5061 for TLS when the target names no port. */
+static guint16
+target_port(const SipTarget *target)
+{
+    if (target->port)
+        return target->port;
+    return sip_transport_usable(target->transport) == SIP_TRANSPORT_TLS ? 5061 : 5060;
+}
+
 SipClientTx *
 sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *request, gsize len,
                    SipResponseFunc fn, gpointer data, GDestroyNotify destroy, GError **error)
@@ -389,12 +397,12 @@ sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *reques
     SipClientTx *tx;
 
     g_return_val_if_fail(target && target->host, NULL);
-    if (sip_resolve_literal(target->host, target->port, &dest)) {
+    if (sip_resolve_literal(target->host, target_port(target), &dest)) {
         l = choose_listener(target->transport, len, &dest);
         if (!l) {
             g_set_error(error, SIP_ERROR, SIP_ERROR_TRANSPORT,
-                        "no %s transport for %s", target->transport == SIP_TRANSPORT_TCP
-                        ? "TCP" : "UDP", target->host);
+                        "no %s transport for %s", sip_transport_to_string(target->transport),
+                        target->host);
             return NULL;
         }
         return sip_client_tx_send_to(owner, l, &dest, request, len, fn, data, destroy, error);
@@ -404,7 +412,7 @@ sip_client_tx_send(PbxModule *owner, const SipTarget *target, const char *reques
         return NULL;
     tx->want = target->transport;
     tx->resolving = g_cancellable_new();
-    sip_resolve_async(NULL, target->host, target->port, target->transport, tx->resolving,
+    sip_resolve_async(NULL, target->host, target_port(target), target->transport, tx->resolving,
                       resolved, sip_client_tx_ref(tx));
     return tx;
 }

@@ -44,6 +44,7 @@ sip_transport_class_find(const char *name)
     static const SipTransportClass *const classes[] = {
         &sip_transport_udp,
         &sip_transport_tcp,
+        &sip_transport_tls,
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(classes); i++) {
@@ -84,6 +85,7 @@ sip_listener_unref(SipListener *l)
         sip_listener_close(l);
     g_free(l->name);
     g_free(l->bind_text);
+    sip_tls_conf_free(l->tls_conf);
     g_free(l);
 }
 
@@ -244,7 +246,7 @@ gboolean
 sip_local_address(SipTransport transport, const char *remote_ip, char *ip, gsize size,
                   guint16 *port)
 {
-    SipTransport tp = transport == SIP_TRANSPORT_TCP ? SIP_TRANSPORT_TCP : SIP_TRANSPORT_UDP;
+    SipTransport tp = sip_transport_usable(transport);
     char buf[SIP_ADDR_STRLEN];
     SipListener *l;
     SipAddr dest;
@@ -275,5 +277,7 @@ sip_contact_for(SipTransport transport, const char *remote_ip)
         g_strlcpy(ip, "127.0.0.1", sizeof(ip));
     v6 = strchr(ip, ':') != NULL;
     return g_strdup_printf("<sip:carillon@%s%s%s:%u%s>", v6 ? "[" : "", ip, v6 ? "]" : "",
-                           port, transport == SIP_TRANSPORT_TCP ? ";transport=tcp" : "");
+                           port, sip_transport_usable(transport) == SIP_TRANSPORT_UDP ? ""
+                           : sip_transport_usable(transport) == SIP_TRANSPORT_TLS
+                           ? ";transport=tls" : ";transport=tcp");
 }

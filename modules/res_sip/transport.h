@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <carillon/sip/addr.h>
 #include "timer.h"
+#include "tls.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,9 @@ typedef struct {
     void (*close)(SipListener *l);
     SipSendResult (*send)(SipListener *l, SipConn *conn, const SipAddr *dest,
                           const char *data, gsize len);
+    /* Stream classes with a security layer: the TLS session of a new
+     * connection (accepted or opened), or NULL for plain TCP. */
+    SipTlsSession *(*conn_setup)(SipListener *l, SipConn *c);
 } SipTransportClass;
 
 /* Counters shown by `sip show transports`. */
@@ -73,6 +77,8 @@ struct _SipListener {
     gpointer priv;              /* class state */
     guint n_conns;
     SipTransportStats stats;
+    SipTlsConf *tls_conf;       /* TLS transports: set before open */
+    SipTlsContext *tls_ctx;     /* TLS transports while open */
 };
 
 /* Limits shared by all stream transports (from sip.conf [general]). */
@@ -93,6 +99,7 @@ typedef struct {
 
 extern const SipTransportClass sip_transport_udp;
 extern const SipTransportClass sip_transport_tcp;
+extern const SipTransportClass sip_transport_tls;
 
 /* Class by sip.conf protocol name ("udp"), NULL when unknown. */
 const SipTransportClass *sip_transport_class_find(const char *name);
@@ -161,7 +168,16 @@ void sip_conns_close_listener(SipListener *l);
  * fn(conn) runs when a connection closes. */
 void sip_conns_set_closed_hook(void (*fn)(SipConn *c));
 
-/* Internal to stream classes (transport_tcp.c). */
+/* Internal to stream classes (transport_tcp.c, transport_tls.c): the
+ * listening socket, connect without blocking, send finding or opening the
+ * connection to dest. */
+gboolean sip_stream_listen(SipListener *l, GError **error);
+void sip_stream_unlisten(SipListener *l);
+SipConn *sip_stream_connect(SipListener *l, const SipAddr *dest);
+SipSendResult sip_stream_send(SipListener *l, SipConn *conn, const SipAddr *dest,
+                              const char *data, gsize len);
+SipTlsSession *sip_conn_get_tls(const SipConn *c);
+gboolean sip_conn_is_outgoing(const SipConn *c);
 SipConn *sip_conn_new(SipListener *l, GSocket *socket, const SipAddr *remote,
                       gboolean outgoing, gboolean connecting);
 SipSendResult sip_conn_send(SipConn *c, const char *data, gsize len);

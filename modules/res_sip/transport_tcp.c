@@ -21,10 +21,15 @@
 #include <netinet/tcp.h>
 #include "transport.h"
 #include "sip_core.h"
+#include "tls.h"
 
 #define TCP_READ_CHUNK 16384
 #define TCP_ACCEPTS_PER_DISPATCH 64
 #define TCP_READS_PER_DISPATCH 16
+/* A TLS handshake not done by then is dropped: a peer that opens
+ * connections and never finishes them must not hold them for the idle
+ * timeout. */
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
 struct _SipConn {
     gint ref_count;
@@ -46,6 +51,7 @@ struct _SipConn {
     gsize out_off;
     SipTimer idle_timer;
     gint64 last_activity;
+    SipTlsSession *tls;         /* TLS connections (transport_tls.c) */
 };
 
 typedef struct {
@@ -184,6 +190,7 @@ sip_conn_unref(SipConn *c)
     if (!c || --c->ref_count > 0)
         return;
     g_assert(c->closed);
+    sip_tls_session_free(c->tls);
     g_free(c->in);
     if (c->out)
         g_byte_array_unref(c->out);
@@ -233,6 +240,10 @@ sip_conn_describe(const SipConn *c, GString *out)
                            c->connecting ? "connecting" : "open",
                            c->in_len, c->out ? c->out->len - c->out_off : 0,
                            (sip_now() - c->last_activity) / G_USEC_PER_SEC);
+    if (c->tls) {
+        g_string_append_c(out, ' ');
+        sip_tls_session_describe(c->tls, out);
+    }
 }
 
 static void
@@ -250,6 +261,10 @@ idle_timer_fired(SipTimer *t, gpointer data)
     gint64 idle_us = (gint64) limits.idle_timeout_s * G_USEC_PER_SEC;
     gint64 quiet = sip_now() - c->last_activity;
 
+    if (c->tls && !sip_tls_session_handshake_done(c->tls)) {
+        sip_conn_close(c, "TLS handshake timed out");
+        return;
+    }
     if (quiet >= idle_us) {
         sip_conn_close(c, c->connecting ? "connect timed out" : "idle timeout");
         return;
@@ -274,7 +289,8 @@ sip_conn_close(SipConn *c, const char *why)
 
     if (c->closed)
         return;
-    pbx_debug(sip_log, "TCP connection %u with %s closed: %s", c->id,
+    pbx_debug(sip_log, "%s connection %u with %s closed: %s",
+              c->tls ? "TLS" : "TCP", c->id,
               sip_addr_to_string(&c->remote, peer, sizeof(peer)), why);
     c->closed = TRUE;
     sip_timer_stop(&c->idle_timer);
@@ -366,8 +382,8 @@ out:
 }
 
 /* Queues data after whatever is pending and tries to write it. */
-SipSendResult
-sip_conn_send(SipConn *c, const char *data, gsize len)
+static SipSendResult
+send_raw(SipConn *c, const char *data, gsize len)
 {
     gsize pending;
 
@@ -397,6 +413,50 @@ sip_conn_send(SipConn *c, const char *data, gsize len)
     g_byte_array_append(c->out, (const guint8 *) data, len);
     watch_output(c, TRUE);
     return SIP_SEND_OK;
+}
+
+/* Sends the records a TLS session made (handshake, data, alerts). */
+static SipSendResult
+flush_tls(SipConn *c)
+{
+    static char buf[TCP_READ_CHUNK];
+    gsize n;
+
+    while (!c->closed && (n = sip_tls_session_take_output(c->tls, buf, sizeof(buf))) > 0) {
+        if (send_raw(c, buf, n) != SIP_SEND_OK)
+            return SIP_SEND_ERROR;
+    }
+    return c->closed ? SIP_SEND_ERROR : SIP_SEND_OK;
+}
+
+/* A TLS failure: the alert goes out (best effort), then the connection
+ * closes with OpenSSL's reason. */
+static void
+tls_failed(SipConn *c)
+{
+    char peer[SIP_ADDR_STRLEN];
+    g_autofree char *why = g_strdup(sip_tls_session_error(c->tls));
+
+    flush_tls(c);
+    pbx_notice(sip_log, "TLS %s: %s; closing connection",
+               sip_addr_to_string(&c->remote, peer, sizeof(peer)), why ? why : "error");
+    if (c->listener)
+        c->listener->stats.rx_errors++;
+    sip_conn_close(c, why ? why : "TLS error");
+}
+
+SipSendResult
+sip_conn_send(SipConn *c, const char *data, gsize len)
+{
+    if (c->closed)
+        return SIP_SEND_ERROR;
+    if (!c->tls)
+        return send_raw(c, data, len);
+    if (sip_tls_session_write(c->tls, data, len) != SIP_TLS_OK) {
+        tls_failed(c);
+        return SIP_SEND_ERROR;
+    }
+    return flush_tls(c);
 }
 
 /* A stream framing error (no or bad Content-Length, a message over the
@@ -471,6 +531,63 @@ reserve_input(SipConn *c)
     return c->in_cap > c->in_len;
 }
 
+/* Decrypts what the socket gave into the input buffer, delivering
+ * messages as they complete.  FALSE when the connection closed. */
+static gboolean
+tls_input(SipConn *c, const char *raw, gsize len)
+{
+    if (sip_tls_session_input(c->tls, raw, len) != SIP_TLS_OK)
+        goto failed;
+    for (;;) {
+        gssize n;
+
+        if (!reserve_input(c)) {
+            framing_failed(c, "message larger than max_message_size");
+            return FALSE;
+        }
+        n = sip_tls_session_read(c->tls, c->in + c->in_len, c->in_cap - c->in_len);
+        if (n < 0)
+            goto failed;
+        if (n == 0)
+            break;
+        c->in_len += n;
+        if (!deliver_messages(c))
+            return FALSE;
+    }
+    return flush_tls(c) == SIP_SEND_OK;
+failed:
+    tls_failed(c);
+    return FALSE;
+}
+
+/* One read from the socket; TRUE to read again. */
+static gboolean
+read_once(SipConn *c)
+{
+    static char raw[TCP_READ_CHUNK];
+    gssize n;
+
+    if (!c->tls && !reserve_input(c)) {
+        framing_failed(c, "message larger than max_message_size");
+        return FALSE;
+    }
+    if (c->tls)
+        n = recv(c->fd, raw, sizeof(raw), MSG_DONTWAIT);
+    else
+        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return FALSE;
+    if (n <= 0) {
+        sip_conn_close(c, n == 0 ? "closed by peer" : g_strerror(errno));
+        return FALSE;
+    }
+    touch(c);
+    if (c->tls)
+        return tls_input(c, raw, n);
+    c->in_len += n;
+    return deliver_messages(c);
+}
+
 static gboolean
 conn_readable(GSocket *s, GIOCondition cond, gpointer data)
 {
@@ -478,22 +595,7 @@ conn_readable(GSocket *s, GIOCondition cond, gpointer data)
 
     sip_conn_ref(c);
     for (int i = 0; i < TCP_READS_PER_DISPATCH && !c->closed; i++) {
-        gssize n;
-
-        if (!reserve_input(c)) {
-            framing_failed(c, "message larger than max_message_size");
-            break;
-        }
-        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-            break;
-        if (n <= 0) {
-            sip_conn_close(c, n == 0 ? "closed by peer" : g_strerror(errno));
-            break;
-        }
-        c->in_len += n;
-        touch(c);
-        if (!deliver_messages(c))
+        if (!read_once(c))
             break;
     }
     sip_conn_unref(c);
@@ -531,7 +633,24 @@ sip_conn_new(SipListener *l, GSocket *socket, const SipAddr *remote,
     l->n_conns++;
     sip_timer_init(&c->idle_timer, idle_timer_fired, c);
     sip_timer_start(&c->idle_timer, limits.idle_timeout_s * 1000);
+    if (l->klass->conn_setup)
+        c->tls = l->klass->conn_setup(l, c);
+    if (c->tls)
+        sip_timer_start(&c->idle_timer, MIN(TLS_HANDSHAKE_TIMEOUT_MS,
+                                            limits.idle_timeout_s * 1000));
     return c;
+}
+
+gboolean
+sip_conn_is_outgoing(const SipConn *c)
+{
+    return c->outgoing;
+}
+
+SipTlsSession *
+sip_conn_get_tls(const SipConn *c)
+{
+    return c->tls;
 }
 
 void
@@ -595,8 +714,8 @@ listener_readable(GSocket *s, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-tcp_open(SipListener *l, GError **error)
+gboolean
+sip_stream_listen(SipListener *l, GError **error)
 {
     g_autoptr(GSocket) sock = NULL;
     g_autoptr(GSocketAddress) ga = sip_addr_to_gsocket_address(&l->bind);
@@ -628,8 +747,8 @@ tcp_open(SipListener *l, GError **error)
     return TRUE;
 }
 
-static void
-tcp_close(SipListener *l)
+void
+sip_stream_unlisten(SipListener *l)
 {
     TcpListener *t = l->priv;
 
@@ -645,8 +764,8 @@ tcp_close(SipListener *l)
 
 /* Opens a connection to dest without blocking; data sent before the
  * connect completes is queued. */
-static SipConn *
-tcp_connect(SipListener *l, const SipAddr *dest)
+SipConn *
+sip_stream_connect(SipListener *l, const SipAddr *dest)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GSocketAddress) ga = sip_addr_to_gsocket_address(dest);
@@ -673,15 +792,16 @@ tcp_connect(SipListener *l, const SipAddr *dest)
     return sip_conn_new(l, sock, dest, TRUE, pending);
 }
 
-static SipSendResult
-tcp_send(SipListener *l, SipConn *conn, const SipAddr *dest, const char *data, gsize len)
+SipSendResult
+sip_stream_send(SipListener *l, SipConn *conn, const SipAddr *dest, const char *data,
+                gsize len)
 {
     if (!conn || conn->closed) {
         if (!dest)
             return SIP_SEND_ERROR;
         conn = sip_conns_find(l, dest);
         if (!conn)
-            conn = tcp_connect(l, dest);
+            conn = sip_stream_connect(l, dest);
         if (!conn)
             return SIP_SEND_ERROR;
     }
@@ -693,7 +813,7 @@ const SipTransportClass sip_transport_tcp = {
     .via_name = "TCP",
     .proto = SIP_TRANSPORT_TCP,
     .reliable = TRUE,
-    .open = tcp_open,
-    .close = tcp_close,
-    .send = tcp_send,
+    .open = sip_stream_listen,
+    .close = sip_stream_unlisten,
+    .send = sip_stream_send,
 };

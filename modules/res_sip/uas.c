@@ -166,6 +166,12 @@ check_request(const SipMsg *req, const SipRx *rx, gboolean handled)
         reply_code(req, rx, 416, NULL, NULL);
         return FALSE;
     }
+    /* RFC 5630 3.1.3: a sips: target needs TLS on every hop, ours too. */
+    if (req->ruri.scheme == SIP_URI_SCHEME_SIPS
+        && rx->listener->klass->proto != SIP_TRANSPORT_TLS) {
+        reply_code(req, rx, 416, "SIPS Requires TLS", NULL);
+        return FALSE;
+    }
     if (!check_require(req, rx))
         return FALSE;
     if (req->max_forwards == 0 && method_forwards(req)) {

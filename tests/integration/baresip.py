@@ -14,7 +14,8 @@ class Baresip:
     def __init__(self, pbx, user, password, extra_modules=(), timeout=30,
                  transport="udp", audio_source=None, audio_out=None,
                  host="127.0.0.1", answermode=None, audio_player=None,
-                 config_extra=(), contacts=(), codecs=None):
+                 config_extra=(), contacts=(), codecs=None, port=None,
+                 account_extra=""):
         """answermode: account answer mode (manual, early, auto);
         audio_player: a whole "module,device" player line instead of
         aufile,audio_out (baresip 1.0.0's aufile has no player);
@@ -22,7 +23,9 @@ class Baresip:
         contacts: lines of baresip's contacts file (e.g. a buddy with
         ;presence=p2p for the presence module);
         codecs: the account's audio_codecs, e.g. "opus/48000/2" or "PCMU"
-        (what it offers and accepts, in order)."""
+        (what it offers and accepts, in order);
+        port: the PBX port to register with (default its SIP port);
+        account_extra: more account parameters (";mediaenc=srtp-mand")."""
         self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
         self.port = free_port(host=host)
         # codecs before account.so: an account's audio_codecs must name loaded ones
@@ -40,10 +43,10 @@ class Baresip:
                     f"net_interface {host}\n"
                     + "".join(f"{line}\n" for line in config_extra))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write(f"<sip:{user}@127.0.0.1:{pbx.sip_port};transport={transport}>"
+            f.write(f"<sip:{user}@127.0.0.1:{port or pbx.sip_port};transport={transport}>"
                     f";auth_pass={password};regint=600"
                     + (f";answermode={answermode}" if answermode else "")
-                    + (f";audio_codecs={codecs}" if codecs else "") + "\n")
+                    + (f";audio_codecs={codecs}" if codecs else "") + account_extra + "\n")
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("".join(f"{line}\n" for line in contacts))
         self.log_path = os.path.join(self.dir, "baresip.log")

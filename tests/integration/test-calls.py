@@ -5,7 +5,9 @@ sample office dialplan.  Answered calls hung up by either side with RTP
 relayed through Carillon, busy (486), no answer (480 after the ring
 timeout), CANCEL by the caller (487), an unknown extension (404), an
 extension that is not registered (480), hold passthrough with re-INVITE
-and with UPDATE, and the loop / Max-Forwards checks (482 / 483)."""
+and with UPDATE (res_moh unloaded: with it, the callee hears music on
+hold instead, test-moh.py), and the loop / Max-Forwards checks (482 /
+483)."""
 import os
 import re
 import shutil
@@ -181,6 +183,10 @@ try:
          out_u + errors(UAS_PORT))
 
     # ---- hold and resume on the caller's leg reach the callee -----------------
+    # Passed on when no music on hold plays (res_moh plays it to the callee
+    # instead: test-moh.py).
+    rc, out = pbx.rx("module unload res_moh")
+    t.ok(rc == 0, "without res_moh, holds are passed on", out)
     callee = uas(os.path.join(SIPP, "uas-hold.xml"))
     time.sleep(0.3)
     rc_c, out_c = uac(os.path.join(SIPP, "uac-hold.xml"), pause_ms=500)

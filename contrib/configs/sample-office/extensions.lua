@@ -6,6 +6,9 @@
 -- calls; calls in progress finish on the version they started with.
 --
 --   1001-1010  the office phones call each other
+--   600        echo: what you say comes back (# ends it)
+--   601        the milliwatt test tone (1004 Hz at 0 dBm0) until you hang up
+--   610        music on hold (the default class of moh.conf)
 --   700        the conference room
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
 --              the operator, or dial an extension at any time
@@ -163,6 +166,25 @@ end
 
 -- Application numbers: each takes the call itself.
 local apps = {
+    -- 600 and 601: test numbers (app_media).
+    ["600"] = function(call)
+        call:answer()
+        return call:echo()
+    end,
+    ["601"] = function(call)
+        call:answer()
+        return call:milliwatt()
+    end,
+    -- 610: music on hold (res_moh), the default class until the caller
+    -- hangs up.
+    ["610"] = function(call)
+        if not call.moh then
+            pbx.log("warning", "610: module res_moh is not loaded")
+            return call:hangup(503)
+        end
+        call:answer()
+        return call:moh("default")
+    end,
     -- 700: the office conference room (the first caller opens it, the
     -- last one to hang up closes it).
     ["700"] = function(call)

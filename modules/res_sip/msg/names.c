@@ -79,3 +79,51 @@ sip_transport_mask_to_string(guint mask)
     }
     return g_string_free(s, FALSE);
 }
+
+SipTransport
+sip_transport_usable(SipTransport t)
+{
+    return t == SIP_TRANSPORT_TCP || t == SIP_TRANSPORT_TLS ? t : SIP_TRANSPORT_UDP;
+}
+
+const char *
+sip_transport_to_string(SipTransport t)
+{
+    switch (sip_transport_usable(t)) {
+    case SIP_TRANSPORT_TCP:
+        return "tcp";
+    case SIP_TRANSPORT_TLS:
+        return "tls";
+    default:
+        return "udp";
+    }
+}
+
+SipTransport
+sip_transport_from_string(const char *name, gsize len)
+{
+    if (name && len == 3 && g_ascii_strncasecmp(name, "tcp", 3) == 0)
+        return SIP_TRANSPORT_TCP;
+    if (name && len == 3 && g_ascii_strncasecmp(name, "tls", 3) == 0)
+        return SIP_TRANSPORT_TLS;
+    return SIP_TRANSPORT_UDP;
+}
+
+guint
+sip_transport_mask(SipTransport t)
+{
+    switch (t) {
+    case SIP_TRANSPORT_UDP:
+        return SIP_TRANSPORT_MASK_UDP;
+    case SIP_TRANSPORT_TCP:
+        return SIP_TRANSPORT_MASK_TCP;
+    case SIP_TRANSPORT_TLS:
+        return SIP_TRANSPORT_MASK_TLS;
+    case SIP_TRANSPORT_WS:
+        return SIP_TRANSPORT_MASK_WS;
+    case SIP_TRANSPORT_WSS:
+        return SIP_TRANSPORT_MASK_WSS;
+    default:
+        return 0;
+    }
+}

@@ -150,7 +150,9 @@ answer_stream(const SdpSession *offer, const SdpMedia *om, const SdpMediaPref *p
     m->direction = sdp_direction_answer(sdp_media_get_direction(offer, om), pref->direction);
     m->has_direction = TRUE;
     m->ptime = pref->ptime;
-    if (g_str_has_prefix(om->proto, "RTP/SAVP") || strstr(om->proto, "/SAVP") != NULL)
+    /* SAVP, or SDES offered over AVP ("best effort" SRTP, as phones do) */
+    if (g_str_has_prefix(om->proto, "RTP/SAVP") || strstr(om->proto, "/SAVP") != NULL ||
+        om->crypto->len > 0)
         add_crypto(m, pref->crypto);
     return g_steal_pointer(&m);
 }

@@ -846,8 +846,16 @@ test_hold_music(void)
     g_assert_false(pbx_channel_hold(r.answered, TRUE));
     g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;bridge:1002:1002;");
     g_assert_false(pbx_channel_hold(r.answered, FALSE));
-    /* a hangup during the music stops it */
+    /* the music ends before the resume (its provider was unloaded): the
+     * resume connects the media again */
     fake_music.fail = FALSE;
+    fake_tech_clear_log();
+    g_assert_true(pbx_channel_hold(r.answered, TRUE));
+    fake_music.stopped(fake_music.stopped_data);
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;");
+    g_assert_true(pbx_channel_hold(r.answered, FALSE));
+    g_assert_cmpstr(fake_tech_log(), ==, "unbridge:1002:1002;bridge:1002:1002;");
+    /* a hangup during the music stops it */
     g_assert_true(pbx_channel_hold(a, TRUE));
     pbx_channel_hangup_from_tech(a, PBX_CAUSE_NORMAL_CLEARING);
     drain();

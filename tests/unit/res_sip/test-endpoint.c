@@ -30,6 +30,7 @@ test_templates_and_defaults(void)
         "nat = yes\n"
         "transports = udp\n"
         "dtmf_mode = INFO\n"
+        "moh_class = jazz-2.1_b\n"
         "[lobby]\n"
         "secret = x\n"
         "callerid = 200\n", &error);
@@ -50,7 +51,9 @@ test_templates_and_defaults(void)
     g_assert_cmpint(e->nat, ==, SIP_NAT_AUTO);
     g_assert_cmpstr(e->codecs[1], ==, "alaw");
     g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_RFC4733);
+    g_assert_cmpstr(e->moh_class, ==, "default");
     e = sip_endpoint_table_lookup(t, "1002");
+    g_assert_cmpstr(e->moh_class, ==, "jazz-2.1_b");
     g_assert_cmpint(e->nat, ==, SIP_NAT_YES);
     g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_INFO);
     g_assert_cmpstr(sip_dtmf_mode_to_string(e->dtmf_mode), ==, "info");
@@ -86,9 +89,16 @@ test_errors(void)
         { "[1001]\nsecret = a\ntransports = udp,carrier-pigeon\n",
           "endpoints.conf:3: [1001] transports: unknown transport 'carrier-pigeon'" },
         { "[1001]\nsecret = a\nmedia_encryption = rot13\n",
-          "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no, sdes or dtls" },
+          "endpoints.conf:3: [1001] media_encryption: 'rot13' is not no or sdes" },
+        { "[1001]\nsecret = a\nmedia_encryption = dtls\n",
+          "endpoints.conf:3: [1001] media_encryption: 'dtls' is not no or sdes "
+          "(DTLS-SRTP is not implemented yet)" },
         { "[1001]\nsecret = a\ndtmf_mode = pulse\n",
           "endpoints.conf:3: [1001] dtmf_mode: 'pulse' is not rfc4733, info, inband or auto" },
+        { "[1001]\nsecret = a\nmoh_class = my class\n",
+          "endpoints.conf:3: [1001] moh_class: 'my class' is not a class name" },
+        { "[1001]\nsecret = a\nmoh_class =\n",
+          "endpoints.conf:3: [1001] moh_class: '' is not a class name" },
         { "[1001]\nsecret = a\ncolour = blue\n",
           "endpoints.conf:3: [1001] colour: unknown option" },
     };

@@ -84,6 +84,33 @@ test_addr(void)
     g_assert_false(sip_addr_parse("", 5060, &a));
 }
 
+static void
+test_tls(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SipConf) conf = parse("[tls]\ntype = transport\nprotocol = tls\n"
+                                    "bind = 127.0.0.1:5061\ncert_file = /x/c.pem\n"
+                                    "key_file = /x/k.pem\nverify_client = yes\n"
+                                    "ca_file = /x/ca.pem\nmin_version = 1.3\n", &error);
+    const SipTransportConf *t;
+
+    g_assert_no_error(error);
+    t = conf->transports->pdata[0];
+    g_assert_true(t->klass == &sip_transport_tls);
+    g_assert_cmpstr(t->tls->cert_file, ==, "/x/c.pem");
+    g_assert_cmpstr(t->tls->ca_file, ==, "/x/ca.pem");
+    g_assert_true(t->tls->verify_client);
+    g_assert_cmpstr(t->tls->min_version, ==, "1.3");
+    expect_error("[tls]\ntype = transport\nprotocol = tls\nbind = 127.0.0.1:5061\n",
+                 "cert_file");
+    expect_error("[tls]\ntype = transport\nprotocol = tls\nbind = 127.0.0.1:5061\n"
+                 "cert_file = a\nkey_file = b\nmin_version = 1.0\n", "sip.conf:7:");
+    expect_error("[tls]\ntype = transport\nprotocol = tls\nbind = 127.0.0.1:5061\n"
+                 "cert_file = a\nkey_file = b\nverify_client = yes\n", "needs ca_file");
+    expect_error("[x]\ntype = transport\nprotocol = sctp\nbind = 127.0.0.1:5061\n",
+                 "use udp, tcp or tls");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -92,5 +119,6 @@ main(int argc, char **argv)
     g_test_add_func("/sip/config/good", test_good);
     g_test_add_func("/sip/config/errors", test_errors);
     g_test_add_func("/sip/config/addresses", test_addr);
+    g_test_add_func("/sip/config/tls", test_tls);
     return g_test_run();
 }

@@ -33,7 +33,7 @@
 G_BEGIN_DECLS
 
 #define RTP_API_NAME "rtp"
-#define RTP_API_VERSION 2u
+#define RTP_API_VERSION 3u
 
 /* A macro, not a function: res_rtp exports no symbols. */
 #define RTP_ERROR (g_quark_from_static_string("carillon-rtp-error"))
@@ -69,6 +69,25 @@ typedef enum {
     RTP_BRIDGE_RELAY,           /* the same codec: packets passed on (payload type rewritten) */
     RTP_BRIDGE_TRANSCODE,       /* decoded, resampled and encoded each way */
 } RtpBridgeMode;
+
+/* SRTP (RFC 3711) crypto suites, in the order of RFC 4568 / RFC 7714
+ * names: AES_CM_128_HMAC_SHA1_80 and _32 (SRTCP always with an 80-bit
+ * tag), AEAD_AES_128_GCM and AEAD_AES_256_GCM (16-byte tags). */
+typedef enum {
+    RTP_SRTP_AES_CM_128_HMAC_SHA1_80 = 0,
+    RTP_SRTP_AES_CM_128_HMAC_SHA1_32,
+    RTP_SRTP_AEAD_AES_128_GCM,
+    RTP_SRTP_AEAD_AES_256_GCM,
+} RtpSrtpSuite;
+
+#define RTP_SRTP_MAX_KEY 46
+
+/* A master key followed by its master salt (30, 30, 28 or 44 bytes). */
+typedef struct {
+    RtpSrtpSuite suite;
+    guint8 key[RTP_SRTP_MAX_KEY];
+    guint key_len;
+} RtpSrtpKey;
 
 /* What a session's media has to say, on the main context. */
 typedef struct {
@@ -110,6 +129,8 @@ typedef struct {
     guint64 jb_concealed;              /* 20 ms frames made up (PLC) */
     guint64 jb_fec;                    /* frames recovered by FEC */
     guint64 dtmf_rx, dtmf_tx;          /* digits received, sent */
+    gboolean srtp;                     /* SRTP keyed (as last set) */
+    guint64 srtp_failed;               /* received packets that failed SRTP checks */
 } RtpStats;
 
 typedef struct {
@@ -163,6 +184,15 @@ typedef struct {
      * `released` runs on the main context once the worker let go (also
      * when the session is freed). */
     gboolean (*session_set_port)(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
+                                 GError **error);
+
+    /* SRTP and SRTCP for s from now on: what it sends is protected with
+     * tx, what it receives must authenticate with rx (anything else is
+     * dropped and counted).  Both NULL: plain RTP again.  A bridge of an
+     * SRTP and a plain session decrypts and re-encrypts on the worker.
+     * FALSE with RTP_ERROR_FAILED when libsrtp refuses a key (wrong
+     * length for the suite).  The keys are copied, never logged. */
+    gboolean (*session_set_srtp)(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx,
                                  GError **error);
 
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);

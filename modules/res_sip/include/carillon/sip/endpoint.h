@@ -16,7 +16,9 @@
  * transports (udp,tcp,tls,ws,wss), qualify_frequency (seconds, 0 = off),
  * remove_existing (yes: a new contact beyond max_contacts replaces the
  * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
- * | auto: how digits are sent to the phone; see SipDtmfMode).
+ * | auto: how digits are sent to the phone; see SipDtmfMode), moh_class
+ * (the music on hold class the phone hears while the other party holds:
+ * chan_sip sets it as the channel variable MOH_CLASS; default "default").
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -69,10 +71,15 @@ typedef struct {
     guint max_contacts;
     gboolean remove_existing;
     SipNatMode nat;
-    char *media_encryption;    /* "no", "sdes" or "dtls" */
+    char *media_encryption;    /* "no" or "sdes" (SDES-SRTP, offered only over TLS) */
     guint transports;          /* SIP_TRANSPORT_MASK_* */
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
+    char *moh_class;           /* music on hold class (res_moh), "default" */
+    /* sdes: FALSE = SRTP required (plain offers get 488, and nothing
+     * is sent but over TLS); TRUE = optimistic: SRTP when the other side
+     * takes it (and the signalling is TLS), else plain RTP. */
+    gboolean media_encryption_optimistic;
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
@@ -85,5 +92,14 @@ SIP_EXPORT gboolean sip_dtmf_mode_from_string(const char *name, SipDtmfMode *mod
 SIP_EXPORT guint sip_transport_mask_from_name(const char *name);
 /* "udp,tcp" from a mask; a new string. */
 SIP_EXPORT char *sip_transport_mask_to_string(guint mask);
+/* The transports res_sip has: TCP and TLS stay, anything else is UDP. */
+SIP_EXPORT SipTransport sip_transport_usable(SipTransport t);
+/* "udp", "tcp", "tls" (of sip_transport_usable(t)). */
+SIP_EXPORT const char *sip_transport_to_string(SipTransport t);
+/* "tcp"/"tls" (any case, len bytes; a URI's transport parameter);
+ * anything else, NULL included, is UDP. */
+SIP_EXPORT SipTransport sip_transport_from_string(const char *name, gsize len);
+/* The SIP_TRANSPORT_MASK_* bit of t; 0 for OTHER and SCTP. */
+SIP_EXPORT guint sip_transport_mask(SipTransport t);
 
 G_END_DECLS

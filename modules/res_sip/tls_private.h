@@ -1,0 +1,15 @@
+/* Carillon - res_sip TLS internals shared by tls_context.c and
+ * tls_session.c.  Main context only. */
+#pragma once
+
+#include <openssl/ssl.h>
+#include "tls.h"
+
+struct _SipTlsContext {
+    SSL_CTX *ctx;
+    SipTlsConf *conf;
+};
+
+/* OpenSSL's error queue as one message (a new string; the queue is
+ * emptied). */
+char *sip_tls_openssl_error(void);

@@ -1,0 +1,429 @@
+/* Carillon - unit tests of SRTP/SRTCP in res_rtp (srtp.c, session_srtp.c):
+ * a phone speaking SRTP (libsrtp2 in the test) relayed to a plain RTP
+ * phone and back, for each suite; tampered and unkeyed packets dropped
+ * and counted; SRTCP relayed as plain RTCP; SRTP to SRTP with two keys.
+ * The socket helpers are those of test-relay.c. */
+#include <srtp2/srtp.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "../../../modules/res_rtp/rtp_engine.h"
+#include "../../../modules/res_rtp/srtp.h"
+
+/* A test endpoint: a phone's RTP socket and its RTCP socket (port + 1). */
+typedef struct {
+    int family;
+    int fd, rtcp_fd;
+    guint16 port;
+} Phone;
+
+static guint
+random_base(void)
+{
+    return (guint) g_test_rand_int_range(20000, 60000) & ~1u;
+}
+
+static RtpEngine *
+engine_new(guint workers, guint start, guint end)
+{
+    g_autoptr(GError) error = NULL;
+    RtpConf conf = {
+        .port_start = start, .port_end = end, .workers = workers,
+        .bind = (char *) "127.0.0.1", .bind6 = (char *) "::1", .tos = 0xb8,
+    };
+    RtpEngine *e = rtp_engine_new(&conf, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(e);
+    return e;
+}
+
+static gboolean
+bind_port(int fd, int family, guint16 port)
+{
+    struct sockaddr_storage ss = { 0 };
+    socklen_t len;
+
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = (void *) &ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof(*sin);
+    } else {
+        struct sockaddr_in6 *sin6 = (void *) &ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        sin6->sin6_addr = in6addr_loopback;
+        len = sizeof(*sin6);
+    }
+    return bind(fd, (struct sockaddr *) &ss, len) == 0;
+}
+
+static int
+udp_socket(int family)
+{
+    struct timeval tv = { .tv_sec = 2 };
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* Binds RTP on an even port and RTCP on the next one. */
+static Phone
+phone_new(int family)
+{
+    Phone p = { .family = family };
+
+    for (int tries = 0; tries < 100; tries++) {
+        guint16 port = (guint16) (g_test_rand_int_range(20000, 60000) & ~1);
+
+        p.fd = udp_socket(family);
+        p.rtcp_fd = udp_socket(family);
+        if (bind_port(p.fd, family, port) && bind_port(p.rtcp_fd, family, port + 1)) {
+            p.port = port;
+            return p;
+        }
+        close(p.fd);
+        close(p.rtcp_fd);
+    }
+    g_assert_not_reached();
+}
+
+static void
+phone_close(Phone *p)
+{
+    close(p->fd);
+    close(p->rtcp_fd);
+}
+
+static void
+send_to(int fd, int family, guint16 port, const guint8 *buf, gsize len)
+{
+    struct sockaddr_storage ss = { 0 };
+    socklen_t slen;
+
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = (void *) &ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        slen = sizeof(*sin);
+    } else {
+        struct sockaddr_in6 *sin6 = (void *) &ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        sin6->sin6_addr = in6addr_loopback;
+        slen = sizeof(*sin6);
+    }
+    g_assert_cmpint(sendto(fd, buf, len, 0, (struct sockaddr *) &ss, slen), ==, (gssize) len);
+}
+
+/* Receives one datagram; returns its length (-1 on timeout) and the
+ * sender's port. */
+static gssize
+receive(int fd, guint8 *buf, gsize size, guint16 *from_port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    gssize n = recvfrom(fd, buf, size, 0, (struct sockaddr *) &ss, &len);
+
+    if (n >= 0 && from_port)
+        *from_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
+                                                   : ((struct sockaddr_in6 *) &ss)->sin6_port);
+    return n;
+}
+
+static guint16
+session_port(const RtpSession *s)
+{
+    guint16 port;
+
+    rtp_session_get_local(s, &port);
+    return port;
+}
+
+static RtpSession *
+session_new(RtpEngine *e, int family)
+{
+    g_autoptr(GError) error = NULL;
+    RtpSession *s = rtp_session_new(e, family, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(s);
+    return s;
+}
+
+static void
+set_remote(RtpSession *s, const char *addr, guint16 port)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(rtp_session_set_remote(s, addr, port, &error));
+    g_assert_no_error(error);
+}
+
+/* Waits until the worker has counted what the kernel delivered. */
+static void
+wait_counter(RtpEngine *e, const RtpSession *s, gsize offset, guint64 want)
+{
+    for (int i = 0; i < 2000; i++) {
+        RtpStats st;
+
+        rtp_engine_sync(e);
+        rtp_session_get_stats(s, &st);
+        if (*(guint64 *) ((guint8 *) &st + offset) >= want)
+            return;
+        g_usleep(1000);
+    }
+    g_assert_not_reached();
+}
+
+/* Phone X -> session A relayed to B -> phone Y, and back. */
+
+/* The phone's side: libsrtp contexts keyed like the session's far end. */
+typedef struct {
+    srtp_t tx, rx;
+} PhoneSrtp;
+
+static const guint key_lens[] = { 30, 30, 28, 44 };
+
+static void
+make_key(RtpSrtpKey *k, RtpSrtpSuite suite, guint8 seed)
+{
+    k->suite = suite;
+    k->key_len = key_lens[suite];
+    for (guint i = 0; i < k->key_len; i++)
+        k->key[i] = (guint8) (seed + i * 13);
+}
+
+static srtp_t
+phone_context(const RtpSrtpKey *k, srtp_ssrc_type_t type)
+{
+    srtp_policy_t p = { 0 };
+    srtp_t ctx = NULL;
+    guint8 key[RTP_SRTP_MAX_KEY];
+
+    switch (k->suite) {
+    case RTP_SRTP_AES_CM_128_HMAC_SHA1_80:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+        break;
+    case RTP_SRTP_AES_CM_128_HMAC_SHA1_32:
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+        break;
+    case RTP_SRTP_AEAD_AES_128_GCM:
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+        break;
+    case RTP_SRTP_AEAD_AES_256_GCM:
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
+        break;
+    }
+    p.rtcp = p.rtp;
+    if (k->suite == RTP_SRTP_AES_CM_128_HMAC_SHA1_32)
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+    memcpy(key, k->key, k->key_len);
+    p.key = key;
+    p.ssrc.type = type;
+    p.window_size = 1024;
+    g_assert_cmpint(srtp_create(&ctx, &p), ==, srtp_err_status_ok);
+    return ctx;
+}
+
+static void
+fill_rtp(guint8 *buf, guint16 seq, guint32 ssrc)
+{
+    memset(buf, 0, 12);
+    buf[0] = 0x80;
+    buf[2] = (guint8) (seq >> 8);
+    buf[3] = (guint8) seq;
+    buf[7] = (guint8) seq;
+    for (int i = 0; i < 4; i++)
+        buf[8 + i] = (guint8) (ssrc >> (24 - 8 * i));
+    for (int i = 0; i < 160; i++)
+        buf[12 + i] = (guint8) (seq + i);       /* the "audio" */
+}
+
+static gboolean
+is_audio(const guint8 *buf, guint16 seq)
+{
+    for (int i = 0; i < 160; i++)
+        if (buf[12 + i] != (guint8) (seq + i))
+            return FALSE;
+    return TRUE;
+}
+
+/* X (SRTP, keys kx -> A, A -> ka) through A relayed to B -> Y (plain). */
+static void
+srtp_to_plain(RtpSrtpSuite suite)
+{
+    RtpEngine *e = engine_new(1, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET), *b = session_new(e, AF_INET);
+    Phone x = phone_new(AF_INET), y = phone_new(AF_INET);
+    RtpSrtpKey kx, ka;
+    PhoneSrtp px;
+    g_autoptr(GError) error = NULL;
+    guint8 buf[2048];
+    RtpStats st;
+    int len;
+
+    make_key(&kx, suite, 1);
+    make_key(&ka, suite, 101);
+    g_assert_true(rtp_session_set_srtp(a, &ka, &kx, &error));
+    g_assert_no_error(error);
+    px.tx = phone_context(&kx, ssrc_any_outbound);
+    px.rx = phone_context(&ka, ssrc_any_inbound);
+    set_remote(b, "127.0.0.1", y.port);
+    rtp_session_relay(a, b);
+    rtp_engine_sync(e);
+
+    /* X -> Y: decrypted on the way, the audio as X had it. */
+    for (guint16 i = 0; i < 10; i++) {
+        fill_rtp(buf, i, 0x1234);
+        len = 172;
+        g_assert_cmpint(srtp_protect(px.tx, buf, &len), ==, srtp_err_status_ok);
+        g_assert_cmpint(len, >, 172);
+        send_to(x.fd, AF_INET, session_port(a), buf, (gsize) len);
+        g_assert_cmpint(receive(y.fd, buf, sizeof(buf), NULL), ==, 172);
+        g_assert_true(is_audio(buf, i));
+    }
+    /* Y -> X: encrypted for X, which alone can read it. */
+    for (guint16 i = 0; i < 10; i++) {
+        fill_rtp(buf, (guint16) (100 + i), 0x5678);
+        send_to(y.fd, AF_INET, session_port(b), buf, 172);
+        len = (int) receive(x.fd, buf, sizeof(buf), NULL);
+        g_assert_cmpint(len, >, 172);
+        g_assert_false(is_audio(buf, (guint16) (100 + i)));
+        g_assert_cmpint(srtp_unprotect(px.rx, buf, &len), ==, srtp_err_status_ok);
+        g_assert_cmpint(len, ==, 172);
+        g_assert_true(is_audio(buf, (guint16) (100 + i)));
+    }
+    /* A tampered packet, and a plain one, do not pass. */
+    fill_rtp(buf, 50, 0x1234);
+    len = 172;
+    g_assert_cmpint(srtp_protect(px.tx, buf, &len), ==, srtp_err_status_ok);
+    buf[20] ^= 1;
+    send_to(x.fd, AF_INET, session_port(a), buf, (gsize) len);
+    fill_rtp(buf, 51, 0x1234);
+    send_to(x.fd, AF_INET, session_port(a), buf, 172);
+    wait_counter(e, a, G_STRUCT_OFFSET(RtpStats, srtp_failed), 2);
+    rtp_session_get_stats(a, &st);
+    g_assert_true(st.srtp);
+    g_assert_cmpuint(st.rx_packets, ==, 10);
+    g_assert_cmpuint(rtp_session_get_relayed(a), ==, 10);
+
+    srtp_dealloc(px.tx);
+    srtp_dealloc(px.rx);
+    rtp_session_free(a);
+    rtp_session_free(b);
+    rtp_engine_free(e);
+    phone_close(&x);
+    phone_close(&y);
+}
+
+static void
+test_suite(gconstpointer data)
+{
+    g_assert_true(rtp_srtp_init(NULL));
+    srtp_to_plain((RtpSrtpSuite) GPOINTER_TO_INT(data));
+}
+
+/* A minimal RTCP receiver report (SSRC 0x1234, no blocks). */
+static void
+fill_rtcp(guint8 *buf)
+{
+    static const guint8 rr[8] = { 0x80, 201, 0, 1, 0, 0, 0x12, 0x34 };
+
+    memcpy(buf, rr, sizeof(rr));
+}
+
+/* SRTCP from X arrives at Y as RTCP; Y's RTCP reaches X as SRTCP. */
+static void
+test_srtcp(void)
+{
+    RtpEngine *e = engine_new(1, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET), *b = session_new(e, AF_INET);
+    Phone x = phone_new(AF_INET), y = phone_new(AF_INET);
+    RtpSrtpKey kx, ka;
+    srtp_t tx, rx;
+    guint8 buf[2048];
+    int len;
+
+    make_key(&kx, RTP_SRTP_AES_CM_128_HMAC_SHA1_32, 3);
+    make_key(&ka, RTP_SRTP_AES_CM_128_HMAC_SHA1_32, 7);
+    g_assert_true(rtp_session_set_srtp(a, &ka, &kx, NULL));
+    tx = phone_context(&kx, ssrc_any_outbound);
+    rx = phone_context(&ka, ssrc_any_inbound);
+    set_remote(a, "127.0.0.1", x.port);
+    set_remote(b, "127.0.0.1", y.port);
+    rtp_session_relay(a, b);
+    rtp_engine_sync(e);
+
+    fill_rtcp(buf);
+    len = 8;
+    g_assert_cmpint(srtp_protect_rtcp(tx, buf, &len), ==, srtp_err_status_ok);
+    g_assert_cmpint(len, ==, 8 + 4 + 10);      /* index and an 80-bit tag */
+    send_to(x.rtcp_fd, AF_INET, (guint16) (session_port(a) + 1), buf, (gsize) len);
+    g_assert_cmpint(receive(y.rtcp_fd, buf, sizeof(buf), NULL), ==, 8);
+    g_assert_cmpuint(buf[1], ==, 201);
+
+    fill_rtcp(buf);
+    send_to(y.rtcp_fd, AF_INET, (guint16) (session_port(b) + 1), buf, 8);
+    len = (int) receive(x.rtcp_fd, buf, sizeof(buf), NULL);
+    g_assert_cmpint(len, ==, 22);
+    g_assert_cmpint(srtp_unprotect_rtcp(rx, buf, &len), ==, srtp_err_status_ok);
+    g_assert_cmpint(len, ==, 8);
+
+    srtp_dealloc(tx);
+    srtp_dealloc(rx);
+    rtp_session_free(a);
+    rtp_session_free(b);
+    rtp_engine_free(e);
+    phone_close(&x);
+    phone_close(&y);
+}
+
+/* A key of the wrong length for its suite is refused; keys off again. */
+static void
+test_bad_key(void)
+{
+    RtpEngine *e = engine_new(1, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET);
+    RtpSrtpKey k;
+    g_autoptr(GError) error = NULL;
+    RtpStats st;
+
+    make_key(&k, RTP_SRTP_AEAD_AES_256_GCM, 1);
+    k.key_len = 30;
+    g_assert_false(rtp_session_set_srtp(a, &k, &k, &error));
+    g_assert_error(error, RTP_ERROR, RTP_ERROR_FAILED);
+    make_key(&k, RTP_SRTP_AEAD_AES_256_GCM, 1);
+    g_assert_true(rtp_session_set_srtp(a, &k, &k, NULL));
+    g_assert_true(rtp_session_set_srtp(a, NULL, NULL, NULL));
+    rtp_engine_sync(e);
+    rtp_session_get_stats(a, &st);
+    g_assert_false(st.srtp);
+    rtp_session_free(a);
+    rtp_engine_free(e);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const char *const names[] = { "aes-cm-80", "aes-cm-32", "aes-gcm-128", "aes-gcm-256" };
+
+    g_test_init(&argc, &argv, NULL);
+    g_assert_true(rtp_srtp_init(NULL));
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_strdup_printf("/rtp/srtp/to-plain/%s", names[i]);
+        g_test_add_data_func(path, GINT_TO_POINTER(i), test_suite);
+    }
+    g_test_add_func("/rtp/srtp/srtcp", test_srtcp);
+    g_test_add_func("/rtp/srtp/bad-key", test_bad_key);
+    return g_test_run();
+}
