@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dialplan_private.h"
+#include "park.h"
 
 #define HOOK_STEP 1000          /* instructions between budget checks */
 
@@ -663,6 +664,7 @@ pbx_dialplan_init(GError **error)
     pbx_channel_set_new_handler(new_channel, NULL);
     pbx_channel_set_refer_handler(dp_transfer_on_refer, NULL);
     dp_register_cli();
+    dp_park_register_cli();
     return pbx_dialplan_reload(error);
 }
 
@@ -673,6 +675,7 @@ pbx_dialplan_shutdown(void)
 {
     pbx_channel_set_new_handler(NULL, NULL);
     pbx_channel_set_refer_handler(NULL, NULL);
+    dp_park_shutdown();
     while (calls.head) {
         Call *c = calls.head->data;
         pbx_timer_stop(&c->timer);
