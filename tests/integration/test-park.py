@@ -26,6 +26,7 @@ import time
 from audio import read_samples, rms, tone_share, write_tone
 from baresip import Baresip
 from carillon import Carillon, Tap, wait_for
+from watcher import Watcher
 
 MOH_DIR = "/usr/share/asterisk/moh"
 HZ = {"1001": 1000, "1002": 440, "1003": 700, "1004": 300}
@@ -126,6 +127,10 @@ try:
     pbx.rx("core set debug 0")
 
     # ---- 1. park with #72, retrieve by dialing 701 --------------------------------
+    w = Watcher(pbx.sip_port, "1005", "pw1005")         # a BLF key on slot 701
+    r = w.subscribe("701")
+    t.ok(r and r[0] == 200 and w.wait_notify(lambda n: n.dialog_states() == ["terminated"]),
+         "a BLF key subscribes to 701: accepted, idle", w.notifies)
     a.command("/dial 1002")
     t.ok(wait_for(lambda: talking("1001", "1002"), 15), "1001 calls 1002: up",
          pbx.rx("core show channels")[1])
@@ -146,12 +151,22 @@ try:
     t.ok(1.0 < spoken < 6 and "not announced" not in pbx.log_text() and said
          and rms(said) > 200, f"1002 heard the slot said before its hangup ({spoken:.1f} s "
          f"after the park, RMS {rms(said) if said else 0:.0f})", pbx.log_text()[-1500:])
+    t.ok(w.wait_notify(lambda n: n.dialog_states() == ["confirmed"]
+                       and "1001" in n.body, 5),
+         "the BLF key on 701 is lit: confirmed, the parked caller 1001", w.notifies[-1:])
+    start = len(w.notifies)
     time.sleep(3)
     c.command("/dial 701")
     t.ok(wait_for(lambda: talking("1001", "1003"), 10), "1003 dials 701: talks to 1001",
          pbx.rx("core show channels")[1])
     t_ret = time.monotonic()
     t.ok(wait_for(lambda: not parked(), 3), "701 is free again", pbx.rx("parking show")[1])
+    t.ok(w.wait_notify(lambda n: n.dialog_states() == ["terminated"], 5, start),
+         "the BLF key on 701 goes dark", w.notifies[-1:])
+    r = w.subscribe("701", expires=0)
+    t.ok(r and r[0] == 200 and wait_for(lambda: re.search(
+        r"\b0 subscriptions", pbx.rx("sip show subscriptions")[1]), 5),
+        "unsubscribed: no subscription left", pbx.rx("sip show subscriptions")[1])
     time.sleep(3)
     c.command("/hangup")
     t.ok(wait_for(nothing_left, 10), "1003 hangs up: no channel left",
