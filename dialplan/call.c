@@ -521,6 +521,7 @@ static const luaL_Reg methods[] = {
     { "transfer", dp_call_transfer },
     { "park", dp_call_park },               /* park_lua.c */
     { "unpark", dp_call_unpark },
+    { "pickup", dp_call_pickup },           /* pickup.c */
     { "send_dtmf", call_send_dtmf },
     { "hangup", call_hangup },
     { "set_header", call_set_header },

@@ -442,6 +442,8 @@ call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
         /* its bridge went to a transfer: call:dial() ends with the call */
         PbxCause cause = pbx_channel_get_hangup_cause(chan);
         dp_dial_resume(c, "transferred", cause, pbx_cause_to_sip(cause), NULL);
+    } else if (c->wait == WAIT_PICKUP && kind == PBX_CHANNEL_EVENT_HANGUP) {
+        dp_pickup_hangup(c);
     }
 }
 

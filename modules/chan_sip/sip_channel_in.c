@@ -110,6 +110,7 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep, PbxChannel *repla
     pbx_channel_set_var(call->chan, "SIP_CALL_ID", call->dialog->call_id);
     pbx_channel_set_replaces(call->chan, replaced);     /* RFC 3891, sip_replaces.c */
     pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
+    sip_channel_set_groups(call->chan, ep);     /* pickup: carillon/pickup.h */
     pbx_channel_dispatch(call->chan);
 }
 

@@ -13,6 +13,9 @@
 --   701-720    parking slots: dial one to take the call parked there
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
 --              the operator, or dial an extension at any time
+--   **1002     directed pickup: answers the call ringing at 1002
+--   *8         group pickup: answers the oldest call ringing at a phone of
+--              your pickup group (endpoints.conf call_group/pickup_group)
 
 local RING_SECONDS = 20
 local OPERATOR = "1003"
@@ -239,8 +242,34 @@ for slot = PARK_FIRST, PARK_LAST do
     end
 end
 
+-- ---------------------------------------------------------------- pickup
+local PICKUP_DIRECTED, PICKUP_GROUP = "**", "*8"
+
+-- **<extension> or *8; nothing ringing: 404.  The caller is bridged to
+-- this phone; call:pickup() returns when the call is over.
+local function pickup(call, target)
+    local outcome, detail = call:pickup(target)
+    if not outcome then
+        pbx.log("info", string.format("%s: pickup %s: %s", call.from, target or "(group)",
+                                      detail))
+        call:hangup(404)
+    end
+end
+
+local function pickup_target(number)
+    if number == PICKUP_GROUP then return true, nil end
+    local ext = number:sub(1, #PICKUP_DIRECTED) == PICKUP_DIRECTED
+                and number:sub(#PICKUP_DIRECTED + 1)
+    if ext and office_extension(ext) then return true, ext end
+    return false
+end
+
 context("office", {
     on_invite = function(call)
+        local is_pickup, ext = pickup_target(call.to)
+        if is_pickup then
+            return pickup(call, ext)
+        end
         if apps[call.to] then
             return apps[call.to](call)
         end

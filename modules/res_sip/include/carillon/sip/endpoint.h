@@ -18,7 +18,12 @@
  * oldest; no: it is refused with 403), dtmf_mode (rfc4733 | info | inband
  * | auto: how digits are sent to the phone; see SipDtmfMode), moh_class
  * (the music on hold class the phone hears while the other party holds:
- * chan_sip sets it as the channel variable MOH_CLASS; default "default").
+ * chan_sip sets it as the channel variable MOH_CLASS; default "default"),
+ * call_group and pickup_group (Asterisk's callgroup/pickupgroup: lists
+ * of groups 0-63 such as "1,3-5"; a call ringing at the phone can be
+ * picked up with *8 from a phone whose pickup_group meets its
+ * call_group; chan_sip sets them as the channel variables CALL_GROUP and
+ * PICKUP_GROUP, see carillon/pickup.h; default none).
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -76,6 +81,8 @@ typedef struct {
     guint qualify_frequency;   /* seconds, 0 = off */
     SipDtmfMode dtmf_mode;
     char *moh_class;           /* music on hold class (res_moh), "default" */
+    char *call_group;          /* "1,3-5" (canonical), "" = none */
+    char *pickup_group;
     /* sdes: FALSE = SRTP required (plain offers get 488, and nothing
      * is sent but over TLS); TRUE = optimistic: SRTP when the other side
      * takes it (and the signalling is TLS), else plain RTP. */
