@@ -54,6 +54,7 @@ end
 -- Rings an office extension; a caller who is not answered yet gets the
 -- callee's failure as the SIP status of its own.  Returns the outcome.
 local function ring(call, to)
+    call.vars.FEATURES = "on"     -- the feature codes below work in the call
     local outcome, detail = call:dial(to, { timeout = RING_SECONDS })
     if outcome == "park_timeout" then
         -- parked, and the parker did not take the call back
@@ -169,8 +170,11 @@ local function run_feature(leg, feature, number)
     end
 end
 
--- TRUE when the digit belongs to a feature code (swallowed).
+-- TRUE when the digit belongs to a feature code (swallowed).  Only in a
+-- conversation (a dialed leg, or a call that ring() or a slot bridged):
+-- the applications (echo, the IVR, ...) read their own digits, "#" too.
 local function feature_digit(leg, digit, apps)
+    if leg.direction == "inbound" and leg.vars.FEATURES ~= "on" then return false end
     local k = keyed[leg] or { digits = "" }
     keyed[leg] = k
     if k.feature then
@@ -234,6 +238,7 @@ local apps = {
 -- 701-720: the parking slots; dialing one takes the call parked there.
 for slot = PARK_FIRST, PARK_LAST do
     apps[tostring(slot)] = function(call)
+        call.vars.FEATURES = "on"
         local outcome, detail = call:unpark(slot)
         if not outcome then
             pbx.log("info", string.format("%s dialed %d: %s", call.from, slot, detail))
