@@ -26,6 +26,11 @@ gboolean pbx_bridge_has_media(const PbxBridge *bridge);
 /* chan (a leg of bridge) was held or resumed by its far end; TRUE when
  * the bridge took care of the other leg (music on hold). */
 gboolean pbx_bridge_hold_leg(PbxBridge *bridge, PbxChannel *chan, gboolean held);
+/* bridge_hold.c: the music on hold provider's music for a channel that is
+ * in no bridge (a parked call); `stopped` as in PbxHoldMusic.start. */
+gpointer pbx_hold_music_start(PbxChannel *chan, void (*stopped)(gpointer data), gpointer data,
+                              GError **error);
+void pbx_hold_music_stop(gpointer music);
 
 /* dial.c: ring one or more targets in parallel, first answer wins. */
 typedef enum {
@@ -61,6 +66,15 @@ void pbx_dial_set_progress_func(PbxDial *dial, PbxDialProgressFunc fn);
 /* Hangs up every leg and ends the dial as CANCELLED (done runs). */
 void pbx_dial_cancel(PbxDial *dial);
 const char *pbx_dial_outcome_to_string(PbxDialOutcome outcome);
+/* Pickup (pickup.c): the oldest dial under way with a leg ringing
+ * (RINGING or PROGRESS) that match accepts; *leg is that leg (borrowed).
+ * NULL when none. */
+typedef gboolean (*PbxDialLegMatch)(PbxChannel *leg, gpointer data);
+PbxDial *pbx_dial_find_ringing(PbxDialLegMatch match, gpointer data, PbxChannel **leg);
+PbxChannel *pbx_dial_get_caller(PbxDial *dial);
+/* Ends the dial as answered by `picker` (no leg of it, up): done runs
+ * with answered = picker; the legs are hung up with ANSWERED_ELSEWHERE. */
+void pbx_dial_take(PbxDial *dial, PbxChannel *picker);
 PbxDialOutcome pbx_dial_outcome_from_cause(PbxCause cause);
 
 /* cdr.c: one record per call leg pair, written through pbx_db_submit().

@@ -16,6 +16,7 @@ typedef struct {
 } Leg;
 
 struct _PbxDial {
+    GList link;                 /* in `live`, from start to finish */
     PbxChannel *caller;
     guint caller_watch;
     GArray *legs;               /* Leg */
@@ -34,6 +35,9 @@ struct _PbxDial {
     PbxDialProgressFunc progress;
     gpointer data;
 };
+
+/* Dials under way, oldest first (pickup looks for ringing legs here). */
+static GQueue live = G_QUEUE_INIT;
 
 static const char *const outcome_names[] = {
     "answered", "busy", "noanswer", "unavailable", "cancelled", "failed",
@@ -148,6 +152,7 @@ finish(PbxDial *d, PbxDialOutcome outcome, PbxChannel *winner, PbxCause cause)
     if (d->finished)
         return;
     d->finished = TRUE;
+    g_queue_unlink(&live, &d->link);
     early_media_stop(d, winner);
     pbx_timer_stop(&d->timer);
     pbx_timer_stop(&d->idle);
@@ -322,6 +327,8 @@ pbx_dial_start(PbxChannel *caller, const char *const *targets,
     d->best_cause = PBX_CAUSE_TEMPORARY_FAILURE;
     d->done = done;
     d->data = data;
+    d->link.data = d;
+    g_queue_push_tail_link(&live, &d->link);
     pbx_timer_init(&d->timer, pbx_calls_timers(), timed_out, d);
     pbx_timer_init(&d->idle, pbx_calls_timers(), nothing_started, d);
     if (caller)
@@ -358,4 +365,54 @@ PbxChannel *
 pbx_dial_get_failed_leg(PbxDial *dial)
 {
     return dial->failed_leg;
+}
+
+/* ------------------------------------------------------------ pickup */
+
+static gboolean
+is_ringing(PbxChannel *leg)
+{
+    PbxChannelState s = pbx_channel_get_state(leg);
+
+    return s == PBX_CHANNEL_RINGING || s == PBX_CHANNEL_PROGRESS;
+}
+
+static PbxChannel *
+ringing_leg(PbxDial *d, PbxDialLegMatch match, gpointer data)
+{
+    for (guint i = 0; i < d->legs->len; i++) {
+        Leg *l = &g_array_index(d->legs, Leg, i);
+        if (!l->done && is_ringing(l->chan) && match(l->chan, data))
+            return l->chan;
+    }
+    return NULL;
+}
+
+PbxDial *
+pbx_dial_find_ringing(PbxDialLegMatch match, gpointer data, PbxChannel **leg)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    for (GList *l = live.head; l; l = l->next) {
+        PbxDial *d = l->data;
+        PbxChannel *found = d->starting || d->finished ? NULL : ringing_leg(d, match, data);
+        if (found) {
+            *leg = found;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+PbxChannel *
+pbx_dial_get_caller(PbxDial *dial)
+{
+    return dial->caller;
+}
+
+void
+pbx_dial_take(PbxDial *dial, PbxChannel *picker)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    g_return_if_fail(!dial->finished && !dial->starting && !find_leg(dial, picker));
+    finish(dial, PBX_DIAL_ANSWERED, picker, PBX_CAUSE_ANSWERED_ELSEWHERE);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dialplan_private.h"
+#include "park.h"
 
 #define CALL_CLASS "pbx.call"
 #define VARS_CLASS "pbx.vars"
@@ -520,6 +521,9 @@ static const luaL_Reg methods[] = {
     { "dial", dp_call_dial },
     { "transfer", dp_call_transfer },
     { "attended_transfer", dp_call_attended_transfer },
+    { "park", dp_call_park },               /* park_lua.c */
+    { "unpark", dp_call_unpark },
+    { "pickup", dp_call_pickup },           /* pickup.c */
     { "send_dtmf", call_send_dtmf },
     { "hangup", call_hangup },
     { "set_header", call_set_header },

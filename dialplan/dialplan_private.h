@@ -49,6 +49,7 @@ typedef enum {
     WAIT_DIAL,
     WAIT_BRIDGE,
     WAIT_MODULE,
+    WAIT_PICKUP,                /* call:pickup(): until the picker hangs up */
 } WaitKind;
 
 /* One inbound channel in the dialplan: its on_invite coroutine and what
@@ -68,7 +69,7 @@ struct _PbxDialplanCall {
     PbxChannel *peer;           /* the bridged leg, whose digits we hear too */
     int peer_ref;               /* registry ref of its call object, or LUA_NOREF */
     gboolean keep_caller;
-    char *dial_target;
+    char *dial_target;          /* what call:pickup() wants (NULL: by group) */
     struct _DpTransfer *transfer;   /* a transfer of the bridge under way, or NULL */
     PbxTimer wake;              /* armed: a resume is pending */
     int wake_nargs;
@@ -136,6 +137,9 @@ Call *dp_check_own_call(lua_State *L, PbxChannel *chan);
 /* nil, msg, code: an expected failure. */
 int dp_push_fail(lua_State *L, const char *msg, const char *code);
 gboolean dp_hung_up(PbxChannel *chan);
+/* pickup.c: call:pickup([target]); the picker hung up */
+int dp_call_pickup(lua_State *L);
+void dp_pickup_hangup(Call *c);
 /* dial.c: call:dial(target, opts) */
 int dp_call_dial(lua_State *L);
 /* The end of a call:dial() bridge: the script resumes with "answered". */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dialplan_private.h"
+#include "park.h"
 
 #define HOOK_STEP 1000          /* instructions between budget checks */
 
@@ -442,6 +443,8 @@ call_chan_changed(PbxChannel *chan, PbxChannelEventKind kind,
         /* its bridge went to a transfer: call:dial() ends with the call */
         PbxCause cause = pbx_channel_get_hangup_cause(chan);
         dp_dial_resume(c, "transferred", cause, pbx_cause_to_sip(cause), NULL);
+    } else if (c->wait == WAIT_PICKUP && kind == PBX_CHANNEL_EVENT_HANGUP) {
+        dp_pickup_hangup(c);
     }
 }
 
@@ -664,6 +667,7 @@ pbx_dialplan_init(GError **error)
     pbx_channel_set_new_handler(new_channel, NULL);
     pbx_channel_set_refer_handler(dp_transfer_on_refer, NULL);
     dp_register_cli();
+    dp_park_register_cli();
     return pbx_dialplan_reload(error);
 }
 
@@ -674,6 +678,7 @@ pbx_dialplan_shutdown(void)
 {
     pbx_channel_set_new_handler(NULL, NULL);
     pbx_channel_set_refer_handler(NULL, NULL);
+    dp_park_shutdown();
     while (calls.head) {
         Call *c = calls.head->data;
         pbx_timer_stop(&c->timer);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dialplan_private.h"
+#include "park.h"
 
 /* One pbx_dialplan_register_methods() call. */
 typedef struct {
@@ -340,6 +341,7 @@ static const luaL_Reg pbx_funcs[] = {
     { "log", lua_log },
     { "endpoint", lua_endpoint },
     { "sleep", dp_lua_sleep },
+    { "set_parking", dp_lua_set_parking },  /* park_lua.c */
     { NULL, NULL },
 };
 

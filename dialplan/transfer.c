@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dialplan_private.h"
+#include "park.h"
 
 struct _DpTransfer {
     Call *c;                    /* the call whose bridge is transferred */
@@ -517,6 +518,8 @@ dp_transfer_on_refer(PbxChannel *chan, const PbxRefer *refer, gpointer data)
     if (status)
         return status;
     status = ask_on_refer(c, chan, refer, &target);
+    if (status == 202 && dp_park_take_refer(chan, refer))
+        return 202;             /* on_refer parked the other party (park.c) */
     if (status != 202 || pbx_channel_get_dialplan_data(chan) != c || !c->bridge)
         return status == 202 ? 481 : status;
     pbx_info(dp_dom, "%s transfers %s to %s", pbx_channel_get_name(chan),

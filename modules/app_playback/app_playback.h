@@ -182,5 +182,7 @@ const char *say_digit_name(char c);
 
 gboolean app_playback_register_methods(PbxModule *self, GError **error);
 gboolean app_playback_register_cli(PbxModule *self, GError **error);
+/* announce.c: provides the core's announcements (carillon/announce.h). */
+void app_playback_register_announcer(PbxModule *self);
 
 G_END_DECLS

@@ -51,6 +51,7 @@ playback_load(PbxModule *self, GError **error)
     if (!app_playback_register_methods(self, error) || !app_playback_register_cli(self, error))
         return FALSE;
     app_playback_timers = pbx_timers_new("app_playback");
+    app_playback_register_announcer(self);          /* announce.c */
     return TRUE;
 }
 

@@ -334,6 +334,10 @@ void sip_refer_on_request(SipCall *call, SipServerTx *tx, const SipMsg *req);
 gboolean sip_refer_out_of_dialog(SipServerTx *tx, const SipMsg *req, const SipPeerInfo *peer,
                                  gpointer data);
 
+/* ---- sip_pickup.c ---- */
+/* The endpoint's call_group/pickup_group as CALL_GROUP/PICKUP_GROUP. */
+void sip_channel_set_groups(PbxChannel *chan, const SipEndpoint *ep);
+
 /* ---- sip_dtmf.c ---- */
 /* What the leg's RTP carries of DTMF, as its endpoint's dtmf_mode and
  * the SDP settle it (RTP_DTMF_NONE: digits go as SIP INFO, or, in

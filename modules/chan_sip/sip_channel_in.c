@@ -121,6 +121,7 @@ new_channel(SipCall *call, const SipMsg *req, SipEndpoint *ep, PbxChannel *repla
     pbx_channel_set_var(call->chan, "MOH_CLASS", ep->moh_class);
     if (ep->anonymous_extensions)
         pbx_channel_set_var(call->chan, "SIP_ANONYMOUS", "yes");
+    sip_channel_set_groups(call->chan, ep);     /* pickup: carillon/pickup.h */
     pbx_channel_dispatch(call->chan);
 }
 

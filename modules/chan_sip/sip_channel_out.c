@@ -135,6 +135,8 @@ sip_channel_request(const PbxChannelTech *tech, const char *target, PbxChannel *
     call->chan = pbx_channel_ref(chan);
     if (call->endpoint)         /* what it hears when the other party holds */
         pbx_channel_set_var(chan, "MOH_CLASS", call->endpoint->moh_class);
+    if (call->endpoint)
+        sip_channel_set_groups(chan, call->endpoint);
     return chan;
 }
 
@@ -206,13 +208,14 @@ send_2xx_ack(SipCall *call)
     sip->dialog_send_ack(call->dialog, &ack, ack_failed, NULL);
 }
 
+/* reason: the CANCELs' Reason header, or NULL. */
 static void
-cancel_forks(SipCall *call, SipFork *except)
+cancel_forks(SipCall *call, SipFork *except, const char *reason)
 {
     for (guint i = 0; i < call->forks->len; i++) {
         SipFork *f = call->forks->pdata[i];
         if (f != except && f->tx && f->code == 0)
-            sip->cancel(f->tx);
+            sip->cancel_with_reason(f->tx, reason);
     }
 }
 
@@ -249,7 +252,7 @@ win(SipFork *fork, const SipMsg *resp)
         && !sip_media_take_answer(call, body.p, body.len, &error))
         pbx_notice(sip_log, "%s: unusable SDP answer: %s", call->dialog->call_id,
                    error->message);
-    cancel_forks(call, fork);
+    cancel_forks(call, fork, SIP_REASON_ELSEWHERE);
     pbx_timer_stop(&call->timeout_timer);
     call->answered = TRUE;
     sip_se_on_uac_2xx(call, resp);
@@ -505,7 +508,7 @@ call_timeout(PbxTimer *timer, gpointer data)
     SipCall *call = data;
     PbxChannel *chan = pbx_channel_ref(call->chan);
 
-    cancel_forks(call, NULL);
+    cancel_forks(call, NULL, NULL);
     sip_call_end(call);
     pbx_channel_hangup_from_tech(chan, PBX_CAUSE_NO_ANSWER);
     pbx_channel_unref(chan);
@@ -678,6 +681,7 @@ sip_channel_out_hangup(SipCall *call, PbxCause cause)
     if (call->answered)
         sip_channel_send_bye(call);
     else
-        cancel_forks(call, NULL);
+        cancel_forks(call, NULL, cause == PBX_CAUSE_ANSWERED_ELSEWHERE
+                                 ? SIP_REASON_ELSEWHERE : NULL);
     sip_call_end(call);
 }

@@ -123,6 +123,13 @@ api_cancel(SipClientTx *tx)
     return sip_client_tx_cancel(tx);
 }
 
+static gboolean
+api_cancel_with_reason(SipClientTx *tx, const char *reason)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    return sip_client_tx_cancel_with_reason(tx, reason);
+}
+
 /* ---------------------------------------------------------------- dialogs */
 
 static SipDialog *
@@ -351,6 +358,7 @@ const SipApi sip_api = {
     .server_tx_get_to_tag = api_server_tx_get_to_tag,
     .send_request = api_send_request,
     .cancel = api_cancel,
+    .cancel_with_reason = api_cancel_with_reason,
     .dialog_new_uas = api_dialog_new_uas,
     .dialog_new_uac = api_dialog_new_uac,
     .dialog_fork = api_dialog_fork,

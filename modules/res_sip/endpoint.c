@@ -1,6 +1,8 @@
 /* Carillon res_sip - endpoints.conf: parsing and lookup. */
 #include <string.h>
 
+#include <carillon/pickup.h>
+
 #include "endpoint_table.h"
 
 struct _SipEndpointTable {
@@ -30,6 +32,8 @@ typedef struct {
     guint international_per_hour;
     char *moh_class;
     char **extensions;
+    char *call_group;
+    char *pickup_group;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -56,6 +60,8 @@ static const PbxOption endpoint_opts[] = {
     OPT("international_per_hour", PBX_OPT_UINT, international_per_hour, "0", 0, 1000),
     OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
     OPT("extensions",        PBX_OPT_STRV,   extensions,        NULL,        0, 0),
+    OPT("call_group",        PBX_OPT_STRING, call_group,        "",          0, 0),
+    OPT("pickup_group",      PBX_OPT_STRING, pickup_group,      "",          0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -85,6 +91,8 @@ sip_endpoint_unref(SipEndpoint *e)
     sip_trunk_free(e->trunk);
     g_free(e->moh_class);
     g_strfreev(e->anonymous_extensions);
+    g_free(e->call_group);
+    g_free(e->pickup_group);
     g_free(e);
 }
 
@@ -141,6 +149,23 @@ moh_class_is_valid(const char *name)
             return FALSE;
     }
     return len > 0 && len <= 64;
+}
+
+/* call_group/pickup_group "1,3-5" -> *out canonical ("" for none). */
+static gboolean
+convert_groups(const PbxConfig *cfg, const char *section, const char *key, const char *text,
+               char **out, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    guint64 groups;
+
+    if (!pbx_pickup_groups_parse(text, &groups, &local)) {
+        pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, key, "%s",
+                             local->message);
+        return FALSE;
+    }
+    *out = pbx_pickup_groups_to_string(groups);
+    return TRUE;
 }
 
 /* Checks the values that are not plain strings or numbers. */
@@ -230,6 +255,10 @@ convert(const PbxConfig *cfg, const char *section, const RawEndpoint *raw,
                              raw->moh_class);
         return FALSE;
     }
+    if (!convert_groups(cfg, section, "call_group", raw->call_group, &e->call_group, error) ||
+        !convert_groups(cfg, section, "pickup_group", raw->pickup_group, &e->pickup_group,
+                        error))
+        return FALSE;
     for (guint i = 0; raw->transports[i]; i++) {
         guint mask = sip_transport_mask_from_name(raw->transports[i]);
         if (!mask) {

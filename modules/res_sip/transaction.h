@@ -152,6 +152,8 @@ SipClientTx *sip_client_tx_send_to(PbxModule *owner, SipListener *l, const SipAd
 /* Feeds a response; FALSE when no transaction matches (caller drops it). */
 gboolean sip_client_tx_receive(const SipMsg *resp, const SipRx *rx);
 gboolean sip_client_tx_cancel(SipClientTx *tx);
+/* reason: the CANCEL's Reason header (RFC 3326), or NULL. */
+gboolean sip_client_tx_cancel_with_reason(SipClientTx *tx, const char *reason);
 SipClientTx *sip_client_tx_ref(SipClientTx *tx);
 void sip_client_tx_unref(SipClientTx *tx);
 SipTxState sip_client_tx_get_state(const SipClientTx *tx);

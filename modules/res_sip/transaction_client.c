@@ -115,6 +115,7 @@ sip_client_tx_unref(SipClientTx *tx)
     g_free(tx->text);
     g_free(tx->req);
     g_free(tx->ack);
+    g_free(tx->cancel_reason);
     g_free(tx);
 }
 
@@ -430,7 +431,7 @@ send_cancel(SipClientTx *tx)
     SipClientTx *ctx;
 
     tx->cancel_pending = FALSE;
-    sip_msg_build_cancel(request_msg(tx), out);
+    sip_msg_build_cancel_with_reason(request_msg(tx), tx->cancel_reason, out);
     sip_client_tx_table_init();
     ctx = g_new0(SipClientTx, 1);
     ctx->ref_count = 1;
@@ -464,6 +465,15 @@ send_cancel(SipClientTx *tx)
         ctx->retx_ms = ctx->t1;
         sip_timer_start(&ctx->timer_retx, ctx->retx_ms);
     }
+}
+
+gboolean
+sip_client_tx_cancel_with_reason(SipClientTx *tx, const char *reason)
+{
+    g_return_val_if_fail(tx, FALSE);
+    if (reason && !tx->cancel_reason)
+        tx->cancel_reason = g_strdup(reason);
+    return sip_client_tx_cancel(tx);
 }
 
 gboolean

@@ -78,6 +78,7 @@ struct _SipClientTx {
     gboolean started;           /* Via added and first copy sent */
     gboolean failed;            /* transport error to report */
     gboolean cancel_pending;
+    char *cancel_reason;        /* Reason header of our CANCEL, or NULL */
     gboolean got_provisional;
     SipTxState state;
     char *text;                 /* request without our Via (until started) */

@@ -3,6 +3,7 @@
  *   devstate.c    the calls of each endpoint, from the core's channel
  *                 events: what a lamp shows;
  *   dialog_info.c the "dialog" event package (RFC 4235), for BLF keys;
+ *   parked.c      parking slots as resources (confirmed while occupied);
  *   pidf.c        the "presence" event package (RFC 3863 PIDF with the
  *                 RFC 4480 on-the-phone activity), for buddy lists;
  *   module.c      the module.
@@ -43,6 +44,15 @@ void devstate_shutdown(void);
 /* The endpoint's calls (borrowed, NULL when idle). */
 const GPtrArray *devstate_calls(const char *endpoint);
 void devstate_on_channel(const PbxEvent *ev, gpointer data);
+/* A call of `resource` (an endpoint or a parking slot) appears (its id
+ * unique among them all) or goes. */
+BlfCall *devstate_add(const char *resource, const char *id, const char *state,
+                      gboolean initiator, const char *remote);
+void devstate_drop(const char *resource, BlfCall *c);
+
+/* parked.c: parking slots as BLF resources (the park events): a parked
+ * call is a confirmed dialog of its slot. */
+void parked_on_event(const PbxEvent *ev, gpointer data);
 
 /* Both packages accept an existing endpoint as resource. */
 gboolean blf_subscribe(const char *resource, const SipEndpoint *subscriber, guint *code,

@@ -8,6 +8,9 @@
  * which NOTIFYs the watchers of both packages.
  */
 #include <string.h>
+
+#include <carillon/parking.h>
+
 #include "blf.h"
 
 static void
@@ -87,29 +90,40 @@ changed(const char *endpoint)
     blf.pubsub->resource_changed("presence", endpoint);
 }
 
-static void
-add_call(const char *endpoint, const PbxEvent *ev, const char *state)
+BlfCall *
+devstate_add(const char *resource, const char *id, const char *state, gboolean initiator,
+             const char *remote)
 {
-    GPtrArray *list = g_hash_table_lookup(blf.calls, endpoint);
-    gboolean inbound = g_strcmp0(pbx_event_get(ev, "direction"), "inbound") == 0;
+    GPtrArray *list = g_hash_table_lookup(blf.calls, resource);
     BlfCall *c = g_new0(BlfCall, 1);
 
     if (!list) {
         list = g_ptr_array_new_with_free_func((GDestroyNotify) call_free);
-        g_hash_table_insert(blf.calls, g_strdup(endpoint), list);
+        g_hash_table_insert(blf.calls, g_strdup(resource), list);
     }
-    c->id = g_strdup(pbx_event_get(ev, "id"));
+    c->id = g_strdup(id);
     c->state = g_strdup(state);
-    c->initiator = inbound;         /* the PBX's inbound leg is the phone's call */
-    c->remote = g_strdup(inbound ? pbx_event_get(ev, "callee") : pbx_event_get(ev, "caller"));
+    c->initiator = initiator;
+    c->remote = g_strdup(remote);
     g_ptr_array_add(list, c);
     g_hash_table_insert(blf.channels, c->id, c);
+    return c;
+}
+
+static void
+add_call(const char *endpoint, const PbxEvent *ev, const char *state)
+{
+    gboolean inbound = g_strcmp0(pbx_event_get(ev, "direction"), "inbound") == 0;
+
+    /* the PBX's inbound leg is the phone's call */
+    devstate_add(endpoint, pbx_event_get(ev, "id"), state, inbound,
+                 inbound ? pbx_event_get(ev, "callee") : pbx_event_get(ev, "caller"));
 }
 
 /* The channel's call goes (a pointer search in its endpoint's list: no
  * string compares). */
-static void
-drop_call(const char *endpoint, BlfCall *c)
+void
+devstate_drop(const char *endpoint, BlfCall *c)
 {
     GPtrArray *list = g_hash_table_lookup(blf.calls, endpoint);
 
@@ -136,7 +150,7 @@ devstate_on_channel(const PbxEvent *ev, gpointer data)
     if (!c)
         add_call(endpoint, ev, state);
     else if (!*state)
-        drop_call(endpoint, c);
+        devstate_drop(endpoint, c);
     else if (!set_state(c, state))
         return;
     changed(endpoint);
@@ -145,7 +159,7 @@ devstate_on_channel(const PbxEvent *ev, gpointer data)
 gboolean
 blf_subscribe(const char *resource, const SipEndpoint *subscriber, guint *code, gpointer data)
 {
-    if (blf.sip->endpoint_lookup(resource))
+    if (blf.sip->endpoint_lookup(resource) || pbx_parking_is_slot(resource))
         return TRUE;
     *code = 404;
     return FALSE;

@@ -37,6 +37,7 @@ load(PbxModule *self, GError **error)
     if (!blf.registrar)
         return FALSE;
     pbx_event_subscribe(self, "channel/*", devstate_on_channel, NULL);
+    pbx_event_subscribe(self, "park/*", parked_on_event, NULL);
     pbx_event_subscribe(self, "registrar/registered", on_registration, NULL);
     pbx_event_subscribe(self, "registrar/unregistered", on_registration, NULL);
     pbx_event_subscribe(self, "registrar/expired", on_registration, NULL);

@@ -47,6 +47,12 @@ $(BUILD)/fuzz-sounds: tests/fuzz/fuzz-sounds.c $(SOUNDS_SRCS) $(SOUNDS_HDRS)
 	$(CLANG) $(FUZZ_FLAGS) -Icore/include -Imodules/res_sounds/include -o $@ $< \
 	    $(SOUNDS_SRCS) $(GLIB_FLAGS) $(shell pkg-config --cflags --libs sndfile speexdsp)
 
+# fuzz-pickup-groups: the core's group lists (core/pickup_group.c).
+$(BUILD)/fuzz-pickup-groups: tests/fuzz/fuzz-pickup-groups.c core/pickup_group.c \
+                             core/include/carillon/pickup.h
+	@mkdir -p $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) -Icore/include -o $@ $< core/pickup_group.c $(GLIB_FLAGS)
+
 run-%: $(BUILD)/%
 	@mkdir -p $(BUILD)/$*-corpus $(BUILD)/$*-artifacts
 	$(BUILD)/$* -max_total_time=$(FUZZ_TIME) -max_len=8192 -rss_limit_mb=2048 \

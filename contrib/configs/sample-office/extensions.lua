@@ -10,8 +10,12 @@
 --   601        the milliwatt test tone (1004 Hz at 0 dBm0) until you hang up
 --   610        music on hold (the default class of moh.conf)
 --   700        the conference room
+--   701-720    parking slots: dial one to take the call parked there
 --   800        the attendant (IVR): press 1 or 2 for 1001 or 1002, 0 for
 --              the operator, or dial an extension at any time
+--   **1002     directed pickup: answers the call ringing at 1002
+--   *8         group pickup: answers the oldest call ringing at a phone of
+--              your pickup group (endpoints.conf call_group/pickup_group)
 --   9 + number the outside line, through the trunk `provider`
 --              (endpoints.conf); calls from it land in "from-provider",
 --              where the DID 5550100 rings 1001 and 5550800 is the IVR
@@ -23,6 +27,26 @@
 
 local RING_SECONDS = 20
 local OPERATOR = "1003"
+-- Parking (see dialplan/README.md, call:park): a parked call that nobody
+-- takes within PARK_TIMEOUT seconds rings its parker for PARK_RING
+-- seconds, then, if it was the caller, goes to the operator.
+local PARK_FIRST, PARK_LAST = 701, 720
+local PARK_TIMEOUT, PARK_RING = 45, 20
+pbx.set_parking{ first = PARK_FIRST, last = PARK_LAST }
+
+local function park_slot(number)
+    local n = tonumber(number)
+    return n ~= nil and n >= PARK_FIRST and n <= PARK_LAST and number == tostring(n) and n
+end
+
+-- Parks leg's other party (in `slot`, or the first free one): leg hears
+-- the slot, then is hung up.
+local function park(leg, slot)
+    local timeout = tonumber(leg.vars.PARK_TIMEOUT) or PARK_TIMEOUT
+    local got, msg = leg:park{ slot = slot, timeout = timeout, ring = PARK_RING }
+    pbx.log("info", string.format("%s parks the other party: %s", leg.name, got or msg))
+    return got, msg
+end
 
 -- What a failed dial tells the caller: the SIP status to hang up with.
 local failure_status = {
@@ -44,6 +68,10 @@ local VOICEMAIL_GREETING = { busy = "busy", noanswer = "unavail", unavailable = 
 -- Returns the outcome.
 local function ring(call, to)
     local outcome, detail = call:dial(to, { timeout = RING_SECONDS })
+    if outcome == "park_timeout" then
+        -- parked, and the parker did not take the call back
+        outcome, detail = call:dial(OPERATOR, { timeout = RING_SECONDS })
+    end
     if outcome == "answered" or outcome == "cancelled" then
         return outcome    -- talked (or the caller gave up): nothing left
     end
@@ -132,11 +160,14 @@ end
 -- office extension or an application number, or with "#"; "*" gives up.
 local FEATURES = {
     blind = "##",     -- blind transfer: the other party is sent to the number
+                      -- (to a parking slot, 701-720: parked there)
     attended = "*2",  -- attended: the other party waits with music while you
                       -- talk to the number; hang up (or key complete) to hand
                       -- it over, key abort to take it back
+    park = "#72",     -- park the other party in the first free slot
 }
 local ATTENDED_KEYS = { complete = "#", abort = "*" }
+local NO_NUMBER = { park = true }   -- features that run as soon as keyed
 
 -- Per leg (the call objects on_dtmf gets): the digits keyed so far and,
 -- once a code is complete, which feature collects the number.
@@ -154,6 +185,9 @@ local function complete_number(digits, apps)
 end
 
 local function run_feature(leg, feature, number)
+    if feature == "park" or park_slot(number) then
+        return park(leg, park_slot(number) or nil)
+    end
     local ok, msg
     if feature == "blind" then
         ok, msg = leg:transfer(number)
@@ -195,6 +229,10 @@ local function feature_digit(leg, digit, apps)
     end
     k.digits = done and "" or k.digits .. digit
     k.feature = done and feature or nil
+    if done and NO_NUMBER[feature] then
+        keyed[leg] = nil
+        run_feature(leg, feature, "")
+    end
     return true
 end
 
@@ -261,11 +299,48 @@ local DIDS = {
     ["5550800"] = ivr,
 }
 
+-- 701-720: the parking slots; dialing one takes the call parked there.
+for slot = PARK_FIRST, PARK_LAST do
+    apps[tostring(slot)] = function(call)
+        local outcome, detail = call:unpark(slot)
+        if not outcome then
+            pbx.log("info", string.format("%s dialed %d: %s", call.from, slot, detail))
+            call:hangup(404)
+        end
+    end
+end
+
+-- ---------------------------------------------------------------- pickup
+local PICKUP_DIRECTED, PICKUP_GROUP = "**", "*8"
+
+-- **<extension> or *8; nothing ringing: 404.  The caller is bridged to
+-- this phone; call:pickup() returns when the call is over.
+local function pickup(call, target)
+    local outcome, detail = call:pickup(target)
+    if not outcome then
+        pbx.log("info", string.format("%s: pickup %s: %s", call.from, target or "(group)",
+                                      detail))
+        call:hangup(404)
+    end
+end
+
+local function pickup_target(number)
+    if number == PICKUP_GROUP then return true, nil end
+    local ext = number:sub(1, #PICKUP_DIRECTED) == PICKUP_DIRECTED
+                and number:sub(#PICKUP_DIRECTED + 1)
+    if ext and office_extension(ext) then return true, ext end
+    return false
+end
+
 context("office", {
     on_invite = function(call)
         local outside = call.to:match("^9(%+?%d+)$")
         if outside then
             return outside_call(call, outside)
+        end
+        local is_pickup, ext = pickup_target(call.to)
+        if is_pickup then
+            return pickup(call, ext)
         end
         if apps[call.to] then
             return apps[call.to](call)
@@ -285,8 +360,13 @@ context("office", {
         return feature_digit(leg, digit, apps)
     end,
 
-    -- Blind transfers are allowed to office extensions only.
+    -- Blind transfers are allowed to office extensions only; one to a
+    -- parking slot parks the other party there (the phone hangs up).
     on_refer = function(call, refer)
+        local slot = park_slot(refer.target)
+        if slot then
+            return park(call, slot) and true or 486
+        end
         return office_extension(refer.target)
     end,
 

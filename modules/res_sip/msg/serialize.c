@@ -348,6 +348,12 @@ put_cseq(SipMsgBuilder *b, guint32 number, const char *method)
 void
 sip_msg_build_cancel(const SipMsg *invite, GString *out)
 {
+    sip_msg_build_cancel_with_reason(invite, NULL, out);
+}
+
+void
+sip_msg_build_cancel_with_reason(const SipMsg *invite, const char *reason, GString *out)
+{
     SipMsgBuilder b;
 
     sip_builder_init(&b, out);
@@ -359,6 +365,8 @@ sip_msg_build_cancel(const SipMsg *invite, GString *out)
     copy_first(&b, invite, SIP_HDR_TO);
     copy_first(&b, invite, SIP_HDR_CALL_ID);
     put_cseq(&b, invite->cseq.number, "CANCEL");
+    if (reason && *reason && !strpbrk(reason, "\r\n"))
+        sip_builder_header(&b, "Reason", reason);
     sip_builder_finish(&b, NULL, NULL, 0);
 }
 

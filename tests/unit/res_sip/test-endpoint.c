@@ -31,6 +31,8 @@ test_templates_and_defaults(void)
         "transports = udp\n"
         "dtmf_mode = INFO\n"
         "moh_class = jazz-2.1_b\n"
+        "call_group = 5, 1-3\n"
+        "pickup_group = 2,63\n"
         "[lobby]\n"
         "secret = x\n"
         "callerid = 200\n", &error);
@@ -52,8 +54,12 @@ test_templates_and_defaults(void)
     g_assert_cmpstr(e->codecs[1], ==, "alaw");
     g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_RFC4733);
     g_assert_cmpstr(e->moh_class, ==, "default");
+    g_assert_cmpstr(e->call_group, ==, "");             /* none */
+    g_assert_cmpstr(e->pickup_group, ==, "");
     e = sip_endpoint_table_lookup(t, "1002");
     g_assert_cmpstr(e->moh_class, ==, "jazz-2.1_b");
+    g_assert_cmpstr(e->call_group, ==, "1-3,5");        /* canonical */
+    g_assert_cmpstr(e->pickup_group, ==, "2,63");
     g_assert_cmpint(e->nat, ==, SIP_NAT_YES);
     g_assert_cmpint(e->dtmf_mode, ==, SIP_DTMF_INFO);
     g_assert_cmpstr(sip_dtmf_mode_to_string(e->dtmf_mode), ==, "info");
@@ -96,6 +102,10 @@ test_errors(void)
           "endpoints.conf:3: [1001] moh_class: 'my class' is not a class name" },
         { "[1001]\nsecret = a\nmoh_class =\n",
           "endpoints.conf:3: [1001] moh_class: '' is not a class name" },
+        { "[1001]\nsecret = a\ncall_group = 64\n",
+          "endpoints.conf:3: [1001] call_group: '64' is not a list of groups 0-63" },
+        { "[1001]\nsecret = a\npickup_group = 1 2\n",
+          "endpoints.conf:3: [1001] pickup_group: '1 2' is not a list of groups 0-63" },
         { "[1001]\nsecret = a\ncolour = blue\n",
           "endpoints.conf:3: [1001] colour: unknown option" },
     };

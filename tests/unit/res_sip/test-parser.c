@@ -1040,6 +1040,22 @@ test_build_requests(void)
     g_assert_cmpuint(out_msg->cseq.number, ==, 314159);
     g_assert_true(sip_slice_equal(out_msg->via.branch, inv->via.branch));
     g_assert_cmpuint(sip_msg_validate_request(out_msg, NULL), ==, 0);
+    g_assert_null(sip_msg_get_header(out_msg, SIP_HDR_REASON, 0));
+
+    /* with a Reason (RFC 3326); one with CR/LF is left out */
+    g_string_truncate(out, 0);
+    sip_msg_build_cancel_with_reason(inv, "SIP;cause=200;text=\"Call completed elsewhere\"",
+                                     out);
+    g_assert_nonnull(strstr(out->str, "\r\nReason: SIP;cause=200;text=\"Call completed "
+                                      "elsewhere\"\r\n"));
+    g_assert_cmpint(sip_msg_parse(out_msg, out->str, out->len, SIP_PARSE_STREAM, NULL), ==,
+                    SIP_PARSE_OK);
+    g_assert_nonnull(sip_msg_get_header(out_msg, SIP_HDR_REASON, 0));
+    g_assert_cmpuint(sip_msg_validate_request(out_msg, NULL), ==, 0);
+    g_string_truncate(out, 0);
+    sip_msg_build_cancel_with_reason(inv, "SIP;cause=200\r\nX-Evil: 1", out);
+    g_assert_null(strstr(out->str, "Reason:"));
+    g_assert_null(strstr(out->str, "X-Evil"));
 
     sip_msg_build_response(inv, 404, NULL, "t404", resp_text);
     g_assert_cmpint(sip_msg_parse(resp, resp_text->str, resp_text->len, SIP_PARSE_STREAM, NULL),

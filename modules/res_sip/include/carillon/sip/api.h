@@ -48,6 +48,9 @@
 G_BEGIN_DECLS
 
 #define SIP_API_NAME "sip"
+/* The Reason of a CANCEL to a branch another one (or a pickup) answered,
+ * as Asterisk/pjsip send it: phones then log no missed call. */
+#define SIP_REASON_ELSEWHERE "SIP;cause=200;text=\"Call completed elsewhere\""
 /* Bumped whenever this header, dialog.h, endpoint.h or the message
  * layer's types (msg.h, sdp.h, addr.h: modules embed them) change in a
  * way a module built against the old ones would misuse.  Functions the
@@ -204,6 +207,9 @@ typedef struct {
     /* CANCEL an INVITE client transaction (RFC 3261 9.1): sent once a
      * provisional response has arrived. */
     gboolean (*cancel)(SipClientTx *tx);
+    /* The same with a Reason header (RFC 3326), e.g. SIP_REASON_ELSEWHERE
+     * for the branches that lost to an answer or a pickup. */
+    gboolean (*cancel_with_reason)(SipClientTx *tx, const char *reason);
 
     /* ---- dialogs (carillon/sip/dialog.h) ---- */
     /* A UAS dialog from a dialog-creating request (12.1.1); local_tag is

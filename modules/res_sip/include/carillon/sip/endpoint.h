@@ -25,6 +25,11 @@
  * (carillon/sip/trunk.h) with keys of its own.  `type = anonymous` makes
  * it the endpoint of unauthenticated calls (no secret; `extensions`
  * lists the Request-URI users they may reach; see api.h anonymous_for).
+ * call_group and pickup_group (Asterisk's callgroup/pickupgroup: lists
+ * of groups 0-63 such as "1,3-5"; a call ringing at the phone can be
+ * picked up with *8 from a phone whose pickup_group meets its
+ * call_group; chan_sip sets them as the channel variables CALL_GROUP and
+ * PICKUP_GROUP, see carillon/pickup.h; default none).
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -89,6 +94,8 @@ typedef struct {
     guint international_per_hour;
     SipTrunk *trunk;           /* type = trunk (carillon/sip/trunk.h), else NULL */
     char *moh_class;           /* music on hold class (res_moh), "default" */
+    char *call_group;          /* "1,3-5" (canonical), "" = none */
+    char *pickup_group;
     /* sdes: FALSE = SRTP required (plain offers get 488, and nothing
      * is sent but over TLS); TRUE = optimistic: SRTP when the other side
      * takes it (and the signalling is TLS), else plain RTP. */

@@ -712,6 +712,11 @@ SIP_EXPORT void sip_msg_build_response_full(const SipMsg *req, guint code, const
 /* CANCEL for a client INVITE (RFC 3261 9.1): same Request-URI, top Via,
  * Route set, From, To, Call-ID, CSeq number with method CANCEL. */
 SIP_EXPORT void sip_msg_build_cancel(const SipMsg *invite, GString *out);
+/* The same with a Reason header (RFC 3326), e.g. the one a forked call's
+ * other branches get: SIP;cause=200;text="Call completed elsewhere";
+ * NULL, empty or containing CR/LF: none. */
+SIP_EXPORT void sip_msg_build_cancel_with_reason(const SipMsg *invite, const char *reason,
+                                                 GString *out);
 
 /* ACK for a non-2xx final response to a client INVITE (RFC 3261 17.1.1.3):
  * Request-URI, top Via, Route set, From, Call-ID from the INVITE; To from
