@@ -173,26 +173,3 @@ pbx_bridge_hold_end(PbxBridge *br)
         if (br->music[i] && provider)
             provider->stop(br->music[i]);
 }
-
-/* Music for a channel outside any bridge (a parked call), from the same
- * provider; NULL with error when there is none or it cannot play. */
-gpointer
-pbx_hold_music_start(PbxChannel *chan, void (*stopped)(gpointer data), gpointer data,
-                     GError **error)
-{
-    PBX_ASSERT_MAIN_CONTEXT();
-    if (!provider) {
-        g_set_error(error, PBX_CHANNEL_ERROR, PBX_CHANNEL_ERROR_FAILED,
-                    "no music on hold provider (res_moh not loaded)");
-        return NULL;
-    }
-    return provider->start(chan, stopped, data, error);
-}
-
-void
-pbx_hold_music_stop(gpointer music)
-{
-    PBX_ASSERT_MAIN_CONTEXT();
-    if (music && provider)
-        provider->stop(music);
-}

@@ -26,11 +26,6 @@ gboolean pbx_bridge_has_media(const PbxBridge *bridge);
 /* chan (a leg of bridge) was held or resumed by its far end; TRUE when
  * the bridge took care of the other leg (music on hold). */
 gboolean pbx_bridge_hold_leg(PbxBridge *bridge, PbxChannel *chan, gboolean held);
-/* bridge_hold.c: the music on hold provider's music for a channel that is
- * in no bridge (a parked call); `stopped` as in PbxHoldMusic.start. */
-gpointer pbx_hold_music_start(PbxChannel *chan, void (*stopped)(gpointer data), gpointer data,
-                              GError **error);
-void pbx_hold_music_stop(gpointer music);
 
 /* dial.c: ring one or more targets in parallel, first answer wins. */
 typedef enum {

@@ -76,7 +76,7 @@ typedef struct {
 PBX_API void pbx_bridge_set_hold_music(PbxModule *owner, const PbxHoldMusic *music);
 
 /* The provider's music for a channel outside any bridge (a party that
- * waits during a transfer): a handle, or NULL with error when no provider
+ * waits during a transfer, a parked call): a handle, or NULL with error when no provider
  * is set or it cannot play.  `stopped(data)` runs once on the main
  * context after the music ended (pbx_hold_music_stop, a hangup, the
  * channel's media bridged) and its audio port was released. */
