@@ -177,6 +177,9 @@ void dp_transfer_complete(DpTransfer *t, PbxChannel *to);
 void dp_transfer_back(DpTransfer *t, guint code);
 /* The target failed: on_transfer_failed, else T and the referrer again. */
 void dp_transfer_fail(DpTransfer *t, guint code, PbxCause cause);
+/* The call whose bridge this is (the dialplan call of one of its legs),
+ * or NULL. */
+Call *dp_call_of_bridge(PbxBridge *bridge);
 /* leg.bridged */
 int dp_call_get_bridged(lua_State *L);
 /* leg:attended_transfer(number[, {complete=, abort=}]) */

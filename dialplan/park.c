@@ -134,20 +134,6 @@ finish(Parked *p)
 
 /* ------------------------------------------------ the bridge after it */
 
-/* The call owning the bridge a channel is in, or NULL. */
-static Call *
-call_of_bridge(PbxBridge *bridge)
-{
-    PbxChannel *legs[2] = { pbx_bridge_get_a(bridge), pbx_bridge_get_b(bridge) };
-
-    for (guint i = 0; i < 2; i++) {
-        Call *c = pbx_channel_get_dialplan_data(legs[i]);
-        if (c && c->bridge == bridge)
-            return c;
-    }
-    return NULL;
-}
-
 /* A script of chan's waiting on no bridge (parked, or retrieving), or
  * NULL. */
 static Call *
@@ -349,7 +335,7 @@ static void
 detach(PbxChannel *parkee)
 {
     PbxBridge *bridge = pbx_bridge_find_by_channel(parkee);
-    Call *c = bridge ? call_of_bridge(bridge) : NULL;
+    Call *c = bridge ? dp_call_of_bridge(bridge) : NULL;
 
     if (!bridge)
         return;

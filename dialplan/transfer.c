@@ -98,9 +98,8 @@ adopt(Call *c, PbxBridge *bridge)
     pbx_bridge_set_end_func(bridge, dp_bridge_ended, c);
 }
 
-/* The call owning the bridge a channel is in, or NULL. */
-static Call *
-call_of_bridge(PbxBridge *bridge)
+Call *
+dp_call_of_bridge(PbxBridge *bridge)
 {
     PbxChannel *legs[2] = { pbx_bridge_get_a(bridge), pbx_bridge_get_b(bridge) };
 
@@ -318,7 +317,7 @@ start_attended(DpTransfer *t)
 {
     PbxBridge *other = pbx_bridge_find_by_channel(t->replaced);
     PbxChannel *d = other ? pbx_bridge_get_peer(other, t->replaced) : NULL;
-    Call *c2 = other ? call_of_bridge(other) : NULL;
+    Call *c2 = other ? dp_call_of_bridge(other) : NULL;
     g_autoptr(PbxChannel) dest = d ? pbx_channel_ref(d) : NULL;
 
     if (!dest || !is_up(dest)) {
@@ -619,7 +618,7 @@ takeover_bridge(PbxChannel *r, Call **c)
 {
     PbxBridge *bridge = is_up(r) ? pbx_bridge_find_by_channel(r) : NULL;
 
-    *c = bridge ? call_of_bridge(bridge) : NULL;
+    *c = bridge ? dp_call_of_bridge(bridge) : NULL;
     if (!bridge || (*c && (*c)->transfer))
         return NULL;
     return bridge;
