@@ -122,12 +122,18 @@ media_address(const SipCall *call, guint16 *port)
     return ip;
 }
 
+/* A leg that is or may be encrypted (SDES or DTLS, required or
+ * optimistic) passes nothing until its keys or a plain decision come:
+ * told to res_rtp before any remote address, so no packet relayed
+ * between the SDP's address and the keys goes out (or comes in) clear. */
 gboolean
 sip_media_open(SipCall *call, const char *ip, GError **error)
 {
     call->rtp = rtp->session_new(ip && strchr(ip, ':') ? AF_INET6 : AF_INET, error);
     call->sdp_id = g_get_real_time() / 1000;
     call->sdp_version = call->sdp_id;
+    if (call->rtp && sip_srtp_policy(call) != SIP_SRTP_OFF)
+        rtp->session_expect_keys(call->rtp);
     if (call->rtp)
         sip_media_listen(call);
     return call->rtp != NULL;

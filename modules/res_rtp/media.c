@@ -235,8 +235,8 @@ rtp_out_send(RtpSession *s, guint8 *pkt, gsize payload_len, gboolean marker, gui
     if (!s->rtp_dest.len)
         return;
     write_header(pkt, marker, pt, s->out.seq, ts, s->out.ssrc);
-    if (s->srtp ? !rtp_srtp_protect(s->srtp, pkt, &len) : s->dtls_pending)
-        return;         /* not protected, or DTLS not over: nothing goes */
+    if (s->srtp ? !rtp_srtp_protect(s->srtp, pkt, &len) : s->keys_pending)
+        return;         /* not protected, or keys expected: nothing goes */
     sent = sendto(s->fd[0], pkt, len, MSG_DONTWAIT,
                   (const struct sockaddr *) &s->rtp_dest.ss, s->rtp_dest.len);
     if (sent > 0) {

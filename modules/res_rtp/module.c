@@ -143,6 +143,13 @@ api_session_set_dtls(RtpSession *s, const RtpDtlsParams *params, GError **error)
     return rtp_session_set_dtls(s, params, error);
 }
 
+static void
+api_session_expect_keys(RtpSession *s)
+{
+    PBX_ASSERT_MAIN_CONTEXT();
+    rtp_session_expect_keys(s);
+}
+
 static const RtpApi rtp_api = {
     .version = RTP_API_VERSION,
     .session_new = api_session_new,
@@ -161,6 +168,7 @@ static const RtpApi rtp_api = {
     .session_set_dtls = api_session_set_dtls,
     .session_get_stats = api_session_get_stats,
     .session_get_relayed = api_session_get_relayed,
+    .session_expect_keys = api_session_expect_keys,
 };
 
 /* ---------------------------------------------------------- life cycle */

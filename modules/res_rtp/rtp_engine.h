@@ -78,6 +78,7 @@ gboolean rtp_session_send_dtmf(RtpSession *s, char digit, guint duration_ms, GEr
 gboolean rtp_session_set_srtp(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx,
                               GError **error);
 gboolean rtp_session_set_dtls(RtpSession *s, const RtpDtlsParams *params, GError **error);
+void rtp_session_expect_keys(RtpSession *s);
 gboolean rtp_session_set_port(RtpSession *s, const PbxAudioPortFuncs *port, gpointer data,
                               GError **error);
 const RtpFormat *rtp_session_get_format(const RtpSession *s);

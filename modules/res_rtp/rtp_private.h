@@ -88,6 +88,7 @@ struct _RtpSession {
     gboolean srtp_on;           /* SRTP keys last given to the worker ... */
     guint8 srtp_tx_id[32];      /* ... these (rtp_srtp_key_id): a key given again */
     guint8 srtp_rx_id[32];      /* keeps its context, and its rollover counter */
+    gboolean keys_expected;     /* CMD_EXPECT_KEYS sent, no keys nor plain since */
     gboolean dtls_on;           /* DTLS last given to the worker ... */
     RtpDtlsParams dtls_params;  /* ... with these */
 
@@ -120,7 +121,8 @@ struct _RtpSession {
     RtpSrtp *srtp;              /* SRTP/SRTCP contexts, NULL: plain RTP */
     RtpSrtp *srtcp;             /* RTCP's own (DTLS on the RTCP port), else NULL */
     RtpDtls *dtls[2];           /* DTLS-SRTP of RTP, of RTCP (none with rtcp_mux) */
-    gboolean dtls_pending;      /* DTLS set, RTP not keyed yet: nothing passes */
+    gboolean keys_pending;      /* SRTP expected or DTLS set, RTP not keyed yet: */
+                                /* nothing passes in or out (a flag test) */
     gboolean rtcp_mux;          /* RTCP in and out of the RTP socket */
 
     RtpCounters pub;
@@ -140,6 +142,7 @@ typedef enum {
     CMD_PORT,                   /* serve `port` (NULL: none) */
     CMD_SRTP,                   /* use `srtp` (NULL: plain RTP) */
     CMD_DTLS,                   /* use `dtls` (both NULL: none), `rtcp_mux` */
+    CMD_EXPECT_KEYS,            /* nothing passes until CMD_SRTP or CMD_DTLS */
     EV_DETACHED,                /* main: attach to `target` */
     EV_FREED,                   /* main: drop the engine's reference */
     EV_LATCHED,                 /* main: show `addr` in the CLI */

@@ -9,7 +9,7 @@
  * never waits for a handshake.  Once over, the SRTP contexts made from
  * the exported keys are installed on the worker and EV_DTLS tells the
  * main context.  Until the RTP component is keyed nothing passes in or
- * out of the session (worker.c, media.c look at dtls_pending).
+ * out of the session (worker.c, media.c look at keys_pending).
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -49,7 +49,7 @@ rtp_session_set_dtls(RtpSession *s, const RtpDtlsParams *p, GError **error)
     RtpCmd *cmd;
 
     g_return_val_if_fail(s != NULL && !s->freed, FALSE);
-    if (!p && !s->dtls_on)
+    if (!p && !s->dtls_on && !s->keys_expected)
         return TRUE;
     if (p && s->dtls_on && same_params(p, &s->dtls_params))
         return TRUE;            /* a re-INVITE that keeps the association */
@@ -63,6 +63,7 @@ rtp_session_set_dtls(RtpSession *s, const RtpDtlsParams *p, GError **error)
     if (p)
         s->dtls_params = *p;
     s->dtls_on = p != NULL;
+    s->keys_expected = FALSE;   /* the worker decides on keys_pending afresh */
     s->srtp_on = FALSE;         /* SDES keys, if any, are gone with it */
     rtp_session_command(s, cmd);
     return TRUE;
@@ -117,7 +118,7 @@ keyed(RtpSession *s, guint c)
         return;
     }
     s->srtp = srtp;
-    s->dtls_pending = FALSE;
+    s->keys_pending = FALSE;
     RTP_PUB_SET(s, dtls, RTP_DTLS_CONNECTED);
     report(s, TRUE, rtp_dtls_profile(s->dtls[c]));
 }
@@ -148,7 +149,7 @@ rtp_session_dtls_apply(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
     cmd->srtcp = g_steal_pointer(&s->srtcp);
     s->dtls[0] = in[0];
     s->dtls[1] = in[1];
-    s->dtls_pending = in[0] != NULL;
+    s->keys_pending = in[0] != NULL;
     s->rtcp_mux = cmd->rtcp_mux;
     rtp_session_update_dest(s);
     RTP_PUB_SET(s, dtls, in[0] ? RTP_DTLS_CONNECTING : RTP_DTLS_OFF);

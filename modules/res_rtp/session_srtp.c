@@ -37,17 +37,18 @@ rtp_session_set_srtp(RtpSession *s, const RtpSrtpKey *tx, const RtpSrtpKey *rx, 
     g_return_val_if_fail((tx == NULL) == (rx == NULL), FALSE);
     if (tx && same_keys(s, tx, rx, &keep_tx, &keep_rx))
         return TRUE;            /* the same keys: the same contexts go on */
+    if (!tx && !s->srtp_on && !s->keys_expected)
+        return TRUE;            /* plain, and plain it stays */
     if (tx && !(srtp = rtp_srtp_new(keep_tx ? NULL : tx, keep_rx ? NULL : rx, error))) {
         s->srtp_on = FALSE;     /* so the next keys are taken whole */
         return FALSE;
     }
-    if (!srtp && !s->srtp_on)
-        return TRUE;            /* plain, and plain it stays */
     cmd = g_new0(RtpCmd, 1);
     cmd->type = CMD_SRTP;
     cmd->session = s;
     cmd->srtp = srtp;
     s->srtp_on = srtp != NULL;
+    s->keys_expected = FALSE;   /* keys, or plain decided */
     rtp_session_command(s, cmd);
     return TRUE;
 }
@@ -62,7 +63,26 @@ rtp_session_srtp_apply(RtpWorker *w, RtpSession *s, RtpCmd *cmd)
     if (cmd->srtp)
         rtp_srtp_keep(cmd->srtp, old);  /* a half given again stays */
     s->srtp = cmd->srtp;
+    s->keys_pending = FALSE;    /* keyed, or plain by decision */
     cmd->srtp = old;
     cmd->type = EV_SRTP_RELEASED;
     rtp_engine_post(w->engine, cmd);
+}
+
+/* Main context: nothing passes in or out of s until keys (SDES or DTLS)
+ * or an explicit plain decision follow.  Queued like every command, so
+ * before a remote address given after it. */
+void
+rtp_session_expect_keys(RtpSession *s)
+{
+    RtpCmd *cmd;
+
+    g_return_if_fail(s != NULL && !s->freed);
+    if (s->srtp_on || s->dtls_on || s->keys_expected)
+        return;                 /* keyed (or keying) already */
+    cmd = g_new0(RtpCmd, 1);
+    cmd->type = CMD_EXPECT_KEYS;
+    cmd->session = s;
+    s->keys_expected = TRUE;
+    rtp_session_command(s, cmd);
 }

@@ -204,15 +204,15 @@ srtp_of(const RtpSession *s, gboolean rtcp)
 }
 
 /* SRTP of a received packet: authenticated and decrypted in place
- * (*len shrinks by the tag); FALSE: drop it.  While DTLS is not over,
- * nothing is accepted. */
+ * (*len shrinks by the tag); FALSE: drop it.  While keys are expected
+ * (SDES not given yet, DTLS not over), nothing is accepted. */
 static inline gboolean
 srtp_in(RtpSession *s, guint8 *pkt, guint *len, gboolean rtcp)
 {
     RtpSrtp *ctx = srtp_of(s, rtcp);
 
     if (!ctx)
-        return !s->dtls_pending;
+        return !s->keys_pending;
     if (rtcp ? rtp_srtp_unprotect_rtcp(ctx, pkt, len) : rtp_srtp_unprotect(ctx, pkt, len))
         return TRUE;
     RTP_PUB_ADD(s, srtp_failed, 1);
@@ -220,7 +220,8 @@ srtp_in(RtpSession *s, guint8 *pkt, guint *len, gboolean rtcp)
 }
 
 /* Packet i of the batch, going out of `out`: protected in place when
- * out speaks SRTP (the buffer has RTP_SRTP_ROOM after it). */
+ * out speaks SRTP (the buffer has RTP_SRTP_ROOM after it); FALSE (not
+ * to be sent) while out expects keys it has not got yet. */
 static inline gboolean
 srtp_out(RtpWorker *w, RtpSession *out, guint i, gboolean rtcp)
 {
@@ -228,7 +229,7 @@ srtp_out(RtpWorker *w, RtpSession *out, guint i, gboolean rtcp)
     RtpSrtp *ctx = srtp_of(out, rtcp);
 
     if (!ctx)
-        return !out->dtls_pending;
+        return !out->keys_pending;
     if (!(rtcp ? rtp_srtp_protect_rtcp(ctx, w->buf[i], &len)
                : rtp_srtp_protect(ctx, w->buf[i], &len)))
         return FALSE;
@@ -619,6 +620,9 @@ apply_command(RtpWorker *w, RtpCmd *cmd)
     case CMD_DTLS:
         rtp_session_dtls_apply(w, s, cmd);
         return TRUE;
+    case CMD_EXPECT_KEYS:
+        s->keys_pending = TRUE;
+        break;
     case CMD_FREE:
         epoll_del(w, s);
         unlink_peer(w, s);

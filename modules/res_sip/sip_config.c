@@ -41,6 +41,7 @@ typedef struct {
     gboolean verify_server;
     char *min_version;
     char *ciphers;
+    char **tls_certs;
 } TransportOptions;
 
 #define TOPT(name, type, field, def) \
@@ -58,6 +59,7 @@ static const PbxOption transport_options[] = {
     TOPT("verify_server", PBX_OPT_BOOL,   verify_server, "no"),
     TOPT("min_version",   PBX_OPT_STRING, min_version,   "1.2"),
     TOPT("ciphers",       PBX_OPT_STRING, ciphers,       NULL),
+    TOPT("tls_certs",     PBX_OPT_STRV,   tls_certs,     NULL),
 };
 
 static void
@@ -99,6 +101,24 @@ parse_general(const PbxConfig *cfg, SipGeneralConf *s, GError **error)
     return TRUE;
 }
 
+/* tls_certs: every entry NAME:CERT:KEY (the files load with the
+ * transport). */
+static gboolean
+check_tls_certs(const PbxConfig *cfg, const char *section, char *const *certs,
+                GError **error)
+{
+    for (guint i = 0; certs && certs[i]; i++) {
+        g_autofree char *name = NULL, *cert = NULL, *key = NULL;
+
+        if (!sip_tls_sni_entry_parse(certs[i], &name, &cert, &key)) {
+            pbx_config_set_error(cfg, error, PBX_CONFIG_ERROR_VALUE, section, "tls_certs",
+                                 "'%s' is not NAME:CERT_FILE:KEY_FILE", certs[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* The TLS keys.  The files are loaded when the transport opens, so a
  * missing certificate is logged and that transport skipped, like an
  * address that cannot be bound; values that can never work are errors. */
@@ -109,7 +129,7 @@ parse_tls(const PbxConfig *cfg, const char *section, const TransportOptions *o,
     SipTlsConf c = {
         .cert_file = o->cert_file, .key_file = o->key_file, .ca_file = o->ca_file,
         .verify_client = o->verify_client, .verify_server = o->verify_server,
-        .min_version = o->min_version, .ciphers = o->ciphers,
+        .min_version = o->min_version, .ciphers = o->ciphers, .sni_certs = o->tls_certs,
     };
     const char *key = !o->cert_file ? "cert_file" : !o->key_file ? "key_file" : NULL;
 
@@ -128,6 +148,8 @@ parse_tls(const PbxConfig *cfg, const char *section, const TransportOptions *o,
                              "verify_client = yes needs ca_file");
         return FALSE;
     }
+    if (!check_tls_certs(cfg, section, o->tls_certs, error))
+        return FALSE;
     t->tls = sip_tls_conf_copy(&c);
     return TRUE;
 }

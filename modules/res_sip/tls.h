@@ -31,7 +31,11 @@ typedef struct {
     gboolean verify_server;     /* check the certificates of servers we connect to */
     char *min_version;          /* "1.2" or "1.3" */
     char *ciphers;              /* TLS 1.2 cipher list (OpenSSL syntax) */
+    char **sni_certs;           /* "NAME:CERT:KEY" per server name (SNI), or NULL */
 } SipTlsConf;
+
+/* A tls_certs entry split (the name in lower case); FALSE: malformed. */
+gboolean sip_tls_sni_entry_parse(const char *entry, char **name, char **cert, char **key);
 
 SipTlsConf *sip_tls_conf_copy(const SipTlsConf *c);
 void sip_tls_conf_free(SipTlsConf *c);

@@ -22,6 +22,7 @@ sip_tls_conf_copy(const SipTlsConf *c)
     n->verify_server = c->verify_server;
     n->min_version = g_strdup(c->min_version);
     n->ciphers = g_strdup(c->ciphers);
+    n->sni_certs = g_strdupv(c->sni_certs);
     return n;
 }
 
@@ -35,7 +36,16 @@ sip_tls_conf_free(SipTlsConf *c)
     g_free(c->ca_file);
     g_free(c->min_version);
     g_free(c->ciphers);
+    g_strfreev(c->sni_certs);
     g_free(c);
+}
+
+static gboolean
+sni_equal(char *const *a, char *const *b)
+{
+    if (!a || !b)
+        return (!a || !*a) && (!b || !*b);
+    return g_strv_equal((const char *const *) a, (const char *const *) b);
 }
 
 gboolean
@@ -49,7 +59,8 @@ sip_tls_conf_equal(const SipTlsConf *a, const SipTlsConf *b)
            && a->verify_client == b->verify_client
            && a->verify_server == b->verify_server
            && g_strcmp0(a->min_version, b->min_version) == 0
-           && g_strcmp0(a->ciphers, b->ciphers) == 0;
+           && g_strcmp0(a->ciphers, b->ciphers) == 0
+           && sni_equal(a->sni_certs, b->sni_certs);
 }
 
 /* OpenSSL's error queue as one message (and emptied). */
@@ -146,7 +157,8 @@ sip_tls_context_new(const SipTlsConf *conf, GError **error)
     }
     t->conf = sip_tls_conf_copy(conf);
     if (!set_versions(t->ctx, conf->min_version, error)
-        || !load_identity(t->ctx, conf, error) || !load_trust(t->ctx, conf, error))
+        || !load_identity(t->ctx, conf, error) || !load_trust(t->ctx, conf, error)
+        || !sip_tls_sni_setup(t, conf->sni_certs, error))
         return NULL;
     if (SSL_CTX_set_cipher_list(t->ctx, ciphers) != 1) {
         fail(error, "ciphers", ciphers);
@@ -166,6 +178,8 @@ sip_tls_context_free(SipTlsContext *t)
         return;
     if (t->ctx)
         SSL_CTX_free(t->ctx);
+    if (t->sni)
+        g_hash_table_destroy(t->sni);
     sip_tls_conf_free(t->conf);
     g_free(t);
 }
@@ -178,4 +192,6 @@ sip_tls_context_describe(const SipTlsContext *t, GString *out)
         g_string_append(out, ", client certificates required");
     if (t->conf->verify_server)
         g_string_append(out, ", server certificates verified");
+    if (t->sni)
+        g_string_append_printf(out, ", %u SNI certificates", g_hash_table_size(t->sni));
 }

@@ -8,7 +8,11 @@
 struct _SipTlsContext {
     SSL_CTX *ctx;
     SipTlsConf *conf;
+    GHashTable *sni;            /* server name (lower case) -> SSL_CTX, or NULL */
 };
+
+/* tls_sni.c: the tls_certs identities and the servername callback. */
+gboolean sip_tls_sni_setup(SipTlsContext *t, char *const *entries, GError **error);
 
 /* OpenSSL's error queue as one message (a new string; the queue is
  * emptied). */

@@ -511,6 +511,115 @@ test_rekey(void)
     phone_close(&y);
 }
 
+/* Nothing arrived on fd (the worker counted the drop before). */
+static gboolean
+nothing_on(int fd)
+{
+    guint8 buf[2048];
+
+    return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0;
+}
+
+static void
+send_plain(const Phone *x, const Phone *y, RtpSession *a, RtpSession *b, guint16 seq)
+{
+    guint8 buf[256];
+
+    fill_rtp(buf, seq, 0x1234);
+    send_to(x->fd, AF_INET, session_port(a), buf, 172);
+    fill_rtp(buf, (guint16) (seq + 1), 0x5678);
+    send_to(y->fd, AF_INET, session_port(b), buf, 172);
+}
+
+/* Plain packets X -> A and Y -> B: both dropped (X's on A, where it
+ * came in; Y's on B, as A would send it out), nothing reached X or Y. */
+static void
+plain_dropped(RtpEngine *e, RtpSession *a, RtpSession *b, const Phone *x, const Phone *y,
+              guint16 seq)
+{
+    RtpStats sa, sb;
+
+    rtp_session_get_stats(a, &sa);
+    rtp_session_get_stats(b, &sb);
+    send_plain(x, y, a, b, seq);
+    wait_counter(e, a, G_STRUCT_OFFSET(RtpStats, dropped), sa.dropped + 1);
+    wait_counter(e, b, G_STRUCT_OFFSET(RtpStats, dropped), sb.dropped + 1);
+    g_assert_true(nothing_on(x->fd));
+    g_assert_true(nothing_on(y->fd));
+}
+
+/* ... both relayed as they are. */
+static void
+plain_relayed(const Phone *x, const Phone *y, RtpSession *a, RtpSession *b, guint16 seq)
+{
+    guint8 buf[2048];
+
+    send_plain(x, y, a, b, seq);
+    g_assert_cmpint(receive(y->fd, buf, sizeof(buf), NULL), ==, 172);
+    g_assert_true(is_audio(buf, seq));
+    g_assert_cmpint(receive(x->fd, buf, sizeof(buf), NULL), ==, 172);
+    g_assert_true(is_audio(buf, (guint16) (seq + 1)));
+}
+
+/* A leg that will be SRTP, its remote known before its keys (chan_sip
+ * takes an INVITE's offer at once and answers with our key at the
+ * 200): nothing plain passes either way until the keys come; then SRTP
+ * does.  An explicit plain decision (set_srtp NULL, set_dtls NULL)
+ * opens it. */
+static void
+test_expect_keys(void)
+{
+    RtpEngine *e = engine_new(1, random_base(), 65535);
+    RtpSession *a = session_new(e, AF_INET), *b = session_new(e, AF_INET);
+    Phone x = phone_new(AF_INET), y = phone_new(AF_INET);
+    RtpSrtpKey kx, ka;
+    srtp_t xtx, xrx;
+    guint8 old[256];
+
+    make_key(&kx, RTP_SRTP_AES_CM_128_HMAC_SHA1_80, 3);
+    make_key(&ka, RTP_SRTP_AES_CM_128_HMAC_SHA1_80, 77);
+    xtx = phone_context(&kx, ssrc_any_outbound);
+    xrx = phone_context(&ka, ssrc_any_inbound);
+    rtp_session_expect_keys(a);
+    set_remote(a, "127.0.0.1", x.port);
+    set_remote(b, "127.0.0.1", y.port);
+    rtp_session_relay(a, b);
+    rtp_engine_sync(e);
+    plain_dropped(e, a, b, &x, &y, 1);
+    plain_dropped(e, a, b, &x, &y, 3);
+    g_assert_true(rtp_session_set_srtp(a, &ka, &kx, NULL));
+    rtp_engine_sync(e);
+    g_assert_true(x_to_y(xtx, &x, &y, a, 10, NULL, NULL));
+    g_assert_true(y_to_x(xrx, &x, &y, b, 11));
+    fill_rtp(old, 12, 0x1234);
+    send_to(x.fd, AF_INET, session_port(a), old, 172);      /* plain into A: refused */
+    wait_counter(e, a, G_STRUCT_OFFSET(RtpStats, srtp_failed), 1);
+    g_assert_true(nothing_on(y.fd));
+    /* plain decided: SDES... */
+    g_assert_true(rtp_session_set_srtp(a, NULL, NULL, NULL));
+    rtp_session_expect_keys(a);
+    rtp_engine_sync(e);
+    plain_dropped(e, a, b, &x, &y, 20);
+    g_assert_true(rtp_session_set_srtp(a, NULL, NULL, NULL));
+    rtp_engine_sync(e);
+    plain_relayed(&x, &y, a, b, 22);
+    /* ... and DTLS */
+    rtp_session_expect_keys(a);
+    rtp_engine_sync(e);
+    plain_dropped(e, a, b, &x, &y, 30);
+    g_assert_true(rtp_session_set_dtls(a, NULL, NULL));
+    rtp_engine_sync(e);
+    plain_relayed(&x, &y, a, b, 32);
+
+    srtp_dealloc(xtx);
+    srtp_dealloc(xrx);
+    rtp_session_free(a);
+    rtp_session_free(b);
+    rtp_engine_free(e);
+    phone_close(&x);
+    phone_close(&y);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,5 +634,6 @@ main(int argc, char **argv)
     g_test_add_func("/rtp/srtp/srtcp", test_srtcp);
     g_test_add_func("/rtp/srtp/rekey", test_rekey);
     g_test_add_func("/rtp/srtp/bad-key", test_bad_key);
+    g_test_add_func("/rtp/srtp/expect-keys", test_expect_keys);
     return g_test_run();
 }

@@ -33,7 +33,7 @@
 G_BEGIN_DECLS
 
 #define RTP_API_NAME "rtp"
-#define RTP_API_VERSION 4u
+#define RTP_API_VERSION 5u
 
 /* A macro, not a function: res_rtp exports no symbols. */
 #define RTP_ERROR (g_quark_from_static_string("carillon-rtp-error"))
@@ -241,6 +241,14 @@ typedef struct {
     void (*session_get_stats)(const RtpSession *s, RtpStats *stats);
     /* Packets received on s and sent out of its peer (tests, CLI). */
     guint64 (*session_get_relayed)(const RtpSession *s);
+
+    /* s will be SRTP (or may be): from now on nothing passes in or out
+     * of it, relayed or sent, until session_set_srtp() gives keys or
+     * decides plain (NULL), or session_set_dtls() is called.  Call it
+     * before session_set_remote(): commands apply in order, so no
+     * packet goes in clear while the keys are still being negotiated.
+     * A no-op on a session already keyed. */
+    void (*session_expect_keys)(RtpSession *s);
 } RtpApi;
 
 #define rtp_api_get(self, error) \
