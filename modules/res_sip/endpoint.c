@@ -28,6 +28,7 @@ typedef struct {
     guint max_trunk_calls;
     guint international_per_hour;
     char *moh_class;
+    gboolean mwi_unsolicited;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -53,6 +54,7 @@ static const PbxOption endpoint_opts[] = {
     OPT("max_trunk_calls",   PBX_OPT_UINT,   max_trunk_calls,   "2",         0, 1000),
     OPT("international_per_hour", PBX_OPT_UINT, international_per_hour, "0", 0, 1000),
     OPT("moh_class",         PBX_OPT_STRING, moh_class,         "default",   0, 0),
+    OPT("mwi_unsolicited",   PBX_OPT_BOOL,   mwi_unsolicited,   "no",        0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -239,6 +241,7 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->max_trunk_calls = raw.max_trunk_calls;
     e->international_per_hour = raw.international_per_hour;
     e->moh_class = g_steal_pointer(&raw.moh_class);
+    e->mwi_unsolicited = raw.mwi_unsolicited;
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
 }

@@ -21,7 +21,9 @@
  * chan_sip sets it as the channel variable MOH_CLASS; default "default"),
  * max_trunk_calls (concurrent calls through trunks, default 2),
  * international_per_hour (calls to a trunk's international prefixes
- * per hour, default 0: none).  `type = trunk` makes the section a trunk
+ * per hour, default 0: none), mwi_unsolicited (yes: the box `mailbox`
+ * names, or the endpoint's own, is NOTIFYed to its registered contacts
+ * without a subscription; app_voicemail acts on it).  `type = trunk` makes the section a trunk
  * (carillon/sip/trunk.h) with keys of its own.
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
@@ -91,6 +93,7 @@ typedef struct {
      * is sent but over TLS); TRUE = optimistic: SRTP when the other side
      * takes it (and the signalling is TLS), else plain RTP. */
     gboolean media_encryption_optimistic;
+    gboolean mwi_unsolicited;  /* MWI NOTIFYs without a subscription */
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
