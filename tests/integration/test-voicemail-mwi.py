@@ -6,12 +6,24 @@ by several phones (endpoints whose `mailbox` names the same box,
 subscribed to the box or to their own address, and one endpoint
 registered from two devices), and `mwi_unsolicited = yes`: NOTIFYs
 without a subscription to every registered contact, at registration
-and on every change, and none to endpoints without it."""
+and on every change, and none to endpoints without it.  Last, a real
+phone: baresip's mwi module, on an endpoint sharing box 1001, subscribed
+to its own address, shows the box's counts and their change.
+
+baresip 1.0.0's mwi module arms a 1 ms timer at its init that walks its
+list of subscriptions and subscribes again for each - appending to the
+very list it walks: if a registration has completed before the timer
+fires, the list is not empty and baresip spins forever.  Loaded before
+account.so (as baresip.py does with extra modules), the timer fires
+before the account exists, and the digest exchange (two round trips)
+cannot complete first; a spinning baresip would fail the checks below
+(no subscription, no NOTIFY in its log), never hang the test."""
 import os
 import re
 import subprocess
 import time
 
+from baresip import Baresip
 from carillon import TOP, Carillon, Tap, free_port, wait_for
 from watcher import Watcher
 
@@ -167,6 +179,26 @@ pbx.rx(f"voicemail import 1002 {msg}")
 d3.pump(1.5)
 t.ok(r and r[0] == 200 and d3.notifies[mark:] == [],
      "after unregistering, 1002 gets nothing", repr(d3.notifies[mark:]))
+
+# ---- a real phone: baresip's mwi module, 1011 (mailbox = 1001) -------------
+def vm_counts(log):
+    return [tuple(map(int, m)) for m in re.findall(r"Voice-Message: (\d+)/(\d+)", log)]
+
+
+m = re.search(r"1001@office\s+(\d+)\s+(\d+)", pbx.rx("voicemail show counts")[1])
+have = (int(m.group(1)), int(m.group(2))) if m else None
+phone = Baresip(pbx, "1011", "pw1011", extra_modules=["mwi.so"], account_extra=";mwi=yes")
+t.ok(wait_for(lambda: re.search(r"message-summary\s+1011",
+                                pbx.rx("sip show subscriptions")[1]), 15),
+     "baresip (1011) subscribes to message-summary at its own address",
+     pbx.rx("sip show subscriptions")[1] + phone.log_text()[-1500:])
+t.ok(wait_for(lambda: have in vm_counts(phone.log_text()), 10),
+     f"baresip shows box 1001's counts {have}", phone.log_text()[-1500:])
+pbx.rx(f"voicemail import 1001 {msg}")
+t.ok(wait_for(lambda: (have[0] + 1, have[1]) in vm_counts(phone.log_text()), 10)
+     and "Messages-Waiting: yes" in phone.log_text(),
+     "a new message: baresip shows the new count", phone.log_text()[-1500:])
+phone.stop()
 
 t.ok(pbx.stop() == 0, "daemon stops cleanly")
 t.ok(not pbx.assertion_lines(), "no assertion in the log", "\n".join(pbx.assertion_lines()))
