@@ -87,9 +87,16 @@ local function fake_v()
     function V.list(id, folder)
         local out = {}
         for i, m in ipairs(boxes[id].folders[folder]) do
-            out[i] = { path = "/msg/" .. m, callerid = "\"A\" <1004>", duration = 7 }
+            out[i] = { path = "/msg/" .. m, callerid = "\"A\" <1004>", duration = 7,
+                       origtime = 1000 }
         end
         return out
+    end
+    -- when each message came: today 09:05 unless a test says otherwise
+    V.when = { wday = 2, mon = 2, mday = 3, hour = 9, min = 5, ago = 0 }
+    function V.date(t)
+        if t ~= 1000 then error("V.date got " .. tostring(t) .. ", not the origtime") end
+        return V.when
     end
     function V.leave(id, path, secs, call)
         note("leave", id, path, tostring(secs))
@@ -358,9 +365,33 @@ end
 function T.listen_envelope_and_callback()
     local c, V = fake_call({ "1001", "1", "3", "3", "3", "2", "#", "#" }), two_new()
     flows.main_entry(c, V, "1001")
-    played_in_order(c, { "vm-advopts", "vm-from", "digits/1", "digits/0", "digits/0",
-                         "digits/4", "vm-duration", "digits/7", "vm-advopts" })
+    played_in_order(c, { "vm-advopts", "vm-received", "digits/today", "digits/at",
+                         "digits/9", "digits/oh", "digits/5", "digits/a-m", "vm-from",
+                         "digits/1", "digits/0", "digits/0", "digits/4", "vm-duration",
+                         "digits/7", "vm-advopts" })
     eq(c.dialed[1], "1004", "called back")
+end
+
+function T.envelope_dates()
+    local cases = {
+        { { wday = 2, mon = 2, mday = 3, hour = 0, min = 0, ago = 1 },
+          { "digits/yesterday", "digits/at", "digits/12", "digits/oclock", "digits/a-m" } },
+        { { wday = 0, mon = 11, mday = 21, hour = 13, min = 45, ago = 5 },
+          { "digits/day-0", "digits/mon-11", "digits/20", "digits/h-1", "digits/at",
+            "digits/1", "digits/40", "digits/5", "digits/p-m" } },
+        { { wday = 6, mon = 0, mday = 30, hour = 12, min = 10, ago = 40 },
+          { "digits/day-6", "digits/mon-0", "digits/h-30", "digits/at", "digits/12",
+            "digits/10", "digits/p-m" } },
+    }
+    for _, case in ipairs(cases) do
+        local c, V = fake_call({ "1001", "1", "3", "3", "#", "#" }), two_new()
+        V.when = case[1]
+        flows.main_entry(c, V, "1001")
+        local want = { "vm-received" }
+        for _, x in ipairs(case[2]) do want[#want + 1] = x end
+        want[#want + 1] = "vm-from"
+        played_in_order(c, want)
+    end
 end
 
 function T.change_folder()
