@@ -267,18 +267,25 @@ local function forward(V, call, s, msg)
     play(call, ok and "vm-msgforwarded" or "vm-nobox")
 end
 
+-- Message cur left the folder: the spool renumbered the later ones
+-- down (msg0002 is now msg0001), so each takes its predecessor's path.
+local function drop_current(s)
+    for i = #s.msgs, s.cur + 1, -1 do s.msgs[i].path = s.msgs[i - 1].path end
+    table.remove(s.msgs, s.cur)
+end
+
 local function save_to(V, call, s)
     local to = pick_folder(call, "vm-savefolder")
     if not to or to == s.folder then return end
     if V.move(s.box.id, s.folder, s.cur - 1, to) then
-        table.remove(s.msgs, s.cur)
+        drop_current(s)
         play(call, { "vm-message", "vm-savedto", "vm-" .. to })
     end
 end
 
 local function delete(V, call, s)
     if V.delete(s.box.id, s.folder, s.cur - 1) then
-        table.remove(s.msgs, s.cur)
+        drop_current(s)
         play(call, { "vm-message", "vm-deleted" })
     end
 end

@@ -10,12 +10,24 @@
 --  * V keeps the boxes in memory: folders are lists of message names.
 
 local T = {}
+local current_v   -- the last fake_v(): the fake call resolves its paths
+
+-- V.list gives positional paths, as the spool numbers messages: a
+-- message's path is its place in its folder, "/pos/<box>/<folder>/<n>",
+-- resolved to "/msg/<name>" of whatever is there when it is played (a
+-- message leaving a folder renumbers the later ones, as the spool does).
+local function resolve(sound)
+    local id, f, i = sound:match("^/pos/([^/]+)/(%a+)/(%d+)$")
+    if not id then return sound end
+    return "/msg/" .. tostring(current_v.boxes[id].folders[f][tonumber(i)])
+end
 
 local function fake_call(keys)
     local c = { state = "UP", played = {}, keys = keys, recs = {}, dialed = {} }
     c.record_result = nil
     function c:play(sounds, opts)
         local list = type(sounds) == "table" and sounds or { sounds }
+        for i, snd in ipairs(list) do list[i] = resolve(snd) end
         for _, s in ipairs(list) do
             if s:sub(1, 7) == "/spool/" and not self.files[s] then
                 return nil, "sound " .. s .. " not found", "notfound"
@@ -67,6 +79,7 @@ local function fake_v()
         boxes[n .. "@office"] = boxes[n]
     end
     V.boxes = boxes
+    current_v = V
     local function note(...) V.done[#V.done + 1] = table.concat({ ... }, " ") end
     function V.box(n) return boxes[n] end
     function V.counts(id) return #boxes[id].folders.INBOX, #boxes[id].folders.Old end
@@ -87,7 +100,7 @@ local function fake_v()
     function V.list(id, folder)
         local out = {}
         for i, m in ipairs(boxes[id].folders[folder]) do
-            out[i] = { path = "/msg/" .. m, callerid = "\"A\" <1004>", duration = 7,
+            out[i] = { path = "/pos/" .. id .. "/" .. folder .. "/" .. i, callerid = "\"A\" <1004>", duration = 7,
                        origtime = 1000 }
         end
         return out
@@ -346,6 +359,19 @@ function T.listen_save_to_folder()
     did(V, "move INBOX 0 Work")
     eq(box_msgs(V, "1001", "Work"), "a", "Work")
     played_in_order(c, { "vm-savefolder", "vm-savedto", "vm-Work", "/msg/b" })
+end
+
+-- The spool renumbers a folder when a message leaves it: the paths the
+-- flows hold for the later messages must follow (V.list's paths are
+-- positional, see resolve()).
+function T.paths_follow_renumbering()
+    local c, V = fake_call({ "1001", "!1", "9", "2", "7", "#", "#" }), fake_v()
+    V.boxes["1001"].folders.INBOX = { "a", "b", "c" }
+    flows.main_entry(c, V, "1001")
+    played_in_order(c, { "/msg/a", "vm-savedto", "/msg/b", "vm-deleted", "/msg/c" })
+    not_played(c, "/msg/nil")
+    eq(box_msgs(V, "1001", "Work"), "a", "Work")
+    eq(box_msgs(V, "1001", "Old"), "c", "Old")
 end
 
 function T.listen_forward()
