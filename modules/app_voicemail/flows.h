@@ -15,3 +15,5 @@ typedef struct lua_State lua_State;
 void vm_flows_push(lua_State *L);
 /* Pushes a fresh V table. */
 void vm_flows_push_v(lua_State *L);
+/* V.date(origtime) (flows_date.c). */
+int vm_flows_v_date(lua_State *L);

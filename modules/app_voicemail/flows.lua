@@ -45,6 +45,11 @@ local function digits(call, prompt)
     return d or ""
 end
 
+local function append(list, sound)
+    list[#list + 1] = sound
+    return list
+end
+
 local function spelled(number, list)
     for d in tostring(number):gmatch("[0-9]") do list[#list + 1] = "digits/" .. d end
     return list
@@ -192,9 +197,44 @@ local function callback_number(msg)
     return (msg.callerid or ""):match("<([0-9*#+]+)>") or (msg.callerid or ""):match("^([0-9]+)$")
 end
 
-local function envelope(call, msg)
+-- "the 21st" as the core prompts say it: h-1 .. h-20, h-30, else the
+-- tens and an ordinal unit ("twenty" "first").
+local function ordinal_sounds(n, list)
+    if n <= 20 or n % 10 == 0 then
+        list[#list + 1] = "digits/h-" .. n
+    else
+        list[#list + 1] = "digits/" .. (n // 10 * 10)
+        list[#list + 1] = "digits/h-" .. (n % 10)
+    end
+    return list
+end
+
+-- When the message came (Asterisk's envelope, "Q 'digits/at' IMp"):
+-- "today" / "yesterday" / "Tuesday, March 3rd", "at", "9 oh 5 a.m.".
+local function date_sounds(d, list)
+    if d.ago == 0 then list[#list + 1] = "digits/today"
+    elseif d.ago == 1 then list[#list + 1] = "digits/yesterday"
+    else
+        list[#list + 1] = "digits/day-" .. d.wday
+        list[#list + 1] = "digits/mon-" .. d.mon
+        ordinal_sounds(d.mday, list)
+    end
+    list[#list + 1] = "digits/at"
+    number_sounds((d.hour + 11) % 12 + 1, list)
+    if d.min == 0 then list[#list + 1] = "digits/oclock"
+    elseif d.min < 10 then
+        list[#list + 1] = "digits/oh"
+        list[#list + 1] = "digits/" .. d.min
+    else number_sounds(d.min, list) end
+    list[#list + 1] = d.hour < 12 and "digits/a-m" or "digits/p-m"
+    return list
+end
+
+-- "received <date>, from <number>, duration <n> seconds"
+local function envelope(call, V, msg)
     local n = callback_number(msg)
-    local s = n and spelled(n, { "vm-from" }) or { "vm-unknown-caller" }
+    local s = msg.origtime and date_sounds(V.date(msg.origtime), { "vm-received" }) or {}
+    if n then spelled(n, append(s, "vm-from")) else append(s, "vm-unknown-caller") end
     s[#s + 1] = "vm-duration"
     number_sounds(msg.duration or 0, s)
     s[#s + 1] = "seconds"
@@ -202,11 +242,11 @@ local function envelope(call, msg)
 end
 
 -- 3 while listening or in the main menu: 3 envelope, 2 call back.
-local function advanced(call, s)
+local function advanced(call, V, s)
     local msg = s.msgs and s.msgs[s.cur]
     if not msg then return play(call, "vm-nomore") end
     local d = key(call, "vm-advopts")
-    if d == "3" then return envelope(call, msg) end
+    if d == "3" then return envelope(call, V, msg) end
     if d == "2" then
         local n = callback_number(msg)
         if not n then return play(call, "vm-nonumber") end
@@ -227,18 +267,25 @@ local function forward(V, call, s, msg)
     play(call, ok and "vm-msgforwarded" or "vm-nobox")
 end
 
+-- Message cur left the folder: the spool renumbered the later ones
+-- down (msg0002 is now msg0001), so each takes its predecessor's path.
+local function drop_current(s)
+    for i = #s.msgs, s.cur + 1, -1 do s.msgs[i].path = s.msgs[i - 1].path end
+    table.remove(s.msgs, s.cur)
+end
+
 local function save_to(V, call, s)
     local to = pick_folder(call, "vm-savefolder")
     if not to or to == s.folder then return end
     if V.move(s.box.id, s.folder, s.cur - 1, to) then
-        table.remove(s.msgs, s.cur)
+        drop_current(s)
         play(call, { "vm-message", "vm-savedto", "vm-" .. to })
     end
 end
 
 local function delete(V, call, s)
     if V.delete(s.box.id, s.folder, s.cur - 1) then
-        table.remove(s.msgs, s.cur)
+        drop_current(s)
         play(call, { "vm-message", "vm-deleted" })
     end
 end
@@ -270,7 +317,7 @@ local listen_actions = {
     ["7"] = function(V, call, s) delete(V, call, s) return s.msgs[s.cur] ~= nil end,
     ["8"] = function(V, call, s) forward(V, call, s, s.msgs[s.cur]) end,
     ["9"] = function(V, call, s) save_to(V, call, s) return s.msgs[s.cur] ~= nil end,
-    ["3"] = function(V, call, s) advanced(call, s) end,
+    ["3"] = function(V, call, s) advanced(call, V, s) end,
     ["*"] = function(V, call, s) play(call, "vm-msginstruct") end,
 }
 
@@ -334,7 +381,7 @@ end
 local main_actions = {
     ["1"] = function(call, V, s) listen(call, V, s) end,
     ["2"] = change_folder,
-    ["3"] = function(call, V, s) advanced(call, s) end,
+    ["3"] = function(call, V, s) advanced(call, V, s) end,
     ["0"] = options,
     ["*"] = function(call) play(call, { "vm-onefor-full", "vm-opts-full", "vm-helpexit" }) end,
 }

@@ -8,6 +8,7 @@
  *   V.tmp_path(id)            <box>/tmp/<new message id>.wav
  *   V.login(number, pin)      "ok", box | "wrong" | "locked" (vm_login.h)
  *   V.discard(path)           removes a recording kept from nobody
+ *   V.date(origtime)          {wday, mon, mday, hour, min, ago} (flows_date.c)
  * and, waiting for the storage thread (nil, message on failure):
  *   V.list(id, folder)        {{path=, callerid=, origtime=, duration=}...}
  *   V.greetings(id)           {unavail=, busy=, greet=}: which are recorded
@@ -390,7 +391,7 @@ static const luaL_Reg v_funcs[] = {
     { "login", v_login },     { "discard", v_discard }, { "list", v_list },
     { "leave", v_leave },     { "delete", v_delete },   { "move", v_move },
     { "forward", v_forward }, { "install", v_install }, { "set_pin", v_set_pin },
-    { "greetings", v_greetings },
+    { "greetings", v_greetings }, { "date", vm_flows_v_date },
     { NULL, NULL },
 };
 

@@ -49,12 +49,13 @@ teardown(gpointer data)
     g_clear_pointer(&vm.logins, vm_logins_free);
     g_clear_pointer(&vm.spool, g_free);
     vm.pubsub = NULL;
+    vm.sip = NULL;
+    vm.registrar = NULL;
 }
 
 static gboolean
 vm_load(PbxModule *self, GError **error)
 {
-    const SipApi *sip;
     const MediaApi *media;
 
     vm.module = self;
@@ -64,13 +65,15 @@ vm_load(PbxModule *self, GError **error)
     vm.logins = vm_logins_new();
     pbx_module_on_unload(self, teardown, NULL);
     vm_ops_start();
-    sip = sip_api_get(self, error);
-    vm.pubsub = sip ? sip_pubsub_api_get(self, error) : NULL;
+    vm.sip = sip_api_get(self, error);
+    vm.registrar = vm.sip ? registrar_api_get(self, error) : NULL;
+    vm.pubsub = vm.registrar ? sip_pubsub_api_get(self, error) : NULL;
     media = vm.pubsub ? media_api_get(self, error) : NULL;
     if (!media || !vm_load_conf(error) || !vm_register_cli(self, error)
         || !vm_register_methods(self, error) || !vm_register_lua_api(self, error))
         return FALSE;
     media->add_record_root(self, vm.spool);
+    vm_mwi_unsolicited_start(self);
     return vm.pubsub->register_package(self, &vm_mwi_package, NULL, error);
 }
 
@@ -81,6 +84,7 @@ vm_reload(PbxModule *self, GError **error)
 }
 
 PBX_MODULE_DEFINE("app_voicemail", "Voicemail: mailboxes, MWI and email",
-                  .requires = PBX_REQUIRES("res_sip", "res_sip_pubsub", "app_media"),
+                  .requires = PBX_REQUIRES("res_sip", "res_registrar", "res_sip_pubsub",
+                                            "app_media"),
                   .load = vm_load,
                   .reload = vm_reload);

@@ -8,6 +8,7 @@
  *   ops.c                spool changes run on the storage thread, their
  *                        results (counts, events, MWI, email) back on main;
  *   mwi.c                the "message-summary" event package (RFC 3842);
+ *   mwi_unsolicited.c    NOTIFYs to endpoints with mwi_unsolicited;
  *   cli.c                `voicemail show ...`, `voicemail reload`;
  *   module.c             load, reload, unload.
  *
@@ -20,6 +21,7 @@
 #include <carillon/carillon.h>
 #include <carillon/sip/api.h>
 #include <carillon/sip/pubsub.h>
+#include <carillon/registrar.h>
 
 #include "vm_conf.h"
 #include "vm_spool.h"
@@ -41,7 +43,9 @@ typedef struct {
     GThreadPool *store;         /* one thread: spool changes in order */
     GThreadPool *mail;          /* one thread: the mail command */
     guint pending;              /* jobs not finished on main yet */
+    const SipApi *sip;
     const SipPubsubApi *pubsub;
+    const RegistrarApi *registrar;
     GHashTable *pins;           /* box id -> PIN changed by its owner */
     VmLogins *logins;
 } Vm;
@@ -133,8 +137,18 @@ gboolean vm_register_methods(PbxModule *self, GError **error);
 /* ---------------------------------------------------------- mwi.c */
 
 extern const SipEventPackage vm_mwi_package;
-/* The counts of box changed: NOTIFY its subscribers. */
+/* The counts of box changed: NOTIFY its subscribers (and the endpoints
+ * with mwi_unsolicited watching it). */
 void vm_mwi_changed(const VmBox *box);
+/* The box endpoint ep watches: its `mailbox`, else its own number. */
+const VmBox *vm_mwi_box_of(const SipEndpoint *ep);
+/* The RFC 3842 body of box's counts (a new string). */
+char *vm_mwi_summary(const VmBox *box, const char *account);
+
+/* ---------------------------------------------------------- mwi_unsolicited.c */
+
+void vm_mwi_unsolicited_start(PbxModule *self);
+void vm_mwi_unsolicited_changed(const VmBox *box);
 
 /* ---------------------------------------------------------- cli.c */
 

@@ -34,6 +34,7 @@ typedef struct {
     char **extensions;
     char *call_group;
     char *pickup_group;
+    gboolean mwi_unsolicited;
 } RawEndpoint;
 
 /* One key of an endpoint section: name, type, field of RawEndpoint,
@@ -62,6 +63,7 @@ static const PbxOption endpoint_opts[] = {
     OPT("extensions",        PBX_OPT_STRV,   extensions,        NULL,        0, 0),
     OPT("call_group",        PBX_OPT_STRING, call_group,        "",          0, 0),
     OPT("pickup_group",      PBX_OPT_STRING, pickup_group,      "",          0, 0),
+    OPT("mwi_unsolicited",   PBX_OPT_BOOL,   mwi_unsolicited,   "no",        0, 0),
 };
 
 static const char *const known_codecs[] = {
@@ -305,6 +307,7 @@ endpoint_from_section(const PbxConfig *cfg, const char *section, GError **error)
     e->moh_class = g_steal_pointer(&raw.moh_class);
     if (strcmp(raw.type, "anonymous") == 0)
         e->anonymous_extensions = g_steal_pointer(&raw.extensions);
+    e->mwi_unsolicited = raw.mwi_unsolicited;
     pbx_config_options_clear(endpoint_opts, G_N_ELEMENTS(endpoint_opts), &raw);
     return e;
 }

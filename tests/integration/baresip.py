@@ -15,7 +15,7 @@ class Baresip:
                  transport="udp", audio_source=None, audio_out=None,
                  host="127.0.0.1", answermode=None, audio_player=None,
                  config_extra=(), contacts=(), codecs=None, port=None,
-                 account_extra=""):
+                 account_extra="", register_later=False):
         """answermode: account answer mode (manual, early, auto);
         audio_player: a whole "module,device" player line instead of
         aufile,audio_out (baresip 1.0.0's aufile has no player);
@@ -25,7 +25,9 @@ class Baresip:
         codecs: the account's audio_codecs, e.g. "opus/48000/2" or "PCMU"
         (what it offers and accepts, in order);
         port: the PBX port to register with (default its SIP port);
-        account_extra: more account parameters (";mediaenc=srtp-mand")."""
+        account_extra: more account parameters (";mediaenc=srtp-mand");
+        register_later: start without the account (self.account), for
+        add_account() to create it once baresip runs."""
         self.dir = tempfile.mkdtemp(prefix=f"baresip-{user}-", dir=pbx.run_dir)
         self.port = free_port(host=host)
         # codecs before account.so: an account's audio_codecs must name loaded ones
@@ -42,11 +44,12 @@ class Baresip:
                     + "".join(f"module {m}\n" for m in mods) +
                     f"net_interface {host}\n"
                     + "".join(f"{line}\n" for line in config_extra))
+        self.account = (f"<sip:{user}@127.0.0.1:{port or pbx.sip_port};transport={transport}>"
+                        f";auth_pass={password};regint=600"
+                        + (f";answermode={answermode}" if answermode else "")
+                        + (f";audio_codecs={codecs}" if codecs else "") + account_extra)
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write(f"<sip:{user}@127.0.0.1:{port or pbx.sip_port};transport={transport}>"
-                    f";auth_pass={password};regint=600"
-                    + (f";answermode={answermode}" if answermode else "")
-                    + (f";audio_codecs={codecs}" if codecs else "") + account_extra + "\n")
+            f.write("" if register_later else self.account + "\n")
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("".join(f"{line}\n" for line in contacts))
         self.log_path = os.path.join(self.dir, "baresip.log")
@@ -59,6 +62,10 @@ class Baresip:
         """Types a menu command (e.g. '/dial 1002')."""
         self.proc.stdin.write((text + "\n").encode())
         self.proc.stdin.flush()
+
+    def add_account(self):
+        """Creates and registers the account (register_later)."""
+        self.command("/uanew " + self.account)
 
     def log_text(self):
         with open(self.log_path, errors="replace") as f:

@@ -10,9 +10,8 @@ dialplan:
    hears it (call:voicemail("1002", {greeting = "busy"}) from a test
    extension); one whose box has only a recorded name hears the name.
 3. A client subscribed to 1001's message-summary gets a NOTIFY with
-   Messages-Waiting: yes and 1/0.  (baresip 1.0.0's mwi module is not
-   used: its start-up timer appends to the list it walks and spins when
-   the phone registers within 1 ms, as it does on loopback.)
+   Messages-Waiting: yes and 1/0.  (baresip's mwi module as the phone's
+   lamp: test-voicemail-mwi.py.)
 4. 1001 dials *97, types its PIN, hears "you have 1 new message", presses
    1 and hears the 700 Hz message; # and # leave the box and the message
    moves to Old (the NOTIFY says 0/1).

@@ -10,12 +10,24 @@
 --  * V keeps the boxes in memory: folders are lists of message names.
 
 local T = {}
+local current_v   -- the last fake_v(): the fake call resolves its paths
+
+-- V.list gives positional paths, as the spool numbers messages: a
+-- message's path is its place in its folder, "/pos/<box>/<folder>/<n>",
+-- resolved to "/msg/<name>" of whatever is there when it is played (a
+-- message leaving a folder renumbers the later ones, as the spool does).
+local function resolve(sound)
+    local id, f, i = sound:match("^/pos/([^/]+)/(%a+)/(%d+)$")
+    if not id then return sound end
+    return "/msg/" .. tostring(current_v.boxes[id].folders[f][tonumber(i)])
+end
 
 local function fake_call(keys)
     local c = { state = "UP", played = {}, keys = keys, recs = {}, dialed = {} }
     c.record_result = nil
     function c:play(sounds, opts)
         local list = type(sounds) == "table" and sounds or { sounds }
+        for i, snd in ipairs(list) do list[i] = resolve(snd) end
         for _, s in ipairs(list) do
             if s:sub(1, 7) == "/spool/" and not self.files[s] then
                 return nil, "sound " .. s .. " not found", "notfound"
@@ -67,6 +79,7 @@ local function fake_v()
         boxes[n .. "@office"] = boxes[n]
     end
     V.boxes = boxes
+    current_v = V
     local function note(...) V.done[#V.done + 1] = table.concat({ ... }, " ") end
     function V.box(n) return boxes[n] end
     function V.counts(id) return #boxes[id].folders.INBOX, #boxes[id].folders.Old end
@@ -87,9 +100,16 @@ local function fake_v()
     function V.list(id, folder)
         local out = {}
         for i, m in ipairs(boxes[id].folders[folder]) do
-            out[i] = { path = "/msg/" .. m, callerid = "\"A\" <1004>", duration = 7 }
+            out[i] = { path = "/pos/" .. id .. "/" .. folder .. "/" .. i, callerid = "\"A\" <1004>", duration = 7,
+                       origtime = 1000 }
         end
         return out
+    end
+    -- when each message came: today 09:05 unless a test says otherwise
+    V.when = { wday = 2, mon = 2, mday = 3, hour = 9, min = 5, ago = 0 }
+    function V.date(t)
+        if t ~= 1000 then error("V.date got " .. tostring(t) .. ", not the origtime") end
+        return V.when
     end
     function V.leave(id, path, secs, call)
         note("leave", id, path, tostring(secs))
@@ -341,6 +361,19 @@ function T.listen_save_to_folder()
     played_in_order(c, { "vm-savefolder", "vm-savedto", "vm-Work", "/msg/b" })
 end
 
+-- The spool renumbers a folder when a message leaves it: the paths the
+-- flows hold for the later messages must follow (V.list's paths are
+-- positional, see resolve()).
+function T.paths_follow_renumbering()
+    local c, V = fake_call({ "1001", "!1", "9", "2", "7", "#", "#" }), fake_v()
+    V.boxes["1001"].folders.INBOX = { "a", "b", "c" }
+    flows.main_entry(c, V, "1001")
+    played_in_order(c, { "/msg/a", "vm-savedto", "/msg/b", "vm-deleted", "/msg/c" })
+    not_played(c, "/msg/nil")
+    eq(box_msgs(V, "1001", "Work"), "a", "Work")
+    eq(box_msgs(V, "1001", "Old"), "c", "Old")
+end
+
 function T.listen_forward()
     local c, V = fake_call({ "1001", "1", "8", "1002", "#", "#" }), two_new()
     flows.main_entry(c, V, "1001")
@@ -358,9 +391,33 @@ end
 function T.listen_envelope_and_callback()
     local c, V = fake_call({ "1001", "1", "3", "3", "3", "2", "#", "#" }), two_new()
     flows.main_entry(c, V, "1001")
-    played_in_order(c, { "vm-advopts", "vm-from", "digits/1", "digits/0", "digits/0",
-                         "digits/4", "vm-duration", "digits/7", "vm-advopts" })
+    played_in_order(c, { "vm-advopts", "vm-received", "digits/today", "digits/at",
+                         "digits/9", "digits/oh", "digits/5", "digits/a-m", "vm-from",
+                         "digits/1", "digits/0", "digits/0", "digits/4", "vm-duration",
+                         "digits/7", "vm-advopts" })
     eq(c.dialed[1], "1004", "called back")
+end
+
+function T.envelope_dates()
+    local cases = {
+        { { wday = 2, mon = 2, mday = 3, hour = 0, min = 0, ago = 1 },
+          { "digits/yesterday", "digits/at", "digits/12", "digits/oclock", "digits/a-m" } },
+        { { wday = 0, mon = 11, mday = 21, hour = 13, min = 45, ago = 5 },
+          { "digits/day-0", "digits/mon-11", "digits/20", "digits/h-1", "digits/at",
+            "digits/1", "digits/40", "digits/5", "digits/p-m" } },
+        { { wday = 6, mon = 0, mday = 30, hour = 12, min = 10, ago = 40 },
+          { "digits/day-6", "digits/mon-0", "digits/h-30", "digits/at", "digits/12",
+            "digits/10", "digits/p-m" } },
+    }
+    for _, case in ipairs(cases) do
+        local c, V = fake_call({ "1001", "1", "3", "3", "#", "#" }), two_new()
+        V.when = case[1]
+        flows.main_entry(c, V, "1001")
+        local want = { "vm-received" }
+        for _, x in ipairs(case[2]) do want[#want + 1] = x end
+        want[#want + 1] = "vm-from"
+        played_in_order(c, want)
+    end
 end
 
 function T.change_folder()

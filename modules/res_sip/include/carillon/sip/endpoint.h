@@ -29,7 +29,10 @@
  * of groups 0-63 such as "1,3-5"; a call ringing at the phone can be
  * picked up with *8 from a phone whose pickup_group meets its
  * call_group; chan_sip sets them as the channel variables CALL_GROUP and
- * PICKUP_GROUP, see carillon/pickup.h; default none).
+ * PICKUP_GROUP, see carillon/pickup.h; default none),
+ * mwi_unsolicited (yes: the box `mailbox` names, or the endpoint's own,
+ * is NOTIFYed to its registered contacts without a subscription;
+ * app_voicemail acts on it).
  *
  * A table of endpoints is immutable once loaded: reload builds a new one
  * and swaps it in, while registrations (which refer to endpoints by name)
@@ -105,6 +108,7 @@ typedef struct {
      * credentials may reach, into its context, when the dialplan marks
      * that context public; NULL for every other endpoint. */
     char **anonymous_extensions;
+    gboolean mwi_unsolicited;  /* MWI NOTIFYs without a subscription */
 } SipEndpoint;
 
 /* Names for endpoints.conf and the CLI (libcarillon-sipmsg). */
