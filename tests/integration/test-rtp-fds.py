@@ -84,7 +84,9 @@ for n in (1, 100):
     t.ok(ok, f"{n} call(s) with media through the daemon, hung up with BYE", out)
     fds, ports = settle(pid, baseline)
     extra = [f for f in fds if f not in baseline]
-    t.ok(len(fds) == len(baseline),
+    # none left from the calls; one open at idle may have closed since (a
+    # socket of the trunk's outbound registration or a DNS query)
+    t.ok(not extra and len(fds) <= len(baseline),
          f"after {n} call(s) the open descriptors are back to the idle {len(baseline)}"
          f" within {WAIT_S} s", f"{len(fds)} open; not there at idle: {extra[:12]}")
     t.ok(not ports, f"after {n} call(s) no RTP port is bound", ports[:12])
